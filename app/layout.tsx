@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { GeistSans } from "geist/font/sans";
+import { GeistMono } from "geist/font/mono";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "CMK Portal", template: "%s · CMK Portal" },
+  description: "Self-service cross-tenant customer-managed keys for Azure managed disks.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
+      <body className="min-h-screen font-sans">{children}</body>
+    </html>
+  );
+}

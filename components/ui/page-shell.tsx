@@ -1,0 +1,50 @@
+import Link from "next/link";
+
+type Audience = "Customer" | "Operator" | "Support";
+
+export type ShellUser = { displayName: string; userName: string };
+
+/** The frame of every audience area: who the page is for, who is signed in, and a way out. */
+export function PageShell({ audience, title, user, nav, children }: { audience: Audience; title: string; user?: ShellUser; nav?: React.ReactNode; children: React.ReactNode }) {
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-3">
+          <div className="flex items-center gap-6">
+            <Link href="/" className="flex items-center gap-2 font-semibold text-brand-900">
+              <KeyMark />
+              CMK Portal
+            </Link>
+            {nav}
+          </div>
+          <div className="flex items-center gap-4 text-sm">
+            <span className="rounded-full bg-brand-50 px-3 py-1 text-xs font-medium text-brand-700">{audience} area</span>
+            {user && (
+              <>
+                <span className="hidden text-slate-600 sm:inline" title={user.userName}>
+                  {user.displayName}
+                </span>
+                <Link href="/signout" prefetch={false} className="font-medium text-brand-700 hover:underline">
+                  Sign out
+                </Link>
+              </>
+            )}
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-6 py-10">
+        <h1 className="text-3xl font-semibold tracking-tight text-slate-900">{title}</h1>
+        <div className="mt-6">{children}</div>
+      </main>
+    </div>
+  );
+}
+
+export function KeyMark() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6 text-brand-600" fill="none" stroke="currentColor" strokeWidth={2}>
+      <circle cx="8" cy="15" r="4" />
+      <path d="M11 12l8-8m-3 3l2 2m-4 0l2 2" strokeLinecap="round" />
+    </svg>
+  );
+}

@@ -1,0 +1,129 @@
+// The one typed, validated view of the environment. Nothing else in the project reads process.env.
+import { z } from "zod";
+
+const uuid = (what: string) => z.string().uuid({ message: `must be a GUID (${what})` });
+const httpsUrl = (what: string) =>
+  z
+    .string()
+    .url({ message: `must be an absolute URL (${what})` })
+    .refine((value) => value.startsWith("https://"), { message: `must use https:// (${what})` })
+    .transform((value) => value.replace(/\/+$/, ""));
+const postgresUrl = z
+  .string({ message: "missing: a PostgreSQL URL such as postgresql://postgres@127.0.0.1:5432/cmk, or unset it and use `npm run demo` for the embedded database" })
+  .refine((value) => /^postgres(ql)?:\/\/[^/]+/.test(value) && URL.canParse(value), {
+    message: "must be a PostgreSQL URL such as postgresql://user:password@host:5432/database",
+  });
+const positiveInt = (what: string, fallback: number) =>
+  z.coerce.number({ message: `must be a whole number (${what})` }).int().positive().default(fallback);
+
+const serverSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: postgresUrl,
+  APP_BASE_URL: z.string().url({ message: "must be the portal's public URL, e.g. http://localhost:3000" }).default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  AZURE_AUTHORITY_HOST: httpsUrl("Entra ID authority host, e.g. https://login.microsoftonline.com").default("https://login.microsoftonline.com"),
+  AZURE_ARM_ENDPOINT: httpsUrl("Azure Resource Manager, e.g. https://management.azure.com").default("https://management.azure.com"),
+  AZURE_GRAPH_ENDPOINT: httpsUrl("Microsoft Graph, e.g. https://graph.microsoft.com").default("https://graph.microsoft.com"),
+
+  PROVIDER_TENANT_ID: uuid("the provider's Entra tenant id"),
+  PROVIDER_DISPLAY_NAME: z.string().min(1).default("Your service provider"),
+  CMK_APP_DISPLAY_NAME: z.string().min(1).default("CMK access"),
+  PORTAL_CLIENT_ID: uuid("client id of the portal's multitenant app registration"),
+  PORTAL_CLIENT_SECRET: z.string({ message: "missing: a client secret of the portal app (used for on-behalf-of)" }).min(1, "must not be empty"),
+  CMK_APP_CLIENT_ID: uuid("client id of the multitenant CMK app that holds the federated credential"),
+  PROVIDER_SUBSCRIPTION_ID: uuid("subscription where disk encryption sets are created"),
+  PROVIDER_RESOURCE_GROUP: z.string({ message: "missing: resource group for disk encryption sets" }).regex(/^[-\w._()]{1,90}$/, "must be a resource group name"),
+  PROVIDER_UAMI_RESOURCE_ID: z
+    .string({ message: "missing: ARM id of the provider's user-assigned managed identity" })
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i, "must be /subscriptions/…/resourceGroups/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME"),
+  PROVIDER_UAMI_CLIENT_ID: uuid("client id of the user-assigned managed identity"),
+  PROVIDER_DES_REGIONS: z
+    .string({ message: "missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope" })
+    .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
+    .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" }),
+  // Read by @azure/identity's ManagedIdentityCredential (App Service style); declared so they are validated.
+  IDENTITY_ENDPOINT: z.string().url({ message: "must be the managed identity endpoint URL" }).optional(),
+  IDENTITY_HEADER: z.string().optional(),
+
+  SESSION_SECRET: z
+    .string({ message: "missing: 32+ random bytes, base64 (openssl rand -base64 32); encrypts server-side token caches" })
+    .refine((value) => Buffer.from(value, "base64").length >= 32, { message: "must be at least 32 bytes, base64-encoded (openssl rand -base64 32)" }),
+  SESSION_IDLE_MINUTES: positiveInt("minutes of inactivity before a session expires", 30),
+  SESSION_ABSOLUTE_HOURS: positiveInt("hours after sign-in before a session expires regardless", 12),
+
+  WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
+  HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
+  NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute URL that receives health notifications" }).optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (HMAC key)").optional(),
+});
+
+export type ServerEnv = z.infer<typeof serverSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment — fix these variables (see .env.example):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Empty strings count as unset, as they do in most .env tooling. */
+function withoutEmpty(source: Source): Source {
+  return Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+}
+
+export function parseServerEnv(source: Source): ServerEnv {
+  const result = serverSchema.safeParse(withoutEmpty(source));
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+}
+
+let cached: ServerEnv | undefined;
+
+/** The validated server environment; throws EnvError naming every bad variable. */
+export function serverEnv(): ServerEnv {
+  cached ??= parseServerEnv(process.env);
+  return cached;
+}
+
+/** Tests change the environment between cases (e.g. to point at a simulator); this forgets the cached parse. */
+export function resetServerEnvForTests(): void {
+  cached = undefined;
+}
+
+/** Settings of the project's own scripts (launchers, test set-up), separate from the app's. */
+const toolingSchema = z.object({
+  CI: z.string().optional().transform((value) => value !== undefined && value !== "false" && value !== "0"),
+  DATABASE_URL: postgresUrl.optional(),
+  TEST_DATABASE_ADMIN_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/postgres"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+  PROVIDER_TENANT_ID: z.string().optional(),
+  SESSION_SECRET: z.string().optional(),
+  CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
+  // Let two test runs on one machine (e.g. two developers' checkouts) use their own ports and build dir.
+  E2E_APP_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
+  E2E_SIM_PORT: z.coerce.number().int().min(1).max(65535).default(8543),
+  NEXT_DIST_DIR: z.string().regex(/^\.next[\w-]*$/, "must be .next or .next-SOMETHING").default(".next"),
+});
+
+export type ToolingEnv = z.infer<typeof toolingSchema>;
+
+export function toolingEnv(): ToolingEnv {
+  const result = toolingSchema.safeParse(withoutEmpty(process.env));
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+}
+
+/** The environment for a child process: this process's environment plus overrides. */
+export function childEnv(overrides: Source): NodeJS.ProcessEnv {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...overrides };
+}
+
+/** The log level alone: the logger must work before (and when) the full environment fails to validate. */
+export function logLevel(): ServerEnv["LOG_LEVEL"] {
+  const parsed = serverSchema.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
+  return parsed.success ? parsed.data : "info";
+}

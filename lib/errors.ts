@@ -1,0 +1,51 @@
+// One error type for everything a person may see: a stable code, a safe message, and how to fix it.
+export type AppErrorCode =
+  | "CONFIG_INVALID"
+  | "DATABASE_UNREACHABLE"
+  | "DATABASE_URL_INVALID"
+  | "DATABASE_NOT_LOCAL"
+  | "MIGRATION_FAILED"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "VALIDATION_FAILED"
+  | "CONFLICT"
+  | "AZURE_ERROR"
+  | "INTERNAL";
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** Safe to show to the person in front of the screen. */
+  readonly safeMessage: string;
+  /** What they can do about it. */
+  readonly fix?: string;
+  /** Azure's own error code, when Azure said no. */
+  readonly azureCode?: string;
+  /** Per-field messages for forms (field name → what is wrong with it). */
+  readonly fields?: Record<string, string>;
+
+  constructor(code: AppErrorCode, safeMessage: string, options: { fix?: string; azureCode?: string; fields?: Record<string, string>; cause?: unknown } = {}) {
+    super(safeMessage, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.safeMessage = safeMessage;
+    this.fix = options.fix;
+    this.azureCode = options.azureCode;
+    this.fields = options.fields;
+  }
+
+  /** One line for a terminal: what is wrong and how to fix it. */
+  toLine(): string {
+    return this.fix ? `${this.safeMessage} ${this.fix}` : this.safeMessage;
+  }
+}
+
+export type PublicError = { code: AppErrorCode; message: string; fix?: string; azureCode?: string; fields?: Record<string, string> };
+
+/** What may cross to a browser: never raw exception text. */
+export function toPublicError(error: unknown): PublicError {
+  if (error instanceof AppError) {
+    return JSON.parse(JSON.stringify({ code: error.code, message: error.safeMessage, fix: error.fix, azureCode: error.azureCode, fields: error.fields })) as PublicError;
+  }
+  return { code: "INTERNAL", message: "Something went wrong on our side.", fix: "Try again; if it keeps happening, contact support with the time it happened." };
+}

@@ -1,0 +1,160 @@
+// Starts the whole product: database (embedded unless DATABASE_URL is set), migrations, the Azure
+// simulator (unless real Azure settings are given) and Next.js. Modes: demo | dev | e2e.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { childEnv, toolingEnv, EnvError } from "../lib/env";
+import { AppError } from "../lib/errors";
+import { startEmbeddedDatabase } from "../lib/db/embedded";
+import { applyMigrations } from "../lib/db/migrate";
+import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
+import { createDisposableDatabase } from "../lib/db/test-database";
+import { ensureSimCa } from "../e2e/azure-sim/ca";
+import { startSimulator } from "../e2e/azure-sim/index";
+
+type Mode = "demo" | "dev" | "e2e";
+const ROOT = path.resolve(import.meta.dirname, "..");
+const DATA_DIR = path.join(ROOT, ".data");
+const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let stopping = false;
+
+function say(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The demo keeps one session secret across restarts so sessions survive a restart. */
+function persistentSessionSecret(): string {
+  const file = path.join(DATA_DIR, "session-secret");
+  if (!existsSync(file)) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+function newestSourceChange(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "generated" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceChange(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsStale(): boolean {
+  const buildId = path.join(ROOT, toolingEnv().NEXT_DIST_DIR, "BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  return ["app", "components", "lib", "public"].some((dir) => existsSync(path.join(ROOT, dir)) && newestSourceChange(path.join(ROOT, dir)) > built);
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+async function prepareDatabase(mode: Mode): Promise<string> {
+  const tooling = toolingEnv();
+  if (mode === "e2e") {
+    const database = await createDisposableDatabase(tooling.TEST_DATABASE_ADMIN_URL, "cmk_e2e");
+    cleanups.push(() => database.drop());
+    say(`  database   fresh ${database.kind === "postgres" ? `PostgreSQL ${describeDatabase(database.url)}` : "embedded PostgreSQL (in memory)"}`);
+    return database.url;
+  }
+  if (tooling.DATABASE_URL) {
+    await checkDatabaseReachable(tooling.DATABASE_URL);
+    await applyMigrations(tooling.DATABASE_URL);
+    say(`  database   PostgreSQL ${describeDatabase(tooling.DATABASE_URL)} (migrated)`);
+    return tooling.DATABASE_URL;
+  }
+  const embedded = await startEmbeddedDatabase({ dataDir: path.join(DATA_DIR, "pglite") });
+  cleanups.push(() => embedded.stop());
+  await applyMigrations(embedded.url);
+  say(`  database   embedded PostgreSQL in .data/pglite (migrated), ${embedded.url}`);
+  return embedded.url;
+}
+
+async function prepareAzure(): Promise<Record<string, string>> {
+  const tooling = toolingEnv();
+  if (tooling.PROVIDER_TENANT_ID) {
+    say("  azure      real Azure, configured from the environment");
+    return {};
+  }
+  const ca = ensureSimCa();
+  const sim = await startSimulator({ port: tooling.SIM_PORT, quiet: true });
+  cleanups.push(() => sim.stop());
+  say(`  azure      simulator at ${sim.url} (CA bundle ${ca.bundlePath})`);
+  return sim.appEnv();
+}
+
+async function main() {
+  const mode = (process.argv[2] ?? "demo") as Mode;
+  if (!["demo", "dev", "e2e"].includes(mode)) throw new AppError("CONFIG_INVALID", `Unknown mode "${mode}".`, { fix: "Use demo, dev or e2e." });
+  const tooling = toolingEnv();
+  say(`CMK Portal (${mode})`);
+
+  const azureEnv = await prepareAzure();
+  const databaseUrl = await prepareDatabase(mode);
+  const sessionSecret = tooling.SESSION_SECRET ?? (mode === "e2e" ? randomBytes(32).toString("base64") : persistentSessionSecret());
+  const appUrl = `http://localhost:${tooling.PORT}`;
+  const env = childEnv({
+    ...azureEnv,
+    DATABASE_URL: databaseUrl,
+    SESSION_SECRET: sessionSecret,
+    APP_BASE_URL: appUrl,
+    NODE_ENV: mode === "dev" ? "development" : "production",
+  });
+
+  if (mode === "demo" && buildIsStale()) {
+    say("  building   next build (first start or sources changed)…");
+    const code = await run([NEXT_BIN, "build"], env);
+    if (code !== 0) throw new AppError("INTERNAL", "The production build failed (see the output above).", { fix: "Fix the build error, or run `npm run dev` meanwhile." });
+  }
+  if (mode === "e2e" && !existsSync(path.join(ROOT, tooling.NEXT_DIST_DIR, "BUILD_ID"))) {
+    throw new AppError("CONFIG_INVALID", "No production build to test.", { fix: "Run `npm run build` first (npm run test:e2e does)." });
+  }
+
+  const args = mode === "dev" ? [NEXT_BIN, "dev", "-p", String(tooling.PORT)] : [NEXT_BIN, "start", "-p", String(tooling.PORT)];
+  const next: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+  cleanups.unshift(
+    () =>
+      new Promise<void>((resolve) => {
+        if (next.exitCode !== null) return resolve();
+        next.once("exit", () => resolve());
+        next.kill("SIGTERM");
+      }),
+  );
+  next.on("exit", (code) => {
+    if (!stopping) {
+      say(`Next.js exited (${code}); stopping.`);
+      void shutdown(code ?? 1);
+    }
+  });
+  say(`\n  ➜ Open ${appUrl}   (Ctrl-C stops; data is kept for the next start)\n`);
+}
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const cleanup of cleanups) {
+    await cleanup().catch((error: unknown) => say(`  cleanup: ${(error as Error).message}`));
+  }
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+main().catch(async (error: unknown) => {
+  if (error instanceof AppError) say(`✖ ${error.toLine()}`);
+  else if (error instanceof EnvError) say(`✖ ${error.message}`);
+  else say(`✖ Start-up failed: ${(error as Error).message}`);
+  await shutdown(1);
+});
