@@ -1,0 +1,59 @@
+/** Everything a request handler needs: the state, the token signer, settings and armed faults. */
+import type { ApiError, SimState } from './state';
+import type { TokenSigner } from './tokens';
+import type { Service } from './http';
+
+export interface SimSettings {
+  /** New role assignments take effect for data-plane checks only after this delay. */
+  propagationDelayMs: number;
+  /** How long a DES/VM long-running operation stays InProgress. */
+  lroDurationMs: number;
+  /** Delay before a DES with auto-rotation follows a new key version (and again before re-encryption ends). */
+  rotationDelayMs: number;
+}
+
+export interface ThrottleFault { remaining: number; retryAfterSeconds: number }
+export interface ServerErrorFault { remaining: number; status: number }
+export interface LroFault { remaining: number; mode: 'fail' | 'stall'; error: ApiError }
+
+/** Faults armed by tests or the control API; each is consumed by the calls it affects. */
+export class Faults {
+  throttle = new Map<Service, ThrottleFault>();
+  serverErrors = new Map<Service, ServerErrorFault>();
+  lro: LroFault | undefined;
+  /** Tenants in which approving admin consent fails (as if blocked by tenant policy). */
+  consentDenied = new Set<string>();
+
+  clear(): void {
+    this.throttle.clear();
+    this.serverErrors.clear();
+    this.lro = undefined;
+    this.consentDenied.clear();
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      throttle: Object.fromEntries(this.throttle), serverErrors: Object.fromEntries(this.serverErrors),
+      lro: this.lro ?? null, consentDenied: [...this.consentDenied],
+    };
+  }
+}
+
+export interface SimContext {
+  state: SimState;
+  signer: TokenSigner;
+  settings: SimSettings;
+  faults: Faults;
+  origin: string;
+  /** Runs `task` after `ms`; cancelled on stop/reset so no timer outlives its state. */
+  schedule(ms: number, task: () => void): void;
+}
+
+export const ARM_AUDIENCES = ['https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/', 'https://management.core.windows.net'];
+export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000'];
+export const VAULT_AUDIENCES = ['https://vault.azure.net', 'https://vault.azure.net/', 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093'];
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+export function issuerFor(origin: string, tenantId: string): string {
+  return `${origin}/${tenantId}/v2.0`;
+}

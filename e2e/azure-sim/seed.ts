@@ -1,0 +1,331 @@
+/**
+ * Scenario format (what /__sim/reset and startSimulator({ scenario }) load) and the default seed:
+ * a provider tenant and three customer tenants, each in a different onboarding situation.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** A GUID derived from its parts, so seeded object ids are stable across runs and exportable. */
+export function stableGuid(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('|')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const userSchema = z.object({
+  upn: z.string(),
+  displayName: z.string(),
+  id: z.string().optional(),
+  /** Entra directory roles, e.g. 'Global Administrator' (decides who may grant admin consent). */
+  directoryRoles: z.array(z.string()).default([]),
+  /** App roles of the portal app assigned to this user (appear in the `roles` claim). */
+  appRoles: z.array(z.string()).default([]),
+  description: z.string().default(''),
+});
+
+const tenantSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  domain: z.string(),
+  users: z.array(userSchema).default([]),
+});
+
+const ficSchema = z.object({
+  name: z.string(),
+  issuer: z.string(),
+  subject: z.string(),
+  audiences: z.array(z.string()).default(['api://AzureADTokenExchange']),
+  description: z.string().optional(),
+});
+
+const applicationSchema = z.object({
+  appId: z.string(),
+  displayName: z.string(),
+  homeTenantId: z.string(),
+  clientSecret: z.string().optional(),
+  redirectUris: z.array(z.string()).default([]),
+  /** Delegated scopes the app exposes as an API (`api://{appId}/{scope}`). */
+  apiScopes: z.array(z.string()).default([]),
+  appRoles: z.array(z.string()).default([]),
+  /** Graph application permissions granted when a tenant admin consents (appear as `roles` in app-only Graph tokens). */
+  graphApplicationPermissions: z.array(z.string()).default([]),
+  federatedIdentityCredentials: z.array(ficSchema).default([]),
+  /** Tenants other than the home tenant that already hold a service principal (consent given). 'all' = every tenant. */
+  servicePrincipalTenants: z.union([z.literal('all'), z.array(z.string())]).default([]),
+});
+
+const resourceGroupSchema = z.object({ name: z.string(), location: z.string() });
+
+const subscriptionSchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  displayName: z.string(),
+  resourceGroups: z.array(resourceGroupSchema).default([]),
+});
+
+const roleAssignmentSchema = z.object({
+  scope: z.string(),
+  roleDefinitionId: z.string(),
+  principalId: z.string(),
+  principalType: z.enum(['User', 'ServicePrincipal', 'Group']).default('User'),
+});
+
+const uamiSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  location: z.string(),
+  clientId: z.string(),
+  principalId: z.string(),
+});
+
+const keySchema = z.object({
+  name: z.string(),
+  kty: z.enum(['RSA', 'RSA-HSM', 'EC']).default('RSA'),
+  keySize: z.number().default(3072),
+  keyOps: z.array(z.string()).default(['wrapKey', 'unwrapKey', 'encrypt', 'decrypt', 'sign', 'verify']),
+  enabled: z.boolean().default(true),
+  /** Days until expiry; absent = no expiry. */
+  expiresInDays: z.number().optional(),
+});
+
+const accessPolicySchema = z.object({
+  tenantId: z.string(),
+  objectId: z.string(),
+  permissions: z.object({ keys: z.array(z.string()).default([]), secrets: z.array(z.string()).default([]) }),
+});
+
+const vaultSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  location: z.string(),
+  enableRbacAuthorization: z.boolean().default(true),
+  enableSoftDelete: z.boolean().default(true),
+  enablePurgeProtection: z.boolean().default(false),
+  softDeleteRetentionInDays: z.number().default(90),
+  publicNetworkAccess: z.enum(['Enabled', 'Disabled']).default('Enabled'),
+  networkDefaultAction: z.enum(['Allow', 'Deny']).default('Allow'),
+  accessPolicies: z.array(accessPolicySchema).default([]),
+  keys: z.array(keySchema).default([]),
+});
+
+const diskSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  location: z.string(),
+  diskSizeGB: z.number().default(128),
+  sku: z.string().default('Premium_LRS'),
+});
+
+const vmSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  location: z.string(),
+  osDiskName: z.string(),
+});
+
+export const scenarioSchema = z.object({
+  providerTenantId: z.string(),
+  tenants: z.array(tenantSchema),
+  applications: z.array(applicationSchema).default([]),
+  subscriptions: z.array(subscriptionSchema).default([]),
+  roleAssignments: z.array(roleAssignmentSchema).default([]),
+  userAssignedIdentities: z.array(uamiSchema).default([]),
+  vaults: z.array(vaultSchema).default([]),
+  disks: z.array(diskSchema).default([]),
+  virtualMachines: z.array(vmSchema).default([]),
+});
+
+export type Scenario = z.input<typeof scenarioSchema>;
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+
+export function userObjectId(upn: string): string {
+  return stableGuid('user', upn.toLowerCase());
+}
+
+export function servicePrincipalObjectId(appId: string, tenantId: string): string {
+  return stableGuid('servicePrincipal', appId, tenantId);
+}
+
+export const BUILTIN_ROLES = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  keyVaultAdministrator: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+  keyVaultCryptoOfficer: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+  keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+  keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424',
+  keyVaultContributor: 'f25e0fa2-8f0e-4bc4-a8b0-6b9f2bbd1d41',
+} as const;
+
+const PROVIDER_TENANT = '11111111-1111-4111-8111-111111111111';
+const PROVIDER_SUBSCRIPTION = '44444444-4444-4444-8444-444444444444';
+const PROVIDER_RG = 'cmk-provider-rg';
+const PORTAL_CLIENT_ID = '22222222-2222-4222-8222-222222222222';
+const CMK_APP_CLIENT_ID = '33333333-3333-4333-8333-333333333333';
+const UAMI_NAME = 'cmk-des-identity';
+
+interface CustomerSeed {
+  tenantId: string;
+  displayName: string;
+  domain: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  vaultName: string;
+  keyName: string;
+  location: string;
+}
+
+const CUSTOMERS = {
+  contoso: {
+    tenantId: 'aaaaaaaa-0000-4000-8000-00000000000a', displayName: 'Contoso Ltd', domain: 'contoso.example',
+    subscriptionId: 'aaaaaaaa-5555-4555-8555-00000000000a', resourceGroup: 'contoso-keys-rg',
+    vaultName: 'contoso-cmk-kv', keyName: 'disk-key', location: 'westeurope',
+  },
+  fabrikam: {
+    tenantId: 'bbbbbbbb-0000-4000-8000-00000000000b', displayName: 'Fabrikam Inc', domain: 'fabrikam.example',
+    subscriptionId: 'bbbbbbbb-5555-4555-8555-00000000000b', resourceGroup: 'fabrikam-keys-rg',
+    vaultName: 'fabrikam-kv', keyName: 'disk-key', location: 'westeurope',
+  },
+  northwind: {
+    tenantId: 'cccccccc-0000-4000-8000-00000000000c', displayName: 'Northwind Traders', domain: 'northwind.example',
+    subscriptionId: 'cccccccc-5555-4555-8555-00000000000c', resourceGroup: 'northwind-keys-rg',
+    vaultName: 'northwind-kv', keyName: 'disk-key', location: 'australiaeast',
+  },
+} as const satisfies Record<string, CustomerSeed>;
+
+/** Ids of the default seed, for tests and the demo to refer to by name. */
+export const SIM = {
+  providerTenantId: PROVIDER_TENANT,
+  providerTenantName: 'Skyline Data (provider)',
+  portalClientId: PORTAL_CLIENT_ID,
+  portalClientSecret: 'sim-portal-secret',
+  portalApiScope: `api://${PORTAL_CLIENT_ID}/access_as_user`,
+  cmkAppClientId: CMK_APP_CLIENT_ID,
+  providerSubscriptionId: PROVIDER_SUBSCRIPTION,
+  providerResourceGroup: PROVIDER_RG,
+  desRegions: ['westeurope', 'northeurope'],
+  uami: {
+    name: UAMI_NAME,
+    clientId: '55555555-5555-4555-8555-555555555555',
+    principalId: '66666666-6666-4666-8666-666666666666',
+    resourceId: `/subscriptions/${PROVIDER_SUBSCRIPTION}/resourceGroups/${PROVIDER_RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${UAMI_NAME}`,
+  },
+  cmkFicName: 'cmk-des-identity-fic',
+  disks: ['app-data-disk-1', 'app-data-disk-2', 'vm-app-1-osdisk', 'vm-app-2-osdisk'],
+  virtualMachines: ['vm-app-1', 'vm-app-2'],
+  customers: CUSTOMERS,
+} as const;
+
+interface PersonaSeed {
+  tenantId: string;
+  upn: string;
+  displayName: string;
+  directoryRoles: string[];
+  appRoles: string[];
+  description: string;
+}
+
+function persona(tenantId: string, upn: string, displayName: string, description: string,
+  extra: Partial<Pick<PersonaSeed, 'directoryRoles' | 'appRoles'>> = {}): PersonaSeed & { oid: string } {
+  return { tenantId, upn, displayName, description, directoryRoles: extra.directoryRoles ?? [],
+    appRoles: extra.appRoles ?? [], oid: userObjectId(upn) };
+}
+
+export const PERSONAS = {
+  operator: persona(PROVIDER_TENANT, 'operator@skyline.example', 'Olivia Operator', 'portal app role Operator', { appRoles: ['Operator'] }),
+  support: persona(PROVIDER_TENANT, 'support@skyline.example', 'Sam Support', 'portal app role Support', { appRoles: ['Support'] }),
+  approver: persona(PROVIDER_TENANT, 'approver@skyline.example', 'Alex Approver', 'portal app role SupportApprover', { appRoles: ['SupportApprover'] }),
+  support2: persona(PROVIDER_TENANT, 'support2@skyline.example', 'Sasha Support', 'portal app role Support', { appRoles: ['Support'] }),
+  providerNoRole: persona(PROVIDER_TENANT, 'norole@skyline.example', 'Nico Norole', 'no app role'),
+  contosoAdmin: persona(CUSTOMERS.contoso.tenantId, 'admin@contoso.example', 'Connie Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
+  contosoKeyAdmin: persona(CUSTOMERS.contoso.tenantId, 'keyadmin@contoso.example', 'Kim Keyadmin', 'Key Vault Contributor + Crypto Officer, cannot assign roles'),
+  contosoUser: persona(CUSTOMERS.contoso.tenantId, 'user@contoso.example', 'Una User', 'no roles'),
+  fabrikamAdmin: persona(CUSTOMERS.fabrikam.tenantId, 'admin@fabrikam.example', 'Fay Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
+  northwindAdmin: persona(CUSTOMERS.northwind.tenantId, 'admin@northwind.example', 'Ned Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
+} as const;
+
+export type PersonaName = keyof typeof PERSONAS;
+
+function tenantUsers(tenantId: string): Scenario['tenants'][number]['users'] {
+  return Object.values(PERSONAS).filter((p) => p.tenantId === tenantId).map((p) => ({
+    upn: p.upn, displayName: p.displayName, id: p.oid, directoryRoles: p.directoryRoles, appRoles: p.appRoles, description: p.description,
+  }));
+}
+
+/** Redirect URIs registered on both apps; Entra ignores the port of http://localhost URIs, and so does the simulator. */
+const LOCAL_REDIRECT_URIS = ['/', '/redirect', '/auth/callback', '/api/auth/callback', '/onboarding/consent/callback',
+  '/api/consent/callback', '/consent/callback'].map((p) => `http://localhost:3000${p}`);
+
+const subScope = (id: string) => `/subscriptions/${id}`;
+
+/**
+ * The default seed. `issuerBase` is the simulator origin: the FIC issuer must name the
+ * managed-identity issuer of the provider tenant, which depends on the port.
+ */
+export function defaultScenario(issuerBase: string): Scenario {
+  const customerEntries = Object.values(CUSTOMERS) as CustomerSeed[];
+  const admins = [PERSONAS.contosoAdmin, PERSONAS.fabrikamAdmin, PERSONAS.northwindAdmin];
+  return {
+    providerTenantId: PROVIDER_TENANT,
+    tenants: [
+      { id: PROVIDER_TENANT, displayName: SIM.providerTenantName, domain: 'skyline.example', users: tenantUsers(PROVIDER_TENANT) },
+      ...customerEntries.map((c) => ({ id: c.tenantId, displayName: c.displayName, domain: c.domain, users: tenantUsers(c.tenantId) })),
+    ],
+    applications: [
+      {
+        appId: PORTAL_CLIENT_ID, displayName: 'CMK Portal', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.portalClientSecret,
+        redirectUris: LOCAL_REDIRECT_URIS, apiScopes: ['access_as_user'], appRoles: ['Operator', 'Support', 'SupportApprover'],
+        servicePrincipalTenants: 'all',
+      },
+      {
+        appId: CMK_APP_CLIENT_ID, displayName: 'Skyline CMK Access', homeTenantId: PROVIDER_TENANT,
+        redirectUris: LOCAL_REDIRECT_URIS,
+        // Lets the provider confirm consent by reading its own service principal in the customer tenant.
+        graphApplicationPermissions: ['Application.Read.All'],
+        federatedIdentityCredentials: [{
+          name: SIM.cmkFicName, issuer: `${issuerBase}/${PROVIDER_TENANT}/v2.0`, subject: SIM.uami.principalId,
+          audiences: ['api://AzureADTokenExchange'], description: 'Provider UAMI used by disk encryption sets',
+        }],
+      },
+    ],
+    subscriptions: [
+      { id: PROVIDER_SUBSCRIPTION, tenantId: PROVIDER_TENANT, displayName: 'Skyline Production',
+        resourceGroups: [{ name: PROVIDER_RG, location: 'westeurope' }] },
+      ...customerEntries.map((c) => ({ id: c.subscriptionId, tenantId: c.tenantId, displayName: `${c.displayName} Production`,
+        resourceGroups: [{ name: c.resourceGroup, location: c.location }] })),
+    ],
+    roleAssignments: [
+      { scope: subScope(PROVIDER_SUBSCRIPTION), roleDefinitionId: BUILTIN_ROLES.contributor, principalId: SIM.uami.principalId, principalType: 'ServicePrincipal' },
+      { scope: subScope(PROVIDER_SUBSCRIPTION), roleDefinitionId: BUILTIN_ROLES.contributor,
+        principalId: servicePrincipalObjectId(PORTAL_CLIENT_ID, PROVIDER_TENANT), principalType: 'ServicePrincipal' },
+      ...admins.map((admin) => ({
+        scope: subScope(customerEntries.find((c) => c.tenantId === admin.tenantId)!.subscriptionId),
+        roleDefinitionId: BUILTIN_ROLES.owner, principalId: admin.oid, principalType: 'User' as const,
+      })),
+      { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultContributor, principalId: PERSONAS.contosoKeyAdmin.oid },
+      { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultCryptoOfficer, principalId: PERSONAS.contosoKeyAdmin.oid },
+    ],
+    userAssignedIdentities: [{ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name: UAMI_NAME, location: 'westeurope',
+      clientId: SIM.uami.clientId, principalId: SIM.uami.principalId }],
+    vaults: [
+      { subscriptionId: CUSTOMERS.contoso.subscriptionId, resourceGroup: CUSTOMERS.contoso.resourceGroup, name: CUSTOMERS.contoso.vaultName,
+        location: 'westeurope', enableRbacAuthorization: true, enablePurgeProtection: true,
+        keys: [{ name: CUSTOMERS.contoso.keyName, kty: 'RSA', keySize: 3072 }] },
+      { subscriptionId: CUSTOMERS.fabrikam.subscriptionId, resourceGroup: CUSTOMERS.fabrikam.resourceGroup, name: CUSTOMERS.fabrikam.vaultName,
+        location: 'westeurope', enableRbacAuthorization: false, enablePurgeProtection: false,
+        accessPolicies: [{ tenantId: CUSTOMERS.fabrikam.tenantId, objectId: PERSONAS.fabrikamAdmin.oid,
+          permissions: { keys: ['get', 'list', 'create', 'update', 'delete', 'rotate', 'getrotationpolicy', 'setrotationpolicy', 'wrapKey', 'unwrapKey'] } }],
+        keys: [{ name: CUSTOMERS.fabrikam.keyName, kty: 'RSA', keySize: 2048 }] },
+      { subscriptionId: CUSTOMERS.northwind.subscriptionId, resourceGroup: CUSTOMERS.northwind.resourceGroup, name: CUSTOMERS.northwind.vaultName,
+        location: 'australiaeast', enableRbacAuthorization: true, enablePurgeProtection: true,
+        keys: [{ name: CUSTOMERS.northwind.keyName, kty: 'RSA', keySize: 3072 }] },
+    ],
+    disks: SIM.disks.map((name) => ({ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name, location: 'westeurope' })),
+    virtualMachines: SIM.virtualMachines.map((name) => ({ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name,
+      location: 'westeurope', osDiskName: `${name}-osdisk` })),
+  };
+}

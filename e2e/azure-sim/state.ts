@@ -1,0 +1,257 @@
+/** The simulator's in-memory world: directory objects, ARM resources, keys, operations. */
+import { randomBytes } from 'node:crypto';
+import { scenarioSchema, servicePrincipalObjectId, stableGuid, userObjectId, type Scenario } from './seed';
+
+export interface User {
+  id: string; tenantId: string; upn: string; displayName: string;
+  directoryRoles: string[]; appRoles: string[]; description: string;
+}
+export interface Tenant { id: string; displayName: string; domain: string; createdDateTime: string }
+export interface FederatedCredential { id: string; name: string; issuer: string; subject: string; audiences: string[]; description?: string }
+export interface Application {
+  appId: string; objectId: string; displayName: string; homeTenantId: string; clientSecret?: string;
+  redirectUris: string[]; apiScopes: string[]; appRoles: string[]; graphApplicationPermissions: string[];
+  federatedIdentityCredentials: FederatedCredential[]; createdDateTime: string;
+}
+export interface ServicePrincipal {
+  id: string; appId: string; tenantId: string; displayName: string; appOwnerOrganizationId: string;
+  /** Graph application permissions granted by admin consent in this tenant. */
+  grantedGraphPermissions: string[]; createdDateTime: string;
+}
+export interface Subscription { id: string; tenantId: string; displayName: string }
+export interface ResourceGroup { id: string; subscriptionId: string; name: string; location: string; tags: Record<string, string> }
+export interface RoleAssignment {
+  id: string; name: string; scope: string; roleDefinitionId: string; principalId: string; principalType: string;
+  description?: string; createdOn: string; createdBy?: string;
+  /** Epoch ms from which data-plane checks see the assignment (role propagation delay). */
+  effectiveAt: number;
+}
+export interface IdentityFic { name: string; issuer: string; subject: string; audiences: string[] }
+export interface UserAssignedIdentity {
+  id: string; subscriptionId: string; resourceGroup: string; name: string; location: string; tenantId: string;
+  clientId: string; principalId: string; tags: Record<string, string>; federatedIdentityCredentials: Map<string, IdentityFic>;
+}
+export interface KeyVersion {
+  version: string; kty: string; keySize: number; keyOps: string[]; enabled: boolean;
+  created: number; updated: number; notBefore?: number; expires?: number;
+  /** Identity under which its RSA material is cached (see keys.ts). */
+  materialId: string;
+}
+export interface RotationPolicy {
+  lifetimeActions: { trigger: { timeAfterCreate?: string; timeBeforeExpiry?: string }; action: { type: string } }[];
+  attributes: { expiryTime?: string; created: number; updated: number };
+}
+export interface VaultKey {
+  name: string; versions: KeyVersion[]; tags: Record<string, string>; rotationPolicy?: RotationPolicy;
+  deletedDate?: number; scheduledPurgeDate?: number;
+}
+export interface AccessPolicy { tenantId: string; objectId: string; permissions: { keys: string[]; secrets: string[]; certificates?: string[] } }
+export interface Vault {
+  id: string; name: string; subscriptionId: string; resourceGroup: string; location: string; tenantId: string;
+  tags: Record<string, string>; sku: 'standard' | 'premium';
+  enableRbacAuthorization: boolean; enableSoftDelete: boolean; enablePurgeProtection: boolean; softDeleteRetentionInDays: number;
+  publicNetworkAccess: 'Enabled' | 'Disabled'; networkDefaultAction: 'Allow' | 'Deny'; networkBypass: string;
+  accessPolicies: AccessPolicy[]; keys: Map<string, VaultKey>; deletedKeys: Map<string, VaultKey>;
+  createdAt: string; createdBy: string;
+}
+export interface ApiError { code: string; message: string; target?: string }
+export interface DiskEncryptionSet {
+  id: string; name: string; subscriptionId: string; resourceGroup: string; location: string; tags: Record<string, string>;
+  identity: { type: string; userAssignedIdentities?: Record<string, { principalId: string; clientId: string }> };
+  encryptionType: string; keyUrl: string; sourceVaultId?: string; federatedClientId?: string;
+  rotationToLatestKeyVersionEnabled: boolean; previousKeys: string[];
+  provisioningState: 'Succeeded' | 'Updating' | 'Creating' | 'Failed' | 'Deleting';
+  lastKeyRotationTimestamp?: string; autoKeyRotationError?: ApiError;
+}
+export interface Disk {
+  id: string; name: string; subscriptionId: string; resourceGroup: string; location: string; diskSizeGB: number; sku: string;
+  diskEncryptionSetId?: string; managedBy?: string; timeCreated: string; uniqueId: string;
+}
+export interface VirtualMachine {
+  id: string; name: string; subscriptionId: string; resourceGroup: string; location: string; osDiskId: string;
+  powerState: 'running' | 'deallocated' | 'deallocating' | 'starting' | 'stopped'; vmId: string;
+}
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+export interface LongRunningOperation {
+  id: string; subscriptionId: string; location: string; status: OperationStatus; startTime: string; endTime?: string;
+  error?: ApiError; resourceId?: string; kind: string;
+  /** Set when the operation was stalled by a fault: it stays InProgress until released. */
+  stalled: boolean;
+  /** Applies the operation's effect; not part of the inspectable state. */
+  finish?: (outcome: { error?: ApiError }) => void;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const newKeyVersion = () => randomBytes(16).toString('hex');
+
+const lower = (s: string) => s.toLowerCase();
+
+/** Azure resource ids are case-insensitive; maps are keyed by the lower-cased id. */
+export class ResourceMap<T extends { id: string }> {
+  private readonly items = new Map<string, T>();
+  get(id: string): T | undefined { return this.items.get(lower(id)); }
+  set(item: T): T { this.items.set(lower(item.id), item); return item; }
+  delete(id: string): boolean { return this.items.delete(lower(id)); }
+  values(): T[] { return [...this.items.values()]; }
+  under(prefix: string): T[] {
+    const p = lower(prefix).replace(/\/$/, '') + '/';
+    return this.values().filter((item) => lower(item.id).startsWith(p));
+  }
+}
+
+export class SimState {
+  providerTenantId = '';
+  tenants = new Map<string, Tenant>();
+  users = new Map<string, User>();
+  applications = new Map<string, Application>();
+  /** Keyed `${tenantId}|${appId}`. */
+  servicePrincipals = new Map<string, ServicePrincipal>();
+  subscriptions = new Map<string, Subscription>();
+  resourceGroups = new ResourceMap<ResourceGroup>();
+  roleAssignments = new ResourceMap<RoleAssignment>();
+  identities = new ResourceMap<UserAssignedIdentity>();
+  vaults = new ResourceMap<Vault>();
+  diskEncryptionSets = new ResourceMap<DiskEncryptionSet>();
+  disks = new ResourceMap<Disk>();
+  virtualMachines = new ResourceMap<VirtualMachine>();
+  operations = new Map<string, LongRunningOperation>();
+  /** Disk encryption sets with an automatic key rotation step due (see arm/compute.ts). */
+  pendingRotations = new Set<string>();
+
+  /**
+   * `vaultOrigin` gives each vault its own origin (`https://localhost:{vaultPort}`), as each Azure vault has
+   * its own host: the Key Vault SDK parses key ids as `{origin}/keys/{name}/{version}` and rejects path prefixes.
+   */
+  constructor(scenario: Scenario, readonly origin: string, private readonly vaultOrigin: (vaultName: string) => string,
+    private readonly vaultNameForPort: (port: number) => string | undefined) {
+    this.load(scenario);
+  }
+
+  private load(input: Scenario): void {
+    const scenario = scenarioSchema.parse(input);
+    const created = new Date().toISOString();
+    this.providerTenantId = scenario.providerTenantId;
+    for (const t of scenario.tenants) {
+      this.tenants.set(t.id, { id: t.id, displayName: t.displayName, domain: t.domain, createdDateTime: created });
+      for (const u of t.users) {
+        const id = u.id ?? userObjectId(u.upn);
+        this.users.set(id, { id, tenantId: t.id, upn: u.upn, displayName: u.displayName, directoryRoles: u.directoryRoles,
+          appRoles: u.appRoles, description: u.description });
+      }
+    }
+    for (const a of scenario.applications) {
+      this.applications.set(a.appId, {
+        appId: a.appId, objectId: stableGuid('application', a.appId), displayName: a.displayName, homeTenantId: a.homeTenantId,
+        clientSecret: a.clientSecret, redirectUris: a.redirectUris, apiScopes: a.apiScopes, appRoles: a.appRoles,
+        graphApplicationPermissions: a.graphApplicationPermissions, createdDateTime: created,
+        federatedIdentityCredentials: a.federatedIdentityCredentials.map((f) => ({ ...f, id: stableGuid('fic', a.appId, f.name) })),
+      });
+      const spTenants = a.servicePrincipalTenants === 'all' ? [...this.tenants.keys()] : [a.homeTenantId, ...a.servicePrincipalTenants];
+      for (const tenantId of new Set(spTenants)) this.addServicePrincipal(a.appId, tenantId, tenantId !== a.homeTenantId);
+    }
+    for (const s of scenario.subscriptions) {
+      this.subscriptions.set(lower(s.id), { id: s.id, tenantId: s.tenantId, displayName: s.displayName });
+      for (const rg of s.resourceGroups) {
+        this.resourceGroups.set({ id: `/subscriptions/${s.id}/resourceGroups/${rg.name}`, subscriptionId: s.id, name: rg.name, location: rg.location, tags: {} });
+      }
+    }
+    for (const ra of scenario.roleAssignments) {
+      const name = stableGuid('roleAssignment', ra.scope, ra.roleDefinitionId, ra.principalId);
+      this.roleAssignments.set({ id: `${ra.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, name, scope: ra.scope,
+        roleDefinitionId: ra.roleDefinitionId, principalId: ra.principalId, principalType: ra.principalType, createdOn: created, effectiveAt: 0 });
+    }
+    for (const mi of scenario.userAssignedIdentities) {
+      this.identities.set({ id: `/subscriptions/${mi.subscriptionId}/resourceGroups/${mi.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${mi.name}`,
+        subscriptionId: mi.subscriptionId, resourceGroup: mi.resourceGroup, name: mi.name, location: mi.location,
+        tenantId: this.subscriptionTenant(mi.subscriptionId), clientId: mi.clientId, principalId: mi.principalId, tags: {},
+        federatedIdentityCredentials: new Map() });
+    }
+    for (const v of scenario.vaults) {
+      const vault: Vault = {
+        id: `/subscriptions/${v.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.KeyVault/vaults/${v.name}`,
+        name: v.name, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, location: v.location,
+        tenantId: this.subscriptionTenant(v.subscriptionId), tags: {}, sku: 'standard',
+        enableRbacAuthorization: v.enableRbacAuthorization, enableSoftDelete: v.enableSoftDelete, enablePurgeProtection: v.enablePurgeProtection,
+        softDeleteRetentionInDays: v.softDeleteRetentionInDays, publicNetworkAccess: v.publicNetworkAccess,
+        networkDefaultAction: v.networkDefaultAction, networkBypass: 'AzureServices', accessPolicies: v.accessPolicies,
+        keys: new Map(), deletedKeys: new Map(), createdAt: created, createdBy: 'seed',
+      };
+      for (const k of v.keys) {
+        const now = nowSeconds();
+        const version = stableGuid('keyVersion', v.name, k.name).replace(/-/g, '');
+        vault.keys.set(lower(k.name), { name: k.name, tags: {}, versions: [{
+          version, kty: k.kty, keySize: k.keySize, keyOps: k.keyOps, enabled: k.enabled, created: now, updated: now,
+          expires: k.expiresInDays === undefined ? undefined : now + k.expiresInDays * 86400, materialId: `${v.name}/${k.name}/${version}`,
+        }] });
+      }
+      this.vaults.set(vault);
+    }
+    for (const d of scenario.disks) {
+      this.disks.set({ id: `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Compute/disks/${d.name}`,
+        name: d.name, subscriptionId: d.subscriptionId, resourceGroup: d.resourceGroup, location: d.location, diskSizeGB: d.diskSizeGB,
+        sku: d.sku, timeCreated: created, uniqueId: stableGuid('disk', d.name) });
+    }
+    for (const vm of scenario.virtualMachines) {
+      const id = `/subscriptions/${vm.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${vm.name}`;
+      const osDiskId = `/subscriptions/${vm.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/disks/${vm.osDiskName}`;
+      const disk = this.disks.get(osDiskId);
+      if (disk) disk.managedBy = id;
+      this.virtualMachines.set({ id, name: vm.name, subscriptionId: vm.subscriptionId, resourceGroup: vm.resourceGroup, location: vm.location,
+        osDiskId, powerState: 'running', vmId: stableGuid('vm', vm.name) });
+    }
+  }
+
+  subscriptionTenant(subscriptionId: string): string {
+    return this.subscriptions.get(lower(subscriptionId))?.tenantId ?? this.providerTenantId;
+  }
+
+  addServicePrincipal(appId: string, tenantId: string, viaConsent: boolean): ServicePrincipal {
+    const existing = this.servicePrincipal(appId, tenantId);
+    const app = this.applications.get(appId);
+    const sp: ServicePrincipal = existing ?? {
+      id: servicePrincipalObjectId(appId, tenantId), appId, tenantId, displayName: app?.displayName ?? appId,
+      appOwnerOrganizationId: app?.homeTenantId ?? tenantId, grantedGraphPermissions: [], createdDateTime: new Date().toISOString(),
+    };
+    if (viaConsent || tenantId === app?.homeTenantId) sp.grantedGraphPermissions = [...(app?.graphApplicationPermissions ?? [])];
+    this.servicePrincipals.set(`${tenantId}|${appId}`, sp);
+    return sp;
+  }
+
+  servicePrincipal(appId: string, tenantId: string): ServicePrincipal | undefined {
+    return this.servicePrincipals.get(`${tenantId}|${appId}`);
+  }
+
+  /** Who an object id is, in any tenant: a user, an app's service principal or a managed identity. */
+  principal(objectId: string): { type: 'User' | 'ServicePrincipal'; tenantId: string; displayName: string } | undefined {
+    const user = this.users.get(objectId);
+    if (user) return { type: 'User', tenantId: user.tenantId, displayName: user.displayName };
+    for (const sp of this.servicePrincipals.values()) {
+      if (sp.id === objectId) return { type: 'ServicePrincipal', tenantId: sp.tenantId, displayName: sp.displayName };
+    }
+    const mi = this.identities.values().find((i) => i.principalId === objectId);
+    if (mi) return { type: 'ServicePrincipal', tenantId: mi.tenantId, displayName: mi.name };
+    return undefined;
+  }
+
+  vaultByName(name: string): Vault | undefined {
+    return this.vaults.values().find((v) => lower(v.name) === lower(name));
+  }
+
+  vaultUri(vault: Vault): string {
+    return `${this.vaultOrigin(vault.name)}/`;
+  }
+
+  keyId(vault: Vault, keyName: string, version?: string): string {
+    return `${this.vaultOrigin(vault.name)}/keys/${keyName}${version ? `/${version}` : ''}`;
+  }
+
+  /** Parses a key URL of this simulator: `https://localhost:{vaultPort}/keys/{name}[/{version}]` (or the `/kv/{vault}/keys/...` alias). */
+  parseKeyUrl(keyUrl: string): { vaultName: string; keyName: string; version?: string } | undefined {
+    const alias = /^https:\/\/[^/]+\/kv\/([^/]+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
+    if (alias?.[1] && alias[2]) return { vaultName: alias[1], keyName: alias[2], version: alias[3] || undefined };
+    const own = /^https:\/\/(?:localhost|127\.0\.0\.1):(\d+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
+    const vaultName = own ? this.vaultNameForPort(Number(own[1])) : undefined;
+    if (!own?.[2] || !vaultName) return undefined;
+    return { vaultName, keyName: own[2], version: own[3] || undefined };
+  }
+}
