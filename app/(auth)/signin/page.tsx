@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { SignInButton } from "@/components/auth/sign-in-flow";
+import { AREA_HOME, safeReturnPath, type Area } from "@/lib/auth/roles";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const COPY: Record<Area, { title: string; text: string }> = {
+  customer: {
+    title: "Sign in to connect your key",
+    text: "Use your organization's Microsoft Entra work account. To grant consent you (or a colleague) must be a Global Administrator or Privileged Role Administrator.",
+  },
+  operator: { title: "Sign in to the operator dashboard", text: "Use your provider work account. You need the Operator role on the CMK Portal app." },
+  support: { title: "Sign in to the support console", text: "Use your provider work account. You need the Support or SupportApprover role on the CMK Portal app." },
+};
+
+const REASONS: Record<string, string> = {
+  expired: "Your session expired. Sign in again to continue where you were.",
+  "wrong-account": "That account cannot use this area. Sign in with a different account.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const params = await searchParams;
+  const area: Area = params.area === "operator" || params.area === "support" ? params.area : "customer";
+  const returnTo = safeReturnPath(params.returnTo, AREA_HOME[area]);
+  const reason = params.reason ? REASONS[params.reason] : undefined;
+  return (
+    <div>
+      <h1 className="text-2xl font-semibold tracking-tight">{COPY[area].title}</h1>
+      <p className="mt-2 text-slate-600">{COPY[area].text}</p>
+      {reason && (
+        <p role="status" className="mt-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900">
+          {reason}
+        </p>
+      )}
+      <div className="mt-6">
+        <SignInButton area={area === "customer" ? "customer" : "staff"} returnTo={returnTo} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,73 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { serverEnv } from "@/lib/env";
+import { adminConsentShareLink } from "@/lib/consent/service";
+import { CONSENT_PROBLEMS, isConsentProblem } from "@/lib/consent/problems";
+import { customerOnboarding } from "@/lib/onboarding/queries";
+import { WizardFrame } from "../_components/wizard-frame";
+import { ConsentPanel } from "./consent-panel";
+
+export const metadata: Metadata = { title: "Consent" };
+
+const SHARE_LINK_PROBLEMS = new Set(["not-admin", "blocked-by-policy", "not-confirmed", "removed", "failed"]);
+
+export default async function ConsentStepPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const access = await checkAreaAccess("customer");
+  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  const env = serverEnv();
+  const problemKey = (await searchParams).problem;
+  const problem = isConsentProblem(problemKey) ? CONSENT_PROBLEMS[problemKey] : tenant.consentStatus === "REMOVED" ? CONSENT_PROBLEMS.removed : null;
+  const granted = tenant.consentStatus === "GRANTED";
+
+  return (
+    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="CONSENT" title="Grant consent to the provider's app">
+      <div className="max-w-3xl space-y-6">
+        <dl className="grid gap-4 rounded-xl border border-slate-200 bg-white p-6 sm:grid-cols-2">
+          <div>
+            <dt className="text-sm text-slate-500">App</dt>
+            <dd className="font-medium">{env.CMK_APP_DISPLAY_NAME}</dd>
+            <dd className="font-mono text-xs text-slate-500">Application (client) ID {env.CMK_APP_CLIENT_ID}</dd>
+          </div>
+          <div>
+            <dt className="text-sm text-slate-500">Publisher</dt>
+            <dd className="font-medium">{env.PROVIDER_DISPLAY_NAME}</dd>
+            <dd className="font-mono text-xs text-slate-500">Tenant {env.PROVIDER_TENANT_ID}</dd>
+          </div>
+          <div className="sm:col-span-2">
+            <dt className="text-sm text-slate-500">What it gets</dt>
+            <dd>
+              Consent installs the app in your organization (an enterprise application) with Microsoft Graph <strong>User.Read</strong>{" "}
+              (sign in and read its own profile). It gets <strong>no access to your keys</strong> until step 4, where you grant it the role{" "}
+              <em>Key Vault Crypto Service Encryption User</em> on one key only — it can then wrap and unwrap disk keys with it, nothing else. You can remove it at any time.
+            </dd>
+          </div>
+        </dl>
+
+        {granted && !problem ? (
+          <div role="status" className="rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-emerald-900">
+            <p className="font-medium">Consent granted.</p>
+            <p className="mt-1 text-sm">The app is installed in your organization (service principal {tenant.servicePrincipalObjectId}).</p>
+            <Link href="/onboarding/vault" className="mt-3 inline-block font-medium text-brand-700 underline">
+              Continue to key vault
+            </Link>
+          </div>
+        ) : (
+          <>
+            {problem && (
+              <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-red-800">
+                <p className="font-medium">{problem.message}</p>
+                <p className="mt-1">{problem.fix}</p>
+              </div>
+            )}
+            <p className="text-slate-600">You need to be a Global Administrator or Privileged Role Administrator of your organization to grant consent. If you are not, send the link to someone who is.</p>
+            <ConsentPanel shareLink={adminConsentShareLink(tenant.tenantId)} showShareLink={problemKey !== undefined && SHARE_LINK_PROBLEMS.has(problemKey) || tenant.consentStatus === "REMOVED"} />
+          </>
+        )}
+      </div>
+    </WizardFrame>
+  );
+}

@@ -1,0 +1,14 @@
+import { redirect } from "next/navigation";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { customerOnboarding } from "@/lib/onboarding/queries";
+import { STEP_PATH } from "@/lib/onboarding/steps";
+
+/** Resumes the wizard where this tenant left it, whoever of its admins comes back. */
+export default async function OnboardingEntryPage() {
+  const access = await checkAreaAccess("customer");
+  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  const { onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  redirect(STEP_PATH[onboarding.step]);
+}

@@ -1,0 +1,23 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { db } from "@/lib/db/client";
+import { currentSession } from "@/lib/auth/session";
+import { completeAdminConsent, ConsentError } from "@/lib/consent/service";
+import { logger } from "@/lib/logger";
+
+/** Entra's redirect after admin consent (fixed redirect URI). */
+export async function GET(request: NextRequest) {
+  const user = await currentSession();
+  const to = (path: string) => NextResponse.redirect(new URL(path, request.nextUrl.origin), { headers: { "Cache-Control": "no-store" } });
+  if (!user || user.kind !== "CUSTOMER") {
+    return to(`/signin?${new URLSearchParams({ area: "customer", returnTo: "/onboarding/consent", reason: "expired" })}`);
+  }
+  const query = Object.fromEntries(request.nextUrl.searchParams.entries());
+  try {
+    await completeAdminConsent(db(), user, query);
+    return to("/onboarding/vault");
+  } catch (error) {
+    if (error instanceof ConsentError) return to(`/onboarding/consent?problem=${error.problem}`);
+    logger.error({ err: error }, "admin consent callback failed");
+    return to("/onboarding/consent?problem=failed");
+  }
+}

@@ -1,0 +1,152 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { useMsal } from "@azure/msal-react";
+import { useAuthConfig, useRedirectOutcome } from "./msal-boundary";
+
+type SignInArea = "customer" | "staff";
+type PendingSignIn = { area: SignInArea; returnTo: string };
+
+const PENDING_KEY = "cmk.pendingSignIn";
+
+const MSAL_ERRORS: Record<string, string> = {
+  access_denied: "The sign-in was cancelled.",
+  user_cancelled: "The sign-in was cancelled.",
+  state_mismatch: "The sign-in response did not match the request (it may have been replayed).",
+  nonce_mismatch: "The sign-in response did not match this browser's request.",
+  no_network_connectivity: "Microsoft sign-in could not be reached.",
+};
+
+export function SignInButton({ area, returnTo }: PendingSignIn) {
+  const { instance } = useMsal();
+  const config = useAuthConfig();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function start() {
+    setBusy(true);
+    setProblem(null);
+    try {
+      const response = await fetch("/api/auth/nonce", { method: "POST" });
+      const { nonce } = (await response.json()) as { nonce: string };
+      sessionStorage.setItem(PENDING_KEY, JSON.stringify({ area, returnTo } satisfies PendingSignIn));
+      await instance.loginRedirect({
+        scopes: [config.apiScope],
+        nonce,
+        authority: area === "staff" ? config.staffAuthority : config.customerAuthority,
+        prompt: "select_account",
+      });
+    } catch {
+      setBusy(false);
+      setProblem("Microsoft sign-in could not be started. Check your connection and try again.");
+    }
+  }
+
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={start}
+        disabled={busy}
+        className="inline-flex items-center gap-3 rounded-lg bg-brand-600 px-5 py-3 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+      >
+        <MicrosoftMark />
+        {busy ? "Redirecting to Microsoft…" : "Sign in with Microsoft"}
+      </button>
+      {problem && (
+        <p role="alert" className="mt-3 text-sm text-red-700">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Where Microsoft sends the browser back: hand the tokens to our server, which verifies them itself. */
+export function CompleteSignIn() {
+  const outcome = useRedirectOutcome();
+  const [problem, setProblem] = useState<{ message: string; fix?: string } | null>(null);
+  const [pending, setPending] = useState<PendingSignIn | null>(null);
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const stored = sessionStorage.getItem(PENDING_KEY);
+    sessionStorage.removeItem(PENDING_KEY);
+    const signIn = stored ? (JSON.parse(stored) as PendingSignIn) : null;
+    setPending(signIn);
+    if (outcome.errorCode) {
+      setProblem({ message: MSAL_ERRORS[outcome.errorCode] ?? `Microsoft sign-in did not complete (${outcome.errorCode}).`, fix: "Try signing in again." });
+      return;
+    }
+    if (!outcome.result || !signIn) {
+      setProblem({ message: "There is no sign-in to complete here.", fix: "Start from the sign-in page." });
+      return;
+    }
+    void (async () => {
+      const response = await fetch("/api/auth/session", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ area: signIn.area, accessToken: outcome.result?.accessToken, idToken: outcome.result?.idToken }),
+      });
+      if (response.ok) {
+        window.location.replace(signIn.returnTo);
+        return;
+      }
+      const body = (await response.json().catch(() => null)) as { error?: { message: string; fix?: string } } | null;
+      setProblem(body?.error ?? { message: "Sign-in failed.", fix: "Try again." });
+    })();
+  }, [outcome]);
+
+  if (!problem) {
+    return (
+      <p role="status" className="text-slate-600">
+        Signing you in…
+      </p>
+    );
+  }
+  const retry = pending ? `/signin?${new URLSearchParams({ area: pending.area === "staff" ? "operator" : "customer", returnTo: pending.returnTo })}` : "/";
+  return (
+    <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4">
+      <p className="font-medium text-red-800">{problem.message}</p>
+      {problem.fix && <p className="mt-1 text-red-700">{problem.fix}</p>}
+      <a href={retry} className="mt-3 inline-block font-medium text-brand-700 underline">
+        Sign in again
+      </a>
+    </div>
+  );
+}
+
+/** Sign-out: the server forgets the session and its tokens, then Microsoft signs the browser out too. */
+export function SignOutRunner() {
+  const { instance } = useMsal();
+  const config = useAuthConfig();
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    void (async () => {
+      await fetch("/api/auth/session", { method: "DELETE" }).catch(() => undefined);
+      sessionStorage.removeItem(PENDING_KEY);
+      const account = instance.getActiveAccount() ?? instance.getAllAccounts()[0];
+      await instance.logoutRedirect({ account, postLogoutRedirectUri: config.postLogoutRedirectUri });
+    })();
+  }, [instance, config]);
+  return (
+    <p role="status" className="text-slate-600">
+      Signing you out…
+    </p>
+  );
+}
+
+function MicrosoftMark() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 21 21" className="h-5 w-5">
+      <rect x="1" y="1" width="9" height="9" fill="#f25022" />
+      <rect x="11" y="1" width="9" height="9" fill="#7fba00" />
+      <rect x="1" y="11" width="9" height="9" fill="#00a4ef" />
+      <rect x="11" y="11" width="9" height="9" fill="#ffb900" />
+    </svg>
+  );
+}

@@ -1,0 +1,140 @@
+import { expect, test } from "@playwright/test";
+import { pickAccount, signInAs, signOut } from "./support/auth";
+import { screenshot } from "./support/screenshots";
+import { SIM_URL } from "./support/sim";
+
+// One journey through the Contoso tenant, in order: refusals first, then the grant, then replays.
+test.describe.configure({ mode: "serial" });
+
+test.describe("admin consent", () => {
+  test("a non-admin is refused consent and gets the link for their administrator", async ({ page }) => {
+    await signInAs(page, "user@contoso.example", "customer");
+    await expect(page).toHaveURL(/\/onboarding\/consent$/);
+    await expect(page.getByText("Skyline CMK Access")).toBeVisible();
+    await screenshot(page, "consent-step");
+    await page.getByRole("button", { name: "Grant admin consent" }).click();
+    await pickAccount(page, "user@contoso.example");
+    await expect(page.getByText("Need admin approval")).toBeVisible();
+    await page.getByRole("button", { name: "Return to the application" }).click();
+    await expect(page).toHaveURL(/problem=not-admin/);
+    await expect(page.getByRole("alert")).toContainText("Only an administrator of your organization can grant this consent");
+    const link = page.getByLabel("Send this link to your Global Administrator or Privileged Role Administrator");
+    await expect(link).toHaveValue(new RegExp(`^${SIM_URL}/aaaaaaaa-0000-4000-8000-00000000000a/v2\\.0/adminconsent\\?client_id=33333333-3333-4333-8333-333333333333`));
+    await screenshot(page, "consent-not-admin");
+  });
+
+  test("a declined consent is explained and can be retried", async ({ page }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    await page.getByRole("button", { name: "Grant admin consent" }).click();
+    await pickAccount(page, "admin@contoso.example");
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect(page).toHaveURL(/problem=declined/);
+    await expect(page.getByRole("alert")).toContainText("Consent was declined");
+    await expect(page.getByRole("button", { name: "Grant admin consent" })).toBeVisible();
+    await screenshot(page, "consent-declined");
+  });
+
+  test("a tampered state is rejected", async ({ page }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    await page.getByRole("button", { name: "Grant admin consent" }).click();
+    await expect(page).toHaveURL(/adminconsent/);
+    const state = new URL(page.url()).searchParams.get("state");
+    expect(state).toBeTruthy();
+    await page.goto(`/api/consent/callback?admin_consent=True&tenant=aaaaaaaa-0000-4000-8000-00000000000a&state=${state}x`);
+    await expect(page).toHaveURL(/problem=invalid-state/);
+    await expect(page.getByRole("alert")).toContainText("already used or did not start from your sign-in");
+  });
+
+  test("a tenant admin grants consent and lands on the key vault step; replaying the response is rejected", async ({ page }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    await page.getByRole("button", { name: "Grant admin consent" }).click();
+    await pickAccount(page, "admin@contoso.example");
+    await expect(page.getByText("requests permissions in")).toBeVisible();
+    await screenshot(page, "consent-simulator-page");
+    const callback = page.waitForRequest((req) => req.url().includes("/api/consent/callback"));
+    await page.getByRole("button", { name: "Accept" }).click();
+    const callbackUrl = (await callback).url();
+    await expect(page).toHaveURL(/\/onboarding\/vault/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a key vault");
+    await screenshot(page, "vault-step-after-consent");
+
+    await page.goto(callbackUrl);
+    await expect(page).toHaveURL(/problem=invalid-state/);
+  });
+
+  test("a forwarded consent link only informs; the wizard confirms with Graph", async ({ page }) => {
+    await page.goto("/consent/callback?admin_consent=True&tenant=bbbbbbbb-0000-4000-8000-00000000000b");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Consent granted — thank you");
+  });
+});
+
+test.describe("areas and roles", () => {
+  test("an operator reaches the dashboard but not the support console", async ({ page }) => {
+    await signInAs(page, "operator@skyline.example", "operator");
+    await expect(page).toHaveURL(/\/tenants/);
+    await expect(page.getByText("Operator area")).toBeVisible();
+    await expect(page.getByText("You need a role for this area")).toHaveCount(0);
+    await page.goto("/support");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
+    await expect(page.getByRole("alert")).toContainText("Support or SupportApprover");
+    await screenshot(page, "operator-refused-support");
+  });
+
+  test("a support user reaches the console but not the dashboard", async ({ page }) => {
+    await signInAs(page, "support@skyline.example", "support");
+    await expect(page).toHaveURL(/\/support/);
+    await expect(page.getByText("Support area")).toBeVisible();
+    await page.goto("/tenants");
+    await expect(page.getByRole("alert")).toContainText("Ask your administrator for role Operator");
+  });
+
+  test("staff without a role are told which role to ask for", async ({ page }) => {
+    await signInAs(page, "norole@skyline.example", "operator");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
+    await expect(page.getByRole("alert")).toContainText("Ask your administrator for role Operator");
+    await screenshot(page, "staff-no-role");
+  });
+
+  test("customer accounts cannot enter staff areas, and staff accounts cannot onboard", async ({ page }) => {
+    await signInAs(page, "admin@northwind.example", "customer");
+    await page.goto("/tenants");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("This account cannot use this area");
+    await signOut(page);
+
+    await page.goto("/signin?area=customer");
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await pickAccount(page, "operator@skyline.example");
+    await expect(page.getByRole("alert")).toContainText("Provider staff accounts cannot onboard as a customer");
+  });
+
+  test("a customer account is refused by the staff sign-in", async ({ page }) => {
+    await page.goto("/signin?area=operator");
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    // The staff sign-in asks Entra for the provider tenant only: customer accounts are not even offered.
+    await expect(page.locator('button[data-upn="admin@contoso.example"]')).toHaveCount(0);
+    await expect(page.locator('button[data-upn="operator@skyline.example"]')).toBeVisible();
+  });
+});
+
+test.describe("sessions", () => {
+  test("after sign-out the back button shows nothing private", async ({ page }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    await page.goto("/onboarding/vault");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a key vault");
+    await signOut(page);
+    await page.goBack();
+    await expect(page).toHaveURL(/\/signin/);
+    await expect(page.getByText("Choose a key vault")).toHaveCount(0);
+    await expect(page.getByText("Contoso")).toHaveCount(0);
+  });
+
+  test("an ended session sends the user through sign-in and back to the page they were on", async ({ page, context }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    await context.clearCookies();
+    await page.goto("/onboarding/vault?q=contoso");
+    await expect(page).toHaveURL(/\/signin\?area=customer&returnTo=%2Fonboarding%2Fvault%3Fq%3Dcontoso/);
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await pickAccount(page, "admin@contoso.example");
+    await expect(page).toHaveURL(/\/onboarding\/vault\?q=contoso$/);
+  });
+});

@@ -1,0 +1,95 @@
+// The identities the portal acts as. Customer-side calls use the signed-in admin's delegated access
+// (on-behalf-of); provider-side calls use the provider's user-assigned managed identity, which reaches a
+// customer tenant only through the CMK app's federated credential.
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { ClientAssertionCredential, ManagedIdentityCredential } from "@azure/identity";
+import { ConfidentialClientApplication, type ICachePlugin, type TokenCacheContext } from "@azure/msal-node";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { serverEnv } from "../env";
+import { readTokenVault, writeTokenVault, type SessionUser } from "../auth/session-store";
+import { authorityFor, authorityHost, authorityHostName, TOKEN_EXCHANGE_AUDIENCE } from "./endpoints";
+
+let providerIdentity: ManagedIdentityCredential | undefined;
+
+/** The provider's user-assigned managed identity (App Service style endpoint in Azure and in the simulator). */
+export function providerManagedIdentity(): TokenCredential {
+  providerIdentity ??= new ManagedIdentityCredential({ clientId: serverEnv().PROVIDER_UAMI_CLIENT_ID });
+  return providerIdentity;
+}
+
+const federatedByTenant = new Map<string, TokenCredential>();
+
+/**
+ * The CMK app in a customer's tenant, authenticated with a managed-identity token as federated client
+ * assertion: no secret exists anywhere. Works only where the customer consented (service principal exists).
+ */
+export function customerTenantCredential(customerTenantId: string): TokenCredential {
+  let credential = federatedByTenant.get(customerTenantId);
+  if (!credential) {
+    const env = serverEnv();
+    const identity = providerManagedIdentity();
+    credential = new ClientAssertionCredential(
+      customerTenantId,
+      env.CMK_APP_CLIENT_ID,
+      async () => {
+        const token = await identity.getToken(`${TOKEN_EXCHANGE_AUDIENCE}/.default`);
+        if (!token) throw new AppError("AZURE_ERROR", "The provider's managed identity returned no token.", { fix: "Check the provider readiness page." });
+        return token.token;
+      },
+      { authorityHost: authorityHost(), disableInstanceDiscovery: true },
+    );
+    federatedByTenant.set(customerTenantId, credential);
+  }
+  return credential;
+}
+
+/** Keeps MSAL's token cache in the session row, encrypted; it goes away with the session. */
+function sessionCachePlugin(database: Db, idHash: string): ICachePlugin {
+  return {
+    async beforeCacheAccess(context: TokenCacheContext) {
+      const vault = await readTokenVault(database, idHash);
+      if (vault?.msalCache) context.tokenCache.deserialize(vault.msalCache);
+    },
+    async afterCacheAccess(context: TokenCacheContext) {
+      if (!context.cacheHasChanged) return;
+      const vault = await readTokenVault(database, idHash);
+      if (vault) await writeTokenVault(database, idHash, { ...vault, msalCache: context.tokenCache.serialize() });
+    },
+  };
+}
+
+/** A credential that acts as the signed-in customer admin, via on-behalf-of with @azure/msal-node. */
+export function delegatedCredential(database: Db, user: SessionUser): TokenCredential {
+  const env = serverEnv();
+  const client = new ConfidentialClientApplication({
+    auth: {
+      clientId: env.PORTAL_CLIENT_ID,
+      clientSecret: env.PORTAL_CLIENT_SECRET,
+      authority: authorityFor(user.tenantId),
+      knownAuthorities: [authorityHostName()],
+    },
+    cache: { cachePlugin: sessionCachePlugin(database, user.idHash) },
+  });
+  return {
+    async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+      const vault = await readTokenVault(database, user.idHash);
+      if (!vault) throw new AppError("UNAUTHENTICATED", "Your session has ended.", { fix: "Sign in again to continue." });
+      try {
+        const result = await client.acquireTokenOnBehalfOf({ oboAssertion: vault.apiToken, scopes: [scopes].flat() });
+        if (!result?.accessToken || !result.expiresOn) throw new Error("no token");
+        return { token: result.accessToken, expiresOnTimestamp: result.expiresOn.getTime() };
+      } catch (error) {
+        const code = (error as { errorCode?: string }).errorCode;
+        if (code === "invalid_grant" || /AADSTS500133|expired/i.test(String((error as Error).message))) {
+          throw new AppError("UNAUTHENTICATED", "Your sign-in has expired.", { fix: "Sign in again to continue.", cause: error });
+        }
+        throw new AppError("AZURE_ERROR", "Microsoft Entra ID did not issue a token for your account.", {
+          fix: "Sign in again; if it persists, check that your account can access the subscription.",
+          azureCode: code,
+          cause: error,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,208 @@
+// The customer's own Azure (subscriptions, vaults, keys, access) through ARM, as the signed-in admin.
+import type { TokenCredential } from "@azure/core-auth";
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { KeyVaultManagementClient, type Key, type Vault } from "@azure/arm-keyvault";
+import { ResourceManagementClient } from "@azure/arm-resources";
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import { serverEnv } from "../env";
+import { ARM_SCOPE } from "./endpoints";
+import type { KeyFacts, VaultFacts } from "../onboarding/checks";
+import { ACCESS_POLICY_KEY_PERMISSIONS, keyScope, parseVaultResourceId, roleAssignmentName, roleDefinitionId, scopeCovers, type VaultRef, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID } from "../onboarding/access";
+import { azureFailure } from "./errors";
+
+export type SubscriptionSummary = { id: string; displayName: string; state: string };
+export type VaultSummary = VaultFacts & VaultRef & { vaultUri: string; tenantId: string };
+export type KeySummary = KeyFacts & { keyUri: string; keyUriWithVersion: string; currentVersion: string };
+
+function vaultClient(credential: TokenCredential, subscriptionId: string) {
+  return new KeyVaultManagementClient(credential, subscriptionId, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentials: { scopes: [ARM_SCOPE] } });
+}
+
+function authorizationClient(credential: TokenCredential, subscriptionId: string) {
+  return new AuthorizationManagementClient(credential, subscriptionId, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentialScopes: [ARM_SCOPE] });
+}
+
+export async function listSubscriptions(credential: TokenCredential): Promise<SubscriptionSummary[]> {
+  const client = new SubscriptionClient(credential, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentialScopes: [ARM_SCOPE] });
+  const subscriptions: SubscriptionSummary[] = [];
+  for await (const s of client.subscriptions.list()) {
+    if (s.subscriptionId) subscriptions.push({ id: s.subscriptionId, displayName: s.displayName ?? s.subscriptionId, state: s.state ?? "Enabled" });
+  }
+  return subscriptions.sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
+export async function listResourceGroups(credential: TokenCredential, subscriptionId: string): Promise<{ name: string; location: string }[]> {
+  const client = new ResourceManagementClient(credential, subscriptionId, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentialScopes: [ARM_SCOPE] });
+  const groups: { name: string; location: string }[] = [];
+  for await (const group of client.resourceGroups.list()) if (group.name) groups.push({ name: group.name, location: group.location });
+  return groups.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function toVaultSummary(vault: Vault): VaultSummary | null {
+  const ref = vault.id ? parseVaultResourceId(vault.id) : null;
+  if (!ref || !vault.properties.vaultUri) return null;
+  return {
+    ...ref,
+    name: vault.name ?? ref.vaultName,
+    location: vault.location ?? "",
+    tenantId: vault.properties.tenantId,
+    vaultUri: vault.properties.vaultUri.endsWith("/") ? vault.properties.vaultUri : `${vault.properties.vaultUri}/`,
+    softDeleteEnabled: vault.properties.enableSoftDelete,
+    purgeProtectionEnabled: vault.properties.enablePurgeProtection,
+    rbacAuthorization: vault.properties.enableRbacAuthorization,
+    publicNetworkAccess: vault.properties.publicNetworkAccess,
+    networkDefaultAction: vault.properties.networkAcls?.defaultAction,
+    networkBypass: vault.properties.networkAcls?.bypass,
+  };
+}
+
+/** Every vault of a subscription the admin can see (ARM pages through them; thousands are fine). */
+export async function listVaults(credential: TokenCredential, subscriptionId: string): Promise<VaultSummary[]> {
+  const vaults: VaultSummary[] = [];
+  for await (const vault of vaultClient(credential, subscriptionId).vaults.listBySubscription()) {
+    const summary = toVaultSummary(vault);
+    if (summary) vaults.push(summary);
+  }
+  return vaults.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getVault(credential: TokenCredential, ref: VaultRef): Promise<VaultSummary> {
+  const vault = await vaultClient(credential, ref.subscriptionId).vaults.get(ref.resourceGroup, ref.vaultName);
+  const summary = toVaultSummary(vault);
+  if (!summary) throw new Error(`Vault ${ref.vaultResourceId} has no URI`);
+  return summary;
+}
+
+/** A vault with the settings a disk encryption key needs: RBAC, soft delete 90 days, purge protection. */
+export async function createVault(
+  credential: TokenCredential,
+  input: { subscriptionId: string; resourceGroup: string; name: string; location: string; tenantId: string },
+): Promise<VaultSummary> {
+  const vault = await vaultClient(credential, input.subscriptionId).vaults.beginCreateOrUpdateAndWait(input.resourceGroup, input.name, {
+    location: input.location,
+    properties: {
+      tenantId: input.tenantId,
+      sku: { family: "A", name: "standard" },
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      softDeleteRetentionInDays: 90,
+      enablePurgeProtection: true,
+      publicNetworkAccess: "Enabled",
+      networkAcls: { bypass: "AzureServices", defaultAction: "Allow" },
+    },
+  });
+  const summary = toVaultSummary(vault);
+  if (!summary) throw new Error("Created vault has no URI");
+  return summary;
+}
+
+function versionOf(uriWithVersion: string | undefined): string {
+  return uriWithVersion?.replace(/\/+$/, "").split("/").pop() ?? "";
+}
+
+function toKeySummary(key: Key): KeySummary {
+  return {
+    name: key.name ?? "",
+    keyType: key.kty,
+    keySize: key.keySize,
+    operations: key.keyOps ?? [],
+    enabled: key.attributes?.enabled ?? true,
+    expiresAt: key.attributes?.expires ? new Date(key.attributes.expires * 1000) : undefined,
+    notBefore: key.attributes?.notBefore ? new Date(key.attributes.notBefore * 1000) : undefined,
+    keyUri: key.keyUri ?? "",
+    keyUriWithVersion: key.keyUriWithVersion ?? "",
+    currentVersion: versionOf(key.keyUriWithVersion),
+  };
+}
+
+/** The vault's keys with their current version's properties (management plane: no data-plane role needed). */
+export async function listKeys(credential: TokenCredential, ref: VaultRef): Promise<KeySummary[]> {
+  const client = vaultClient(credential, ref.subscriptionId);
+  const keys: KeySummary[] = [];
+  for await (const key of client.keys.list(ref.resourceGroup, ref.vaultName)) {
+    // The list has the key's current version; ask for it directly for full attributes.
+    const full = key.name ? await client.keys.get(ref.resourceGroup, ref.vaultName, key.name) : key;
+    keys.push(toKeySummary(full));
+  }
+  return keys.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function countKeyVersions(credential: TokenCredential, ref: VaultRef, keyName: string): Promise<number> {
+  let count = 0;
+  for await (const _version of vaultClient(credential, ref.subscriptionId).keys.listVersions(ref.resourceGroup, ref.vaultName, keyName)) count += 1;
+  return count;
+}
+
+export async function getKey(credential: TokenCredential, ref: VaultRef, keyName: string): Promise<KeySummary> {
+  return toKeySummary(await vaultClient(credential, ref.subscriptionId).keys.get(ref.resourceGroup, ref.vaultName, keyName));
+}
+
+export type NewKeyInput = { name: string; keyType: "RSA" | "RSA-HSM"; keySize: 2048 | 3072 | 4096; rotation?: { rotateEveryDays: number; expiryDays: number; notifyDaysBeforeExpiry: number } };
+
+export async function createKey(credential: TokenCredential, ref: VaultRef, input: NewKeyInput): Promise<KeySummary> {
+  const key = await vaultClient(credential, ref.subscriptionId).keys.createIfNotExist(ref.resourceGroup, ref.vaultName, input.name, {
+    properties: {
+      kty: input.keyType,
+      keySize: input.keySize,
+      keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
+      attributes: { enabled: true },
+      rotationPolicy: input.rotation
+        ? {
+            attributes: { expiryTime: `P${input.rotation.expiryDays}D` },
+            lifetimeActions: [
+              { trigger: { timeAfterCreate: `P${input.rotation.rotateEveryDays}D` }, action: { type: "rotate" } },
+              { trigger: { timeBeforeExpiry: `P${input.rotation.notifyDaysBeforeExpiry}D` }, action: { type: "notify" } },
+            ],
+          }
+        : undefined,
+    },
+  });
+  return toKeySummary(key);
+}
+
+export type AccessState = { state: "granted" } | { state: "wrong-scope"; scopes: string[] } | { state: "missing" };
+
+/** Whether the provider app's service principal already has what it needs on this key. */
+export async function findKeyAccess(credential: TokenCredential, input: { vault: VaultSummary; keyName: string; servicePrincipalObjectId: string }): Promise<AccessState> {
+  const { vault, keyName, servicePrincipalObjectId } = input;
+  if (!vault.rbacAuthorization) {
+    const full = await vaultClient(credential, vault.subscriptionId).vaults.get(vault.resourceGroup, vault.vaultName);
+    const policy = (full.properties.accessPolicies ?? []).find((p) => p.objectId.toLowerCase() === servicePrincipalObjectId.toLowerCase());
+    const keys = (policy?.permissions.keys ?? []).map((k) => k.toLowerCase());
+    return ACCESS_POLICY_KEY_PERMISSIONS.every((p) => keys.includes(p.toLowerCase()) || keys.includes("all")) ? { state: "granted" } : { state: "missing" };
+  }
+  const scope = keyScope(vault.vaultResourceId, keyName);
+  const scopes: string[] = [];
+  const client = authorizationClient(credential, vault.subscriptionId);
+  for await (const assignment of client.roleAssignments.listForScope(scope, { filter: `principalId eq '${servicePrincipalObjectId}'` })) {
+    if (!assignment.roleDefinitionId?.toLowerCase().endsWith(CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID)) continue;
+    if (assignment.scope && scopeCovers(assignment.scope, scope)) return { state: "granted" };
+    if (assignment.scope) scopes.push(assignment.scope);
+  }
+  return scopes.length > 0 ? { state: "wrong-scope", scopes } : { state: "missing" };
+}
+
+/** Grants the provider app key access; granting what already exists is success. */
+export async function grantKeyAccess(credential: TokenCredential, input: { vault: VaultSummary; keyName: string; servicePrincipalObjectId: string }): Promise<"created" | "existed"> {
+  const { vault, keyName, servicePrincipalObjectId } = input;
+  if (!vault.rbacAuthorization) {
+    await vaultClient(credential, vault.subscriptionId).vaults.updateAccessPolicy(vault.resourceGroup, vault.vaultName, "add", {
+      properties: { accessPolicies: [{ tenantId: vault.tenantId, objectId: servicePrincipalObjectId, permissions: { keys: [...ACCESS_POLICY_KEY_PERMISSIONS] } }] },
+    });
+    return "created";
+  }
+  const scope = keyScope(vault.vaultResourceId, keyName);
+  try {
+    await authorizationClient(credential, vault.subscriptionId).roleAssignments.create(scope, roleAssignmentName(scope, servicePrincipalObjectId), {
+      roleDefinitionId: roleDefinitionId(vault.subscriptionId),
+      principalId: servicePrincipalObjectId,
+      // Set explicitly: avoids PrincipalNotFound while a new service principal replicates.
+      principalType: "ServicePrincipal",
+      description: "CMK Portal: lets the provider's disk encryption set use this key",
+    });
+    return "created";
+  } catch (error) {
+    if (azureFailure(error).code === "RoleAssignmentExists") return "existed";
+    throw error;
+  }
+}

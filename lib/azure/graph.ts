@@ -1,0 +1,53 @@
+// Microsoft Graph through the official client; the endpoint comes from the environment.
+import type { TokenCredential } from "@azure/core-auth";
+import { Client } from "@microsoft/microsoft-graph-client";
+import { z } from "zod";
+import { serverEnv } from "../env";
+import { GRAPH_SCOPE } from "./endpoints";
+
+export function graphClient(credential: TokenCredential): Client {
+  const endpoint = serverEnv().AZURE_GRAPH_ENDPOINT;
+  return Client.initWithMiddleware({
+    baseUrl: `${endpoint}/`,
+    defaultVersion: "v1.0",
+    // The client only sends the Authorization header to hosts it knows as Graph.
+    customHosts: new Set([new URL(endpoint).hostname]),
+    authProvider: {
+      async getAccessToken() {
+        const token = await credential.getToken(GRAPH_SCOPE);
+        if (!token) throw new Error("No Graph token");
+        return token.token;
+      },
+    },
+  });
+}
+
+const servicePrincipalList = z.object({
+  value: z.array(z.object({ id: z.string(), appId: z.string(), displayName: z.string().nullish(), appOwnerOrganizationId: z.string().nullish() })),
+});
+
+export type ServicePrincipal = z.infer<typeof servicePrincipalList>["value"][number];
+
+/** The service principal of an app in the tenant the credential belongs to, or null when there is none. */
+export async function findServicePrincipal(credential: TokenCredential, appId: string): Promise<ServicePrincipal | null> {
+  const response = await graphClient(credential)
+    .api("/servicePrincipals")
+    .filter(`appId eq '${appId}'`)
+    .select("id,appId,displayName,appOwnerOrganizationId")
+    .get();
+  return servicePrincipalList.parse(response).value[0] ?? null;
+}
+
+const organizationList = z.object({
+  value: z.array(z.object({ id: z.string(), displayName: z.string().nullish(), verifiedDomains: z.array(z.object({ name: z.string(), isDefault: z.boolean().nullish() })).nullish() })),
+});
+
+export type Organization = { id: string; displayName: string; defaultDomain: string | null };
+
+export async function currentOrganization(credential: TokenCredential): Promise<Organization | null> {
+  const response = await graphClient(credential).api("/organization").get();
+  const org = organizationList.parse(response).value[0];
+  if (!org) return null;
+  const defaultDomain = org.verifiedDomains?.find((d) => d.isDefault)?.name ?? org.verifiedDomains?.[0]?.name ?? null;
+  return { id: org.id, displayName: org.displayName ?? defaultDomain ?? org.id, defaultDomain };
+}
