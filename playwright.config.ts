@@ -9,13 +9,14 @@ export const E2E_SIM_PORT = tooling.E2E_SIM_PORT;
 export default defineConfig({
   testDir: "e2e",
   testMatch: "**/*.spec.ts",
-  outputDir: "test-results",
+  // Separate per build dir, so parallel runs on one machine do not delete each other's artifacts.
+  outputDir: `test-results${tooling.NEXT_DIST_DIR.slice(".next".length)}`,
   fullyParallel: false,
   workers: 1,
   retries: 0,
   forbidOnly: tooling.CI,
   timeout: 60_000,
-  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  reporter: [["list"], ["html", { open: "never", outputFolder: `playwright-report${tooling.NEXT_DIST_DIR.slice(".next".length)}` }]],
   use: {
     baseURL: `http://localhost:${E2E_APP_PORT}`,
     ignoreHTTPSErrors: true,

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { pickAccount, signInAs, signOut } from "./support/auth";
+import { pickAccount, ready, signInAs, signOut } from "./support/auth";
 import { screenshot } from "./support/screenshots";
 import { SIM_URL } from "./support/sim";
 
@@ -17,7 +17,7 @@ test.describe("admin consent", () => {
     await expect(page.getByText("Need admin approval")).toBeVisible();
     await page.getByRole("button", { name: "Return to the application" }).click();
     await expect(page).toHaveURL(/problem=not-admin/);
-    await expect(page.getByRole("alert")).toContainText("Only an administrator of your organization can grant this consent");
+    await expect(page.locator("main").getByRole("alert")).toContainText("Only an administrator of your organization can grant this consent");
     const link = page.getByLabel("Send this link to your Global Administrator or Privileged Role Administrator");
     await expect(link).toHaveValue(new RegExp(`^${SIM_URL}/aaaaaaaa-0000-4000-8000-00000000000a/v2\\.0/adminconsent\\?client_id=33333333-3333-4333-8333-333333333333`));
     await screenshot(page, "consent-not-admin");
@@ -29,7 +29,7 @@ test.describe("admin consent", () => {
     await pickAccount(page, "admin@contoso.example");
     await page.getByRole("button", { name: "Cancel" }).click();
     await expect(page).toHaveURL(/problem=declined/);
-    await expect(page.getByRole("alert")).toContainText("Consent was declined");
+    await expect(page.locator("main").getByRole("alert")).toContainText("Consent was declined");
     await expect(page.getByRole("button", { name: "Grant admin consent" })).toBeVisible();
     await screenshot(page, "consent-declined");
   });
@@ -41,8 +41,9 @@ test.describe("admin consent", () => {
     const state = new URL(page.url()).searchParams.get("state");
     expect(state).toBeTruthy();
     await page.goto(`/api/consent/callback?admin_consent=True&tenant=aaaaaaaa-0000-4000-8000-00000000000a&state=${state}x`);
+    await ready(page);
     await expect(page).toHaveURL(/problem=invalid-state/);
-    await expect(page.getByRole("alert")).toContainText("already used or did not start from your sign-in");
+    await expect(page.locator("main").getByRole("alert")).toContainText("already used or did not start from your sign-in");
   });
 
   test("a tenant admin grants consent and lands on the key vault step; replaying the response is rejected", async ({ page }) => {
@@ -59,11 +60,14 @@ test.describe("admin consent", () => {
     await screenshot(page, "vault-step-after-consent");
 
     await page.goto(callbackUrl);
+
+    await ready(page);
     await expect(page).toHaveURL(/problem=invalid-state/);
   });
 
   test("a forwarded consent link only informs; the wizard confirms with Graph", async ({ page }) => {
     await page.goto("/consent/callback?admin_consent=True&tenant=bbbbbbbb-0000-4000-8000-00000000000b");
+    await ready(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Consent granted — thank you");
   });
 });
@@ -75,8 +79,9 @@ test.describe("areas and roles", () => {
     await expect(page.getByText("Operator area")).toBeVisible();
     await expect(page.getByText("You need a role for this area")).toHaveCount(0);
     await page.goto("/support");
+    await ready(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
-    await expect(page.getByRole("alert")).toContainText("Support or SupportApprover");
+    await expect(page.locator("main").getByRole("alert")).toContainText("Support or SupportApprover");
     await screenshot(page, "operator-refused-support");
   });
 
@@ -85,30 +90,35 @@ test.describe("areas and roles", () => {
     await expect(page).toHaveURL(/\/support/);
     await expect(page.getByText("Support area")).toBeVisible();
     await page.goto("/tenants");
-    await expect(page.getByRole("alert")).toContainText("Ask your administrator for role Operator");
+    await ready(page);
+    await expect(page.locator("main").getByRole("alert")).toContainText("Ask your administrator for role Operator");
   });
 
   test("staff without a role are told which role to ask for", async ({ page }) => {
     await signInAs(page, "norole@skyline.example", "operator");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
-    await expect(page.getByRole("alert")).toContainText("Ask your administrator for role Operator");
+    await expect(page.locator("main").getByRole("alert")).toContainText("Ask your administrator for role Operator");
     await screenshot(page, "staff-no-role");
   });
 
   test("customer accounts cannot enter staff areas, and staff accounts cannot onboard", async ({ page }) => {
     await signInAs(page, "admin@northwind.example", "customer");
     await page.goto("/tenants");
+    await ready(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("This account cannot use this area");
     await signOut(page);
 
     await page.goto("/signin?area=customer");
+
+    await ready(page);
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     await pickAccount(page, "operator@skyline.example");
-    await expect(page.getByRole("alert")).toContainText("Provider staff accounts cannot onboard as a customer");
+    await expect(page.locator("main").getByRole("alert")).toContainText("Provider staff accounts cannot onboard as a customer");
   });
 
   test("a customer account is refused by the staff sign-in", async ({ page }) => {
     await page.goto("/signin?area=operator");
+    await ready(page);
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     // The staff sign-in asks Entra for the provider tenant only: customer accounts are not even offered.
     await expect(page.locator('button[data-upn="admin@contoso.example"]')).toHaveCount(0);
@@ -120,6 +130,7 @@ test.describe("sessions", () => {
   test("after sign-out the back button shows nothing private", async ({ page }) => {
     await signInAs(page, "admin@contoso.example", "customer");
     await page.goto("/onboarding/vault");
+    await ready(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a key vault");
     await signOut(page);
     await page.goBack();
@@ -132,6 +143,7 @@ test.describe("sessions", () => {
     await signInAs(page, "admin@contoso.example", "customer");
     await context.clearCookies();
     await page.goto("/onboarding/vault?q=contoso");
+    await ready(page);
     await expect(page).toHaveURL(/\/signin\?area=customer&returnTo=%2Fonboarding%2Fvault%3Fq%3Dcontoso/);
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     await pickAccount(page, "admin@contoso.example");

@@ -1,21 +1,22 @@
 import { expect, test } from "@playwright/test";
 import { screenshot } from "./support/screenshots";
 
-test("the landing page explains the product and leads each audience to its area", async ({ page }) => {
+test("the landing page explains the product and leads each audience to its area's sign-in", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("encrypted with a key only you control");
   await screenshot(page, "landing");
 
   const areas = [
-    { link: "Start onboarding", url: /\/onboarding$/, heading: "Connect your key", name: "customer-onboarding" },
-    { link: "Open dashboard", url: /\/tenants$/, heading: "Customer tenants", name: "operator-dashboard" },
-    { link: "Open console", url: /\/support$/, heading: "Support console", name: "support-console" },
+    { link: "Start onboarding", area: "customer", returnTo: "/onboarding", heading: "Sign in to connect your key", name: "signin-customer" },
+    { link: "Open dashboard", area: "operator", returnTo: "/tenants", heading: "Sign in to the operator dashboard", name: "signin-operator" },
+    { link: "Open console", area: "support", returnTo: "/support", heading: "Sign in to the support console", name: "signin-support" },
   ];
   for (const area of areas) {
     await page.goto("/");
     await page.getByRole("link", { name: area.link }).click();
-    await expect(page).toHaveURL(area.url);
+    await expect(page).toHaveURL(`/signin?area=${area.area}&returnTo=${encodeURIComponent(area.returnTo)}`);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(area.heading);
+    await expect(page.getByRole("button", { name: "Sign in with Microsoft" })).toBeVisible();
     await screenshot(page, area.name);
   }
 });

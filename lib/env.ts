@@ -53,6 +53,7 @@ const serverSchema = z.object({
   SESSION_ABSOLUTE_HOURS: positiveInt("hours after sign-in before a session expires regardless", 12),
 
   WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
+  JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
   NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute URL that receives health notifications" }).optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (HMAC key)").optional(),

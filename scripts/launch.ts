@@ -12,6 +12,7 @@ import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 import { createDisposableDatabase } from "../lib/db/test-database";
 import { ensureSimCa } from "../e2e/azure-sim/ca";
 import { startSimulator } from "../e2e/azure-sim/index";
+import { publishE2eDatabase } from "../e2e/support/e2e-database";
 
 type Mode = "demo" | "dev" | "e2e";
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -65,6 +66,8 @@ async function prepareDatabase(mode: Mode): Promise<string> {
   if (mode === "e2e") {
     const database = await createDisposableDatabase(tooling.TEST_DATABASE_ADMIN_URL, "cmk_e2e");
     cleanups.push(() => database.drop());
+    // Specs seed their own data into this run's database (see e2e/support/e2e-database.ts).
+    cleanups.push(publishE2eDatabase(tooling.PORT, database.url));
     say(`  database   fresh ${database.kind === "postgres" ? `PostgreSQL ${describeDatabase(database.url)}` : "embedded PostgreSQL (in memory)"}`);
     return database.url;
   }
@@ -91,7 +94,11 @@ async function prepareAzure(): Promise<Record<string, string>> {
   const sim = await startSimulator({ port: tooling.SIM_PORT, quiet: true });
   cleanups.push(() => sim.stop());
   say(`  azure      simulator at ${sim.url} (CA bundle ${ca.bundlePath})`);
-  return sim.appEnv();
+  const env = sim.appEnv();
+  // Names customers see in the wizard, as registered in the simulated provider tenant.
+  const cmkApp = sim.state.applications.get(env.CMK_APP_CLIENT_ID ?? "");
+  const provider = sim.state.tenants.get(env.PROVIDER_TENANT_ID ?? "");
+  return { ...env, ...(cmkApp && { CMK_APP_DISPLAY_NAME: cmkApp.displayName }), ...(provider && { PROVIDER_DISPLAY_NAME: provider.displayName.replace(/ \(provider\)$/, "") }) };
 }
 
 async function main() {
@@ -120,6 +127,20 @@ async function main() {
   if (mode === "e2e" && !existsSync(path.join(ROOT, tooling.NEXT_DIST_DIR, "BUILD_ID"))) {
     throw new AppError("CONFIG_INVALID", "No production build to test.", { fix: "Run `npm run build` first (npm run test:e2e does)." });
   }
+
+  // The job worker (DES provisioning, health checks): same environment as Next; stopped before the database.
+  const worker: ChildProcess = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, env, stdio: "inherit" });
+  cleanups.unshift(
+    () =>
+      new Promise<void>((resolve) => {
+        if (worker.exitCode !== null) return resolve();
+        worker.once("exit", () => resolve());
+        worker.kill("SIGTERM");
+      }),
+  );
+  worker.on("exit", (code) => {
+    if (!stopping) say(`  worker     exited (${code}); jobs wait until it runs again (npm run worker).`);
+  });
 
   const args = mode === "dev" ? [NEXT_BIN, "dev", "-p", String(tooling.PORT)] : [NEXT_BIN, "start", "-p", String(tooling.PORT)];
   const next: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });

@@ -21,6 +21,12 @@ function applicationFor(config: BrowserAuthConfig): PublicClientApplication {
       knownAuthorities: [config.knownAuthority],
       redirectUri: config.redirectUri,
       postLogoutRedirectUri: config.postLogoutRedirectUri,
+      // Replace the sign-in/sign-out page in the history: "back" then leads to the page before it,
+      // not into the sign-in or sign-out flow again.
+      onRedirectNavigate: (url) => {
+        window.location.replace(url);
+        return false;
+      },
     },
     // Tokens stay in this tab only; the server keeps what it needs in its own session.
     cache: { cacheLocation: "sessionStorage" },

@@ -23,10 +23,12 @@ const HOSTILE_INPUTS: Record<string, unknown> = {
   "onboarding.create_vault": { subscriptionId: B.subscriptionId, resourceGroup: B.resourceGroup, name: "stolen-kv-1", region: "westeurope" },
   "onboarding.select_key": { keyName: B.keyName },
   "onboarding.create_key": { name: "stolen-key", keyType: "RSA", keySize: 3072 },
+  "onboarding.grant_self_key_officer": {},
   "onboarding.grant_access": {},
   "onboarding.confirm_access": {},
   "onboarding.verify": {},
   "onboarding.submit": { rotationToLatest: true },
+  "customer.rotate_to_newest_version": {},
 };
 
 function sourceFiles(dir: string): string[] {

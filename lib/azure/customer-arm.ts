@@ -8,6 +8,8 @@ import { serverEnv } from "../env";
 import { ARM_SCOPE } from "./endpoints";
 import type { KeyFacts, VaultFacts } from "../onboarding/checks";
 import { ACCESS_POLICY_KEY_PERMISSIONS, keyScope, parseVaultResourceId, roleAssignmentName, roleDefinitionId, scopeCovers, type VaultRef, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID } from "../onboarding/access";
+
+type PrincipalType = "User" | "ServicePrincipal";
 import { azureFailure } from "./errors";
 
 export type SubscriptionSummary = { id: string; displayName: string; state: string };
@@ -191,14 +193,28 @@ export async function grantKeyAccess(credential: TokenCredential, input: { vault
     });
     return "created";
   }
-  const scope = keyScope(vault.vaultResourceId, keyName);
+  return assignRole(credential, {
+    subscriptionId: vault.subscriptionId,
+    scope: keyScope(vault.vaultResourceId, keyName),
+    roleId: CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID,
+    principalId: servicePrincipalObjectId,
+    principalType: "ServicePrincipal",
+    description: "CMK Portal: lets the provider's disk encryption set use this key",
+  });
+}
+
+/** Creates a role assignment with a deterministic name; one that already exists counts as done. */
+export async function assignRole(
+  credential: TokenCredential,
+  input: { subscriptionId: string; scope: string; roleId: string; principalId: string; principalType: PrincipalType; description: string },
+): Promise<"created" | "existed"> {
   try {
-    await authorizationClient(credential, vault.subscriptionId).roleAssignments.create(scope, roleAssignmentName(scope, servicePrincipalObjectId), {
-      roleDefinitionId: roleDefinitionId(vault.subscriptionId),
-      principalId: servicePrincipalObjectId,
-      // Set explicitly: avoids PrincipalNotFound while a new service principal replicates.
-      principalType: "ServicePrincipal",
-      description: "CMK Portal: lets the provider's disk encryption set use this key",
+    await authorizationClient(credential, input.subscriptionId).roleAssignments.create(input.scope, roleAssignmentName(input.scope, input.principalId, input.roleId), {
+      roleDefinitionId: roleDefinitionId(input.subscriptionId, input.roleId),
+      principalId: input.principalId,
+      // Set explicitly: avoids PrincipalNotFound while a new principal replicates.
+      principalType: input.principalType,
+      description: input.description,
     });
     return "created";
   } catch (error) {

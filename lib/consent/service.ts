@@ -6,8 +6,8 @@ import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { recordAudit } from "../audit/log";
 import { authorityFor, GRAPH_SCOPE } from "../azure/endpoints";
-import { customerTenantCredential } from "../azure/credentials";
-import { findServicePrincipal } from "../azure/graph";
+import { customerTenantCredential, delegatedCredential } from "../azure/credentials";
+import { currentOrganization, findServicePrincipal } from "../azure/graph";
 import type { SessionUser } from "../auth/session-store";
 import { advanceOnboarding } from "../onboarding/progress";
 import { CONSENT_PROBLEMS, type ConsentProblem } from "./problems";
@@ -102,9 +102,16 @@ export async function confirmConsent(db: Db, user: SessionUser): Promise<{ servi
     }
     throw new ConsentError(tenant.consentStatus === "NOT_GRANTED" ? "not-confirmed" : "removed");
   }
+  // The organization's real name, read as the signed-in admin (best effort: the wizard works without it).
+  const organization = await currentOrganization(delegatedCredential(db, user)).catch(() => null);
   await db.customerTenant.update({
     where: { id: tenant.id },
-    data: { consentStatus: "GRANTED", servicePrincipalObjectId: servicePrincipal.id, consentGrantedAt: tenant.consentGrantedAt ?? new Date() },
+    data: {
+      consentStatus: "GRANTED",
+      servicePrincipalObjectId: servicePrincipal.id,
+      consentGrantedAt: tenant.consentGrantedAt ?? new Date(),
+      ...(organization?.id === user.tenantId && { displayName: organization.displayName, primaryDomain: organization.defaultDomain }),
+    },
   });
   await advanceOnboarding(db, tenant.id, "KEY_VAULT", user.userOid);
   await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: "CustomerAdmin", action: "consent.grant", targetType: "servicePrincipal", targetId: servicePrincipal.id, customerTenantId: tenant.id, result: "SUCCESS", details: { appId: env.CMK_APP_CLIENT_ID } });

@@ -1,0 +1,45 @@
+"use server";
+
+import { invokeAction } from "@/lib/auth/invoke";
+import {
+  confirmAccessAction,
+  createKeyAction,
+  createVaultAction,
+  grantAccessAction,
+  grantSelfKeyAccessAction,
+  selectKeyAction,
+  selectVaultAction,
+  verifyAction,
+} from "@/lib/onboarding/actions";
+
+export async function selectVault(input: unknown) {
+  return invokeAction(selectVaultAction, input);
+}
+
+export async function createVault(input: unknown) {
+  return invokeAction(createVaultAction, input);
+}
+
+export async function selectKey(input: unknown) {
+  return invokeAction(selectKeyAction, input);
+}
+
+export async function createKey(input: unknown) {
+  return invokeAction(createKeyAction, input);
+}
+
+export async function grantMyselfKeyAccess() {
+  return invokeAction(grantSelfKeyAccessAction, {});
+}
+
+export async function grantAccess() {
+  return invokeAction(grantAccessAction, {});
+}
+
+export async function confirmAccess() {
+  return invokeAction(confirmAccessAction, {});
+}
+
+export async function verifyKey(input: unknown) {
+  return invokeAction(verifyAction, input);
+}

@@ -1,0 +1,50 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { serverEnv } from "@/lib/env";
+import { customerOnboarding } from "@/lib/onboarding/queries";
+import { canView, STEP_PATH } from "@/lib/onboarding/steps";
+import { WizardFrame } from "../_components/wizard-frame";
+import { SubmitForm } from "./submit-form";
+
+export const metadata: Metadata = { title: "Review and submit" };
+
+const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
+
+export default async function ReviewStepPage() {
+  const access = await checkAreaAccess("customer");
+  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  if (!canView(onboarding.step, "REVIEW")) redirect(STEP_PATH[onboarding.step]);
+  const rows: [string, React.ReactNode][] = [
+    ["Organization", `${tenant.displayName} (${tenant.tenantId})`],
+    ["Provider app", `${serverEnv().CMK_APP_DISPLAY_NAME} — service principal ${tenant.servicePrincipalObjectId ?? "—"}`],
+    ["Key vault", <span key="v" className="break-all font-mono text-sm">{onboarding.vaultResourceId}</span>],
+    ["Region", onboarding.region ?? "—"],
+    ["Permission model", onboarding.permissionModel === "RBAC" ? "Azure RBAC (role on the key)" : "Access policy (get, wrap key, unwrap key)"],
+    ["Key version to use", <span key="k" className="break-all font-mono text-sm">{onboarding.keyUrl}</span>],
+    ["Access granted", when(onboarding.accessGrantedAt)],
+    ["Verified by the provider", when(onboarding.verifiedAt)],
+  ];
+  return (
+    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="REVIEW" title="Review and submit">
+      <div className="max-w-3xl space-y-6">
+        <dl className="divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">
+          {rows.map(([label, value]) => (
+            <div key={label} className="grid gap-1 px-5 py-3 sm:grid-cols-[12rem_1fr]">
+              <dt className="text-sm text-slate-500">{label}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="text-slate-600">
+          Submitting asks the provider to create a disk encryption set in {onboarding.region} that uses this key version. You can follow it on your status page; nothing is
+          encrypted with your key until it reports <em>Succeeded</em>.
+        </p>
+        <SubmitForm defaultRotation={onboarding.rotationToLatest} />
+      </div>
+    </WizardFrame>
+  );
+}

@@ -1,0 +1,145 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { ActionButton } from "@/components/ui/action-button";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { serverEnv } from "@/lib/env";
+import { customerOnboarding } from "@/lib/onboarding/queries";
+import { resourceGroupsFor, searchVaults, subscriptionsFor, type VaultPage } from "@/lib/onboarding/service";
+import { canView, STEP_PATH } from "@/lib/onboarding/steps";
+import { WizardFrame } from "../_components/wizard-frame";
+import { CheckList, ReadinessBadge } from "../_components/check-list";
+import { AzureProblem } from "../_components/azure-problem";
+import { selectVault } from "../actions";
+import { CreateVaultForm } from "./create-vault-form";
+
+export const metadata: Metadata = { title: "Choose a key vault" };
+
+type Search = { subscription?: string; q?: string; page?: string };
+
+export default async function VaultStepPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const access = await checkAreaAccess("customer");
+  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  const ctx = { db: db(), user: access.user };
+  const { tenant, onboarding } = await customerOnboarding(ctx.db, access.user.tenantId);
+  if (!canView(onboarding.step, "KEY_VAULT")) redirect(STEP_PATH[onboarding.step]);
+  const params = await searchParams;
+
+  let subscriptions: Awaited<ReturnType<typeof subscriptionsFor>> = [];
+  let listError: unknown = null;
+  let page: VaultPage | null = null;
+  let resourceGroups: string[] = [];
+  try {
+    subscriptions = await subscriptionsFor(ctx);
+    const subscriptionId = params.subscription ?? onboarding.subscriptionId ?? subscriptions[0]?.id;
+    if (subscriptionId && subscriptions.some((s) => s.id === subscriptionId)) {
+      [page, resourceGroups] = await Promise.all([searchVaults(ctx, { subscriptionId, search: params.q, page: Number(params.page) || 1 }), resourceGroupsFor(ctx, subscriptionId)]);
+    }
+  } catch (error) {
+    listError = error;
+  }
+  const regions = serverEnv().PROVIDER_DES_REGIONS;
+  const pageLink = (n: number) => `/onboarding/vault?${new URLSearchParams({ subscription: page?.subscriptionId ?? "", q: params.q ?? "", page: String(n) })}`;
+
+  return (
+    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="KEY_VAULT" title="Choose a key vault">
+      <div className="space-y-8">
+        <p className="max-w-3xl text-slate-600">
+          Your key must live in a vault in <strong>{regions.join(" or ")}</strong> (where your disks run), with soft delete and purge protection on. Pick one below — each vault shows
+          what is ready and what is not — or create a new one with the right settings.
+        </p>
+        {onboarding.vaultResourceId && (
+          <p role="status" className="rounded-lg bg-brand-50 p-3 text-sm text-brand-900">
+            Selected: <span className="font-mono">{onboarding.vaultResourceId.split("/").pop()}</span>.{" "}
+            <Link href="/onboarding/key" className="font-medium underline">
+              Continue to the key
+            </Link>
+          </p>
+        )}
+        {listError ? <AzureProblem error={listError} /> : null}
+
+        <form method="get" className="flex flex-wrap items-end gap-3" role="search" aria-label="Find a key vault">
+          <div>
+            <label htmlFor="subscription" className="block text-sm font-medium">
+              Subscription
+            </label>
+            <select id="subscription" name="subscription" defaultValue={page?.subscriptionId} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
+              {subscriptions.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.displayName} ({s.id})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="vault-search" className="block text-sm font-medium">
+              Search vaults
+            </label>
+            <input id="vault-search" name="q" defaultValue={params.q} placeholder="Name, resource group or region" className="mt-1 w-72 rounded-md border border-slate-300 px-3 py-2" />
+          </div>
+          <button type="submit" className="rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium hover:bg-slate-50">
+            Show vaults
+          </button>
+        </form>
+
+        {page && (
+          <section aria-labelledby="vault-list-heading">
+            <h2 id="vault-list-heading" className="text-lg font-semibold">
+              {page.total} {page.total === 1 ? "vault" : "vaults"}
+              {params.q ? ` matching “${params.q}”` : ""}
+            </h2>
+            {page.total === 0 ? (
+              <p className="mt-3 text-slate-600">No vaults here{params.q ? " match your search" : ""}. Create one below.</p>
+            ) : (
+              <ul className="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">
+                {page.vaults.map((vault) => (
+                  <li key={vault.vaultResourceId} className="p-4">
+                    <div className="flex flex-wrap items-center justify-between gap-3">
+                      <div>
+                        <p className="font-medium">
+                          {vault.name} <ReadinessBadge status={vault.readiness} />
+                        </p>
+                        <p className="text-sm text-slate-500">
+                          {vault.resourceGroup} · {vault.location} · {vault.rbacAuthorization ? "Azure RBAC" : "Access policies"}
+                        </p>
+                      </div>
+                      <ActionButton action={selectVault.bind(null, { vaultResourceId: vault.vaultResourceId })} label={`Use ${vault.name}`} pendingLabel="Checking…" next="/onboarding/key" disabled={vault.readiness === "fail"} describedBy={`checks-${vault.name}`} />
+                    </div>
+                    <details className="mt-3" open={vault.readiness === "fail"}>
+                      <summary className="cursor-pointer text-sm font-medium text-brand-700">Readiness checks</summary>
+                      <div id={`checks-${vault.name}`} className="mt-2">
+                        <CheckList items={vault.checks} />
+                      </div>
+                    </details>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {page.pageCount > 1 && (
+              <nav aria-label="Vault pages" className="mt-4 flex items-center gap-4 text-sm">
+                {page.page > 1 ? <Link href={pageLink(page.page - 1)} className="font-medium text-brand-700 underline">Previous</Link> : <span className="text-slate-400">Previous</span>}
+                <span>
+                  Page {page.page} of {page.pageCount}
+                </span>
+                {page.page < page.pageCount ? <Link href={pageLink(page.page + 1)} className="font-medium text-brand-700 underline">Next</Link> : <span className="text-slate-400">Next</span>}
+              </nav>
+            )}
+          </section>
+        )}
+
+        {page && (
+          <section aria-labelledby="create-vault-heading" className="rounded-xl border border-slate-200 bg-white p-6">
+            <h2 id="create-vault-heading" className="text-lg font-semibold">
+              Create a new vault
+            </h2>
+            <div className="mt-3">
+              <CreateVaultForm subscriptionId={page.subscriptionId} regions={regions} resourceGroups={resourceGroups} />
+            </div>
+          </section>
+        )}
+      </div>
+    </WizardFrame>
+  );
+}

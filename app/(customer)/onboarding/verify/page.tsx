@@ -1,0 +1,29 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { customerOnboarding } from "@/lib/onboarding/queries";
+import { canView, STEP_PATH } from "@/lib/onboarding/steps";
+import { WizardFrame } from "../_components/wizard-frame";
+import { VerifyRunner } from "./verify-runner";
+
+export const metadata: Metadata = { title: "Verify" };
+
+export default async function VerifyStepPage() {
+  const access = await checkAreaAccess("customer");
+  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  if (!canView(onboarding.step, "VERIFY")) redirect(STEP_PATH[onboarding.step]);
+  return (
+    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="VERIFY" title="Verify the provider can use your key">
+      <div className="max-w-3xl space-y-4">
+        <p className="text-slate-600">
+          The provider now proves, from its own tenant and with its own identity, that it can reach your key: it gets a token for your tenant through its federated
+          credential, reads the key version <span className="break-all font-mono text-xs">{onboarding.keyUrl}</span>, and wraps and unwraps a random test value.
+        </p>
+        <VerifyRunner alreadyVerified={Boolean(onboarding.verifiedAt)} />
+      </div>
+    </WizardFrame>
+  );
+}

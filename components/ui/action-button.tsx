@@ -1,0 +1,61 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/auth/actions";
+import type { PublicError } from "@/lib/errors";
+import { ActionError } from "./action-feedback";
+
+export const BUTTON_STYLES = {
+  primary: "rounded-lg bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50",
+  secondary: "rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50",
+} as const;
+
+/** A button that runs one server action; on success it goes on to `next` (or refreshes), on failure it explains. */
+export function ActionButton<T>({
+  action,
+  label,
+  pendingLabel,
+  next,
+  variant = "primary",
+  disabled,
+  describedBy,
+}: {
+  action: () => Promise<ActionResult<T>>;
+  label: string;
+  pendingLabel?: string;
+  next?: string;
+  variant?: keyof typeof BUTTON_STYLES;
+  disabled?: boolean;
+  describedBy?: string;
+}) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<PublicError | null>(null);
+  return (
+    <div className="space-y-3">
+      <button
+        type="button"
+        disabled={disabled || pending}
+        aria-describedby={describedBy}
+        className={BUTTON_STYLES[variant]}
+        onClick={() =>
+          startTransition(async () => {
+            setError(null);
+            const result = await action();
+            if (!result.ok) {
+              if (result.error.code === "UNAUTHENTICATED") window.location.assign(`/signin?area=customer&reason=expired&returnTo=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+              setError(result.error);
+              return;
+            }
+            if (next) router.push(next);
+            else router.refresh();
+          })
+        }
+      >
+        {pending ? (pendingLabel ?? "Working…") : label}
+      </button>
+      <ActionError error={error} />
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+// The rules a customer's vault and key must meet for a cross-tenant disk encryption set. Pure functions:
+// each red item says why, and how to fix it.
+
+export type CheckStatus = "pass" | "warn" | "fail";
+export type CheckItem = { id: string; status: CheckStatus; title: string; reason: string; fix?: string };
+
+export type VaultFacts = {
+  name: string;
+  location: string;
+  /** Undefined = the API default (on; it cannot be turned off on current vaults). */
+  softDeleteEnabled: boolean | undefined;
+  purgeProtectionEnabled: boolean | undefined;
+  rbacAuthorization: boolean | undefined;
+  publicNetworkAccess: string | undefined;
+  networkDefaultAction: string | undefined;
+  networkBypass: string | undefined;
+};
+
+export type KeyFacts = {
+  name: string;
+  keyType: string | undefined;
+  keySize: number | undefined;
+  operations: string[];
+  enabled: boolean;
+  expiresAt: Date | undefined;
+  notBefore: Date | undefined;
+};
+
+export const ALLOWED_KEY_TYPES = ["RSA", "RSA-HSM"] as const;
+export const ALLOWED_KEY_SIZES = [2048, 3072, 4096] as const;
+export const KEY_EXPIRY_BLOCK_DAYS = 30;
+export const KEY_EXPIRY_WARN_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+export function worst(items: CheckItem[]): CheckStatus {
+  return items.some((i) => i.status === "fail") ? "fail" : items.some((i) => i.status === "warn") ? "warn" : "pass";
+}
+
+export function normaliseRegion(region: string): string {
+  return region.replace(/\s+/g, "").toLowerCase();
+}
+
+export function checkVault(vault: VaultFacts, supportedRegions: string[]): CheckItem[] {
+  const region = normaliseRegion(vault.location);
+  const items: CheckItem[] = [];
+  items.push(
+    vault.softDeleteEnabled === false
+      ? { id: "soft-delete", status: "fail", title: "Soft delete", reason: "Soft delete is off, so a deleted key would be gone at once and your disks unreadable.", fix: "Turn on soft delete (az keyvault update --name VAULT --enable-soft-delete true), or create a new vault here." }
+      : { id: "soft-delete", status: "pass", title: "Soft delete", reason: "On: deleted keys can be recovered for the retention period." },
+  );
+  items.push(
+    vault.purgeProtectionEnabled
+      ? { id: "purge-protection", status: "pass", title: "Purge protection", reason: "On: nobody can permanently delete the key during the retention period." }
+      : { id: "purge-protection", status: "fail", title: "Purge protection", reason: "Purge protection is off. Azure refuses disk encryption sets with keys from such vaults.", fix: "Turn it on (az keyvault update --name VAULT --enable-purge-protection true — this cannot be undone), or create a new vault here." },
+  );
+  items.push(
+    supportedRegions.includes(region)
+      ? { id: "region", status: "pass", title: "Region", reason: `${region} is a region where your provider runs your disks.` }
+      : { id: "region", status: "fail", title: "Region", reason: `The vault is in ${region}, but your disks run in ${supportedRegions.join(", ")}; the key must be in the same region as the disks.`, fix: `Choose or create a vault in ${supportedRegions.join(" or ")}.` },
+  );
+  items.push(
+    vault.rbacAuthorization
+      ? { id: "permission-model", status: "pass", title: "Permission model", reason: "Azure role-based access control: the provider gets a role on the key only." }
+      : { id: "permission-model", status: "pass", title: "Permission model", reason: "Vault access policies: the provider gets an access policy with get, wrap key and unwrap key (for the whole vault, as access policies cannot be scoped to one key)." },
+  );
+  const publicDisabled = vault.publicNetworkAccess?.toLowerCase() === "disabled";
+  const denyByDefault = vault.networkDefaultAction?.toLowerCase() === "deny";
+  const trustedServicesAllowed = (vault.networkBypass ?? "AzureServices").toLowerCase().includes("azureservices");
+  if (publicDisabled) {
+    items.push({ id: "network", status: "fail", title: "Network access", reason: "Public network access is disabled: Azure Disk Encryption in the provider's tenant cannot reach the vault through a private endpoint of yours.", fix: "Allow public access from selected networks with “Allow trusted Microsoft services to bypass this firewall” on, or use another vault." });
+  } else if (denyByDefault && !trustedServicesAllowed) {
+    items.push({ id: "network", status: "fail", title: "Network access", reason: "The firewall denies traffic and does not let trusted Microsoft services through, so Azure Disk Encryption cannot use the key.", fix: "In the vault's Networking settings, turn on “Allow trusted Microsoft services to bypass this firewall”." });
+  } else if (denyByDefault) {
+    items.push({ id: "network", status: "warn", title: "Network access", reason: "The firewall is on; trusted Microsoft services (Azure Disk Encryption) may bypass it. The portal's own verification comes from the provider's network and may be blocked.", fix: "If verification reports a firewall block, add the provider's egress IPs or allow public access from all networks temporarily." });
+  } else {
+    items.push({ id: "network", status: "pass", title: "Network access", reason: "Reachable: public access is allowed." });
+  }
+  return items;
+}
+
+export function checkKey(key: KeyFacts, now = new Date()): CheckItem[] {
+  const items: CheckItem[] = [];
+  const typeOk = ALLOWED_KEY_TYPES.includes((key.keyType ?? "") as (typeof ALLOWED_KEY_TYPES)[number]);
+  items.push(
+    typeOk
+      ? { id: "type", status: "pass", title: "Key type", reason: `${key.keyType} is supported.` }
+      : { id: "type", status: "fail", title: "Key type", reason: `${key.keyType ?? "Unknown"} keys cannot encrypt managed disks; only RSA or RSA-HSM can.`, fix: "Create an RSA key (2048, 3072 or 4096 bits)." },
+  );
+  const sizeOk = ALLOWED_KEY_SIZES.includes((key.keySize ?? 0) as (typeof ALLOWED_KEY_SIZES)[number]);
+  items.push(
+    sizeOk
+      ? { id: "size", status: "pass", title: "Key size", reason: `${key.keySize} bits is supported.` }
+      : { id: "size", status: "fail", title: "Key size", reason: `${key.keySize ?? "Unknown"}-bit keys are not supported; use 2048, 3072 or 4096 bits.`, fix: "Create a new RSA key of 3072 bits (recommended)." },
+  );
+  const missingOps = ["wrapKey", "unwrapKey"].filter((op) => !key.operations.includes(op));
+  items.push(
+    missingOps.length === 0
+      ? { id: "operations", status: "pass", title: "Permitted operations", reason: "Wrap key and unwrap key are allowed." }
+      : { id: "operations", status: "fail", title: "Permitted operations", reason: `The key does not allow ${missingOps.join(" and ")}, which disk encryption needs.`, fix: "Enable “Wrap key” and “Unwrap key” in the key version's permitted operations, or create a new key." },
+  );
+  items.push(
+    key.enabled
+      ? { id: "enabled", status: "pass", title: "Enabled", reason: "The key is enabled." }
+      : { id: "enabled", status: "fail", title: "Enabled", reason: "The key is disabled; nothing can encrypt or decrypt with it.", fix: "Enable the key in your vault, or pick another key." },
+  );
+  if (key.notBefore && key.notBefore.getTime() > now.getTime()) {
+    items.push({ id: "not-before", status: "fail", title: "Activation date", reason: `The key only becomes usable on ${key.notBefore.toISOString().slice(0, 10)}.`, fix: "Remove the activation date or pick another key." });
+  }
+  if (!key.expiresAt) {
+    items.push({ id: "expiry", status: "pass", title: "Expiry", reason: "The key does not expire." });
+  } else {
+    const days = Math.floor((key.expiresAt.getTime() - now.getTime()) / DAY_MS);
+    const date = key.expiresAt.toISOString().slice(0, 10);
+    if (days < KEY_EXPIRY_BLOCK_DAYS) {
+      items.push({ id: "expiry", status: "fail", title: "Expiry", reason: days < 0 ? `The key expired on ${date}.` : `The key expires on ${date}, in ${days} days — too soon to start using it.`, fix: "Extend the expiry date (or rotate to a new version) so that it is more than 30 days away." });
+    } else if (days < KEY_EXPIRY_WARN_DAYS) {
+      items.push({ id: "expiry", status: "warn", title: "Expiry", reason: `The key expires on ${date}, in ${days} days.`, fix: "Plan a rotation, or set a rotation policy so a new version is created before expiry." });
+    } else {
+      items.push({ id: "expiry", status: "pass", title: "Expiry", reason: `The key expires on ${date}.` });
+    }
+  }
+  return items;
+}
+
+export type ParsedKeyUrl = { vaultUri: string; keyName: string; version: string; keyUrl: string };
+
+/**
+ * A versioned key URL: {vaultUri}keys/{name}/{32-hex version}. Disk encryption sets need the version
+ * even when they follow new versions automatically.
+ */
+export function parseVersionedKeyUrl(value: string): { ok: true; key: ParsedKeyUrl } | { ok: false; reason: string } {
+  if (!URL.canParse(value.trim())) return { ok: false, reason: "This is not a URL. A key URL looks like https://VAULT.vault.azure.net/keys/NAME/VERSION." };
+  const url = new URL(value.trim());
+  if (url.protocol !== "https:") return { ok: false, reason: "Key URLs use https://." };
+  if (url.search || url.hash) return { ok: false, reason: "A key URL has no query string or fragment." };
+  const match = /^(.*\/)keys\/([a-zA-Z0-9-]{1,127})(?:\/([^/]*))?\/?$/.exec(url.pathname);
+  if (!match) return { ok: false, reason: "This URL does not point to a key (it should contain /keys/NAME/VERSION)." };
+  const [, prefix, keyName, version] = match;
+  if (!version) return { ok: false, reason: "The URL has no key version. Disk encryption needs a versioned URL: copy the “Key Identifier” of the current version." };
+  if (!/^[0-9a-fA-F]{32}$/.test(version)) return { ok: false, reason: "The key version must be 32 hexadecimal characters." };
+  const vaultUri = `${url.origin}${prefix}`;
+  return { ok: true, key: { vaultUri, keyName: keyName!, version: version.toLowerCase(), keyUrl: `${vaultUri}keys/${keyName}/${version.toLowerCase()}` } };
+}

@@ -1,0 +1,419 @@
+// The wizard's service layer: every operation acts on the signed-in admin's own tenant (from the session),
+// calls the customer's Azure with their delegated token, and records progress in the database.
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { serverEnv } from "../env";
+import { recordAudit } from "../audit/log";
+import type { SessionUser } from "../auth/session-store";
+import { delegatedCredential } from "../azure/credentials";
+import { toAzureAppError, azureFailure } from "../azure/errors";
+import {
+  assignRole,
+  countKeyVersions,
+  createKey,
+  createVault,
+  findKeyAccess,
+  getKey,
+  getVault,
+  grantKeyAccess,
+  listKeys,
+  listResourceGroups,
+  listSubscriptions,
+  listVaults,
+  type KeySummary,
+  type NewKeyInput,
+  type VaultSummary,
+} from "../azure/customer-arm";
+import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
+import { checkKey, checkVault, normaliseRegion, worst, type CheckItem } from "./checks";
+import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, parseVaultResourceId, type AccessSnippets } from "./access";
+import { advanceOnboarding, reopenOnboardingAt } from "./progress";
+import { customerOnboarding } from "./queries";
+import { stepIndex } from "./steps";
+import { lookUpServicePrincipal } from "../consent/service";
+
+export const VERIFY_WINDOW_MS = 10 * 60_000;
+const VAULT_CACHE_MS = 60_000;
+const VAULT_PAGE_SIZE = 20;
+
+type Ctx = { db: Db; user: SessionUser; requestId?: string };
+
+async function audit(ctx: Ctx, customerTenantId: string, action: string, result: "SUCCESS" | "FAILURE", details?: Record<string, unknown>, target?: { type: string; id: string }) {
+  await recordAudit(ctx.db, {
+    actorType: "CUSTOMER",
+    actorId: ctx.user.userOid,
+    actorTenantId: ctx.user.tenantId,
+    actorRole: "CustomerAdmin",
+    action,
+    targetType: target?.type,
+    targetId: target?.id,
+    customerTenantId,
+    result,
+    requestId: ctx.requestId,
+    details,
+  });
+}
+
+/** The onboarding of the session's tenant, refusing steps that are not open yet. */
+async function onboardingAt(ctx: Ctx, minimumStep: Parameters<typeof stepIndex>[0]) {
+  const found = await customerOnboarding(ctx.db, ctx.user.tenantId);
+  if (found.onboarding.step === "SUBMITTED") throw new AppError("CONFLICT", "Onboarding was already submitted.", { fix: "See the status page." });
+  if (stepIndex(found.onboarding.step) < stepIndex(minimumStep)) throw new AppError("CONFLICT", "Finish the earlier steps first.", { fix: "Continue from the step the wizard shows as current." });
+  return found;
+}
+
+function requireConsent(tenant: { consentStatus: string; servicePrincipalObjectId: string | null }): string {
+  if (tenant.consentStatus !== "GRANTED" || !tenant.servicePrincipalObjectId) {
+    throw new AppError("CONFLICT", tenant.consentStatus === "REMOVED" ? "Consent was removed: the provider's app is no longer installed in your organization." : "Consent has not been granted yet.", { fix: "Grant admin consent in step 1 again." });
+  }
+  return tenant.servicePrincipalObjectId;
+}
+
+// ─── Step 2: key vault ────────────────────────────────────────────────────
+
+export async function subscriptionsFor(ctx: Ctx) {
+  try {
+    return await listSubscriptions(delegatedCredential(ctx.db, ctx.user));
+  } catch (error) {
+    throw toAzureAppError(error, "list your subscriptions");
+  }
+}
+
+/** Resource groups for a new vault; an empty list when the admin may not read them (they can still type one). */
+export async function resourceGroupsFor(ctx: Ctx, subscriptionId: string): Promise<string[]> {
+  try {
+    return (await listResourceGroups(delegatedCredential(ctx.db, ctx.user), subscriptionId)).map((g) => g.name);
+  } catch {
+    return [];
+  }
+}
+
+const vaultCache = new Map<string, { at: number; vaults: VaultSummary[] }>();
+
+export type VaultCandidate = VaultSummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail" };
+export type VaultPage = { vaults: VaultCandidate[]; total: number; page: number; pageCount: number; subscriptionId: string };
+
+/** Search and page through every vault of a subscription (thousands stay usable: listed once, cached briefly). */
+export async function searchVaults(ctx: Ctx, input: { subscriptionId: string; search?: string; page?: number; refresh?: boolean }): Promise<VaultPage> {
+  const key = `${ctx.user.idHash}:${input.subscriptionId}`;
+  let cached = vaultCache.get(key);
+  if (!cached || input.refresh || Date.now() - cached.at > VAULT_CACHE_MS) {
+    try {
+      cached = { at: Date.now(), vaults: await listVaults(delegatedCredential(ctx.db, ctx.user), input.subscriptionId) };
+    } catch (error) {
+      throw toAzureAppError(error, "list the key vaults of this subscription", { AuthorizationFailed: "You need at least Reader on the subscription (or on the vaults) to list them." });
+    }
+    vaultCache.set(key, cached);
+  }
+  const term = input.search?.trim().toLowerCase() ?? "";
+  const matching = term ? cached.vaults.filter((v) => v.name.toLowerCase().includes(term) || v.resourceGroup.toLowerCase().includes(term) || v.location.toLowerCase().includes(term)) : cached.vaults;
+  const pageCount = Math.max(1, Math.ceil(matching.length / VAULT_PAGE_SIZE));
+  const page = Math.min(Math.max(1, input.page ?? 1), pageCount);
+  const regions = serverEnv().PROVIDER_DES_REGIONS;
+  const vaults = matching.slice((page - 1) * VAULT_PAGE_SIZE, page * VAULT_PAGE_SIZE).map((v) => {
+    const checks = checkVault(v, regions);
+    return { ...v, checks, readiness: worst(checks) };
+  });
+  return { vaults, total: matching.length, page, pageCount, subscriptionId: input.subscriptionId };
+}
+
+async function readVault(ctx: Ctx, vaultResourceId: string): Promise<VaultSummary> {
+  const ref = parseVaultResourceId(vaultResourceId);
+  if (!ref) throw new AppError("VALIDATION_FAILED", "That is not a key vault resource id.", { fix: "Pick a vault from the list." });
+  let vault: VaultSummary;
+  try {
+    vault = await getVault(delegatedCredential(ctx.db, ctx.user), ref);
+  } catch (error) {
+    throw toAzureAppError(error, "read this key vault");
+  }
+  if (vault.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase()) {
+    throw new AppError("FORBIDDEN", "This vault belongs to another organization's tenant.", { fix: "Pick a vault of your own organization." });
+  }
+  return vault;
+}
+
+export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }): Promise<{ vault: VaultCandidate }> {
+  const { tenant, onboarding } = await onboardingAt(ctx, "KEY_VAULT");
+  requireConsent(tenant);
+  const vault = await readVault(ctx, input.vaultResourceId);
+  const checks = checkVault(vault, serverEnv().PROVIDER_DES_REGIONS);
+  const failing = checks.filter((c) => c.status === "fail");
+  if (failing.length > 0) {
+    await audit(ctx, tenant.id, "onboarding.select_vault", "FAILURE", { vault: vault.vaultResourceId, failing: failing.map((c) => c.id) }, { type: "vault", id: vault.vaultResourceId });
+    throw new AppError("VALIDATION_FAILED", `This vault cannot be used: ${failing.map((c) => c.title.toLowerCase()).join(", ")}.`, { fix: failing[0]?.fix });
+  }
+  if (onboarding.vaultResourceId !== vault.vaultResourceId && stepIndex(onboarding.step) > stepIndex("KEY")) await reopenOnboardingAt(ctx.db, tenant.id, "KEY", ctx.user.userOid);
+  await ctx.db.onboarding.update({
+    where: { id: onboarding.id },
+    data:
+      onboarding.vaultResourceId === vault.vaultResourceId
+        ? {}
+        : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
+  });
+  await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid);
+  await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId }, { type: "vault", id: vault.vaultResourceId });
+  return { vault: { ...vault, checks, readiness: worst(checks) } };
+}
+
+export const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
+
+export async function createVaultForOnboarding(ctx: Ctx, input: { subscriptionId: string; resourceGroup: string; name: string; region: string }) {
+  const { tenant } = await onboardingAt(ctx, "KEY_VAULT");
+  requireConsent(tenant);
+  const region = normaliseRegion(input.region);
+  if (!serverEnv().PROVIDER_DES_REGIONS.includes(region)) {
+    throw new AppError("VALIDATION_FAILED", `The vault must be in ${serverEnv().PROVIDER_DES_REGIONS.join(" or ")}, where your disks run.`, { fields: { region: "Choose one of the listed regions." } });
+  }
+  let vault: VaultSummary;
+  try {
+    vault = await createVault(delegatedCredential(ctx.db, ctx.user), { subscriptionId: input.subscriptionId, resourceGroup: input.resourceGroup, name: input.name, location: region, tenantId: ctx.user.tenantId });
+  } catch (error) {
+    const failure = azureFailure(error);
+    await audit(ctx, tenant.id, "onboarding.create_vault", "FAILURE", { name: input.name, azureCode: failure.code ?? null });
+    throw toAzureAppError(error, `create the vault ${input.name}`, {
+      AuthorizationFailed: "You need Contributor (or Key Vault Contributor) on the resource group to create a vault; ask someone who has it, or pick an existing vault.",
+      VaultAlreadyExists: "That vault name is taken (names are global across Azure); choose another.",
+      ResourceGroupNotFound: "That resource group does not exist in this subscription.",
+    });
+  }
+  vaultCache.delete(`${ctx.user.idHash}:${input.subscriptionId}`);
+  await audit(ctx, tenant.id, "onboarding.create_vault", "SUCCESS", { vault: vault.vaultResourceId }, { type: "vault", id: vault.vaultResourceId });
+  // As the Azure portal does for a vault's creator: on an RBAC vault, Owner alone cannot create keys.
+  await grantMyselfKeyOfficer(ctx, vault).catch(() => undefined);
+  return selectVault(ctx, { vaultResourceId: vault.vaultResourceId });
+}
+
+// ─── Step 3: key ──────────────────────────────────────────────────────────
+
+export type KeyCandidate = KeySummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail"; versionCount: number };
+
+export async function keysOfSelectedVault(ctx: Ctx): Promise<{ vault: VaultSummary; keys: KeyCandidate[] }> {
+  const { onboarding } = await onboardingAt(ctx, "KEY");
+  if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
+  const vault = await readVault(ctx, onboarding.vaultResourceId);
+  const credential = delegatedCredential(ctx.db, ctx.user);
+  try {
+    const keys = await listKeys(credential, vault);
+    const now = new Date();
+    const withVersions = await Promise.all(
+      keys.map(async (key) => {
+        const checks = checkKey(key, now);
+        return { ...key, checks, readiness: worst(checks), versionCount: await countKeyVersions(credential, vault, key.name) };
+      }),
+    );
+    return { vault, keys: withVersions };
+  } catch (error) {
+    throw keyAccessError(error, vault, "list the keys of this vault");
+  }
+}
+
+/** RBAC vaults check key operations against data roles, which Owner does not have: say so, and offer the fix. */
+function keyAccessError(error: unknown, vault: VaultSummary, what: string): AppError {
+  if (vault.rbacAuthorization && azureFailure(error).code === "ForbiddenByRbac") {
+    return new AppError("FORBIDDEN", `Your account cannot read or create keys in ${vault.name}: this vault uses Azure RBAC, and even Owner needs a Key Vault data role for keys.`, {
+      fix: `Give yourself “${CRYPTO_OFFICER_ROLE_NAME}” on this vault (button below, if you may assign roles), or ask someone who can. New roles can take a minute to apply.`,
+      azureCode: "ForbiddenByRbac",
+    });
+  }
+  return toAzureAppError(error, what, { AuthorizationFailed: "You need Reader (or Key Vault Reader) on the vault to list its keys." });
+}
+
+/** Assigns the signed-in admin Key Vault Crypto Officer on the vault (needs the right to assign roles). */
+async function grantMyselfKeyOfficer(ctx: Ctx, vault: VaultSummary): Promise<"created" | "existed"> {
+  return assignRole(delegatedCredential(ctx.db, ctx.user), {
+    subscriptionId: vault.subscriptionId,
+    scope: vault.vaultResourceId,
+    roleId: CRYPTO_OFFICER_ROLE_ID,
+    principalId: ctx.user.userOid,
+    principalType: "User",
+    description: "CMK Portal: lets this admin list and create keys for disk encryption",
+  });
+}
+
+export async function grantMyselfKeyAccess(ctx: Ctx): Promise<{ result: "created" | "existed" }> {
+  const { tenant, onboarding } = await onboardingAt(ctx, "KEY");
+  if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
+  const vault = await readVault(ctx, onboarding.vaultResourceId);
+  if (!vault.rbacAuthorization) throw new AppError("VALIDATION_FAILED", "This vault uses access policies, not Azure RBAC.", { fix: "Add an access policy for your account in the vault's Access policies settings." });
+  try {
+    const result = await grantMyselfKeyOfficer(ctx, vault);
+    await audit(ctx, tenant.id, "onboarding.grant_self_key_officer", "SUCCESS", { vault: vault.vaultResourceId, result }, { type: "vault", id: vault.vaultResourceId });
+    return { result };
+  } catch (error) {
+    await audit(ctx, tenant.id, "onboarding.grant_self_key_officer", "FAILURE", { vault: vault.vaultResourceId, azureCode: azureFailure(error).code ?? null });
+    throw toAzureAppError(error, `give you ${CRYPTO_OFFICER_ROLE_NAME} on ${vault.name}`, { AuthorizationFailed: "Your account cannot assign roles on this vault; ask an Owner or User Access Administrator to assign you Key Vault Crypto Officer." });
+  }
+}
+
+export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{ keyUrl: string }> {
+  const { tenant, onboarding } = await onboardingAt(ctx, "KEY");
+  if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
+  const vault = await readVault(ctx, onboarding.vaultResourceId);
+  let key: KeySummary;
+  try {
+    key = await getKey(delegatedCredential(ctx.db, ctx.user), vault, input.keyName);
+  } catch (error) {
+    throw keyAccessError(error, vault, `read the key ${input.keyName}`);
+  }
+  const failing = checkKey(key).filter((c) => c.status === "fail");
+  if (failing.length > 0) {
+    await audit(ctx, tenant.id, "onboarding.select_key", "FAILURE", { key: key.keyUri, failing: failing.map((c) => c.id) });
+    throw new AppError("VALIDATION_FAILED", `This key cannot be used: ${failing.map((c) => c.reason).join(" ")}`, { fix: failing[0]?.fix });
+  }
+  const keyUrl = key.keyUriWithVersion.replace(/\/+$/, "").replace(/:443\//, "/");
+  if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid);
+  if (onboarding.keyUrl !== keyUrl) {
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
+  }
+  await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid);
+  await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl }, { type: "key", id: keyUrl });
+  return { keyUrl };
+}
+
+export const KEY_NAME = /^[a-zA-Z0-9-]{1,127}$/;
+
+export async function createKeyForOnboarding(ctx: Ctx, input: NewKeyInput) {
+  const { tenant, onboarding } = await onboardingAt(ctx, "KEY");
+  if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
+  const vault = await readVault(ctx, onboarding.vaultResourceId);
+  try {
+    await createKey(delegatedCredential(ctx.db, ctx.user), vault, input);
+  } catch (error) {
+    await audit(ctx, tenant.id, "onboarding.create_key", "FAILURE", { name: input.name, azureCode: azureFailure(error).code ?? null });
+    throw keyAccessError(error, vault, `create the key ${input.name}`);
+  }
+  await audit(ctx, tenant.id, "onboarding.create_key", "SUCCESS", { name: input.name, keyType: input.keyType, keySize: input.keySize, rotation: input.rotation ?? null });
+  return selectKey(ctx, { keyName: input.name });
+}
+
+// ─── Step 4: access ───────────────────────────────────────────────────────
+
+async function selectedKey(ctx: Ctx) {
+  const found = await onboardingAt(ctx, "ACCESS");
+  const { onboarding, tenant } = found;
+  if (!onboarding.vaultResourceId || !onboarding.keyName || !onboarding.keyUrl) throw new AppError("CONFLICT", "Choose a key first.", { fix: "Go back to the key step." });
+  const servicePrincipalObjectId = requireConsent(tenant);
+  const vault = await readVault(ctx, onboarding.vaultResourceId);
+  return { ...found, vault, keyName: onboarding.keyName, keyUrl: onboarding.keyUrl, servicePrincipalObjectId };
+}
+
+export type AccessOutcome = { status: "granted"; method: "role-assignment" | "access-policy"; existed: boolean } | { status: "needs-admin"; reason: string; snippets: AccessSnippets };
+
+export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
+  const { tenant, vault, keyName, servicePrincipalObjectId } = await selectedKey(ctx);
+  const method = vault.rbacAuthorization ? "role-assignment" : "access-policy";
+  const snippets = accessSnippets({ permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", vault, keyName, servicePrincipalObjectId });
+  try {
+    const result = await grantKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId });
+    await markAccessGranted(ctx, tenant.id, { method, result });
+    return { status: "granted", method, existed: result === "existed" };
+  } catch (error) {
+    const failure = azureFailure(error);
+    await audit(ctx, tenant.id, "onboarding.grant_access", "FAILURE", { method, azureCode: failure.code ?? null, status: failure.status ?? null });
+    if (failure.status === 403) {
+      return {
+        status: "needs-admin",
+        reason: vault.rbacAuthorization
+          ? "Your account cannot assign roles on this vault (that needs Owner, User Access Administrator or Role Based Access Control Administrator)."
+          : "Your account cannot change this vault's access policies (that needs Key Vault Contributor or Contributor).",
+        snippets,
+      };
+    }
+    throw toAzureAppError(error, "grant the provider access to the key", { PrincipalNotFound: "The provider's app is still being set up in your directory; wait a minute and try again." });
+  }
+}
+
+async function markAccessGranted(ctx: Ctx, customerTenantId: string, details: Record<string, unknown>) {
+  const onboarding = await ctx.db.onboarding.findUniqueOrThrow({ where: { customerTenantId } });
+  await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { accessGrantedAt: onboarding.accessGrantedAt ?? new Date() } });
+  await advanceOnboarding(ctx.db, customerTenantId, "VERIFY", ctx.user.userOid);
+  await audit(ctx, customerTenantId, "onboarding.grant_access", "SUCCESS", details);
+}
+
+/** After someone else ran the snippet: confirm it really is in place before moving on. */
+export async function confirmAccessDoneElsewhere(ctx: Ctx): Promise<{ status: "granted" }> {
+  const { tenant, vault, keyName, servicePrincipalObjectId } = await selectedKey(ctx);
+  const state = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch((error: unknown) => {
+    throw toAzureAppError(error, "check the key's access");
+  });
+  if (state.state === "wrong-scope") {
+    throw new AppError("VALIDATION_FAILED", `The role is assigned, but at a scope that does not include this key (${state.scopes.join(", ")}).`, { fix: "Assign it at the key's scope with the command shown, or at the vault." });
+  }
+  if (state.state === "missing") throw new AppError("VALIDATION_FAILED", "The provider's app does not have access to the key yet.", { fix: "Run the command shown (someone with the rights must), then check again." });
+  await markAccessGranted(ctx, tenant.id, { method: vault.rbacAuthorization ? "role-assignment" : "access-policy", confirmedBy: "check" });
+  return { status: "granted" };
+}
+
+// ─── Step 5: verify ───────────────────────────────────────────────────────
+
+export const DIAGNOSES: Record<KeyProbeProblem | "WRONG_SCOPE", { title: string; fix: string }> = {
+  ROLE_MISSING: { title: "The provider's app has no access to the key.", fix: "Grant access again in step 4 (the role Key Vault Crypto Service Encryption User on the key, or an access policy with get, wrap key, unwrap key)." },
+  WRONG_SCOPE: { title: "The role is assigned at a scope that does not include this key.", fix: "Assign the role on the key itself (or its vault) in step 4." },
+  KEY_DISABLED: { title: "The key is disabled.", fix: "Enable the key (or its current version) in your vault, then verify again." },
+  KEY_NOT_FOUND: { title: "The key or this version no longer exists.", fix: "Pick the key again in step 3 (a deleted key can be recovered from the vault's deleted keys)." },
+  KEY_EXPIRED: { title: "The key has expired.", fix: "Extend its expiry or rotate to a new version, then pick it again in step 3." },
+  VAULT_FIREWALL: { title: "The vault's firewall blocks the provider.", fix: "Allow trusted Microsoft services (and the provider's network) in the vault's Networking settings." },
+  CONSENT_REMOVED: { title: "Consent was removed: the provider's app is no longer installed in your organization.", fix: "Grant admin consent again in step 1." },
+  FEDERATION_BROKEN: { title: "The provider's identity federation is not working.", fix: "This is on the provider's side; support has been notified. Try again later." },
+  THROTTLED: { title: "Azure is throttling requests right now.", fix: "Wait a minute; verification retries by itself." },
+  UNAVAILABLE: { title: "Key Vault did not answer as expected.", fix: "Try again in a minute." },
+};
+
+export type VerifyOutcome =
+  | { state: "verified"; keyUrl: string }
+  | { state: "waiting"; problem: KeyProbeProblem; attempt: number; elapsedMs: number; retryInMs: number; windowMs: number }
+  | { state: "failed"; problem: KeyProbeProblem | "WRONG_SCOPE"; title: string; fix: string; azureCode?: string; attempt: number };
+
+function backoffMs(attempt: number): number {
+  return Math.min(30_000, 2_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
+}
+
+/**
+ * One verification attempt, run by the provider's own identity through the federated credential.
+ * "No access" right after a grant is usually role propagation: keep trying for 10 minutes, then diagnose.
+ */
+export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {}): Promise<VerifyOutcome> {
+  const { tenant, onboarding, vault, keyName, keyUrl, servicePrincipalObjectId } = await selectedKey(ctx);
+  if (stepIndex(onboarding.step) < stepIndex("VERIFY")) throw new AppError("CONFLICT", "Grant access first.", { fix: "Go back to step 4." });
+  const now = new Date();
+  const startedAt = input.restart || !onboarding.verifyStartedAt ? now : onboarding.verifyStartedAt;
+  const attempt = (input.restart ? 0 : onboarding.verifyAttempts) + 1;
+  // Consent first: a cached token may still open the key for a while after the app was removed.
+  const consentGone = (await lookUpServicePrincipal(ctx.user.tenantId).catch(() => ({ id: "unknown" }))) === null;
+  const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
+  if (result.ok) {
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, lastVerifyProblem: null } });
+    await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid);
+    await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt }, { type: "key", id: keyUrl });
+    return { state: "verified", keyUrl };
+  }
+  await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: result.problem, verifiedAt: null } });
+  const elapsedMs = now.getTime() - startedAt.getTime();
+  const consentRemoved = result.problem === "CONSENT_REMOVED";
+  const transient = !consentRemoved && (result.problem === "ROLE_MISSING" || result.problem === "THROTTLED" || result.problem === "UNAVAILABLE");
+  if (transient && elapsedMs < VERIFY_WINDOW_MS) {
+    return { state: "waiting", problem: result.problem, attempt, elapsedMs, retryInMs: Math.round(backoffMs(attempt)), windowMs: VERIFY_WINDOW_MS };
+  }
+  let problem: KeyProbeProblem | "WRONG_SCOPE" = result.problem;
+  if (problem === "ROLE_MISSING" && !consentRemoved) {
+    // Tell "never granted" from "granted somewhere else" with the admin's own view of the assignments.
+    const state = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch(() => null);
+    if (state?.state === "wrong-scope") problem = "WRONG_SCOPE";
+  }
+  if (consentRemoved) {
+    problem = "CONSENT_REMOVED";
+    await ctx.db.customerTenant.update({ where: { id: tenant.id }, data: { consentStatus: "REMOVED" } });
+  }
+  await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem, azureCode: result.azureCode ?? null, attempts: attempt });
+  return { state: "failed", problem, ...DIAGNOSES[problem], azureCode: result.azureCode, attempt };
+}
+
+/** The chosen key as Azure reports it now (re-read at submission so nothing stale is provisioned). */
+export async function readChosenKey(ctx: Ctx, vaultResourceId: string, keyName: string): Promise<KeySummary> {
+  const vault = await readVault(ctx, vaultResourceId);
+  try {
+    return await getKey(delegatedCredential(ctx.db, ctx.user), vault, keyName);
+  } catch (error) {
+    throw toAzureAppError(error, `read the key ${keyName}`);
+  }
+}
