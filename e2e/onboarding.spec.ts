@@ -78,6 +78,10 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await page.getByRole("button", { name: "Use contoso-cmk-kv" }).focus();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/onboarding\/key$/);
+  // Owner has no Key Vault data role on an RBAC vault: the wizard explains it and offers to assign one.
+  await expect(page.locator("main").getByRole("alert")).toContainText("even Owner needs a Key Vault data role for keys");
+  await screenshot(page, "wizard-key-needs-data-role");
+  await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
   const key = page.getByRole("row").filter({ hasText: "disk-key" });
   await expect(key).toContainText("RSA / 3072");
   await expect(key).toContainText("Version to use:");

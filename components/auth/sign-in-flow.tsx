@@ -65,39 +65,36 @@ export function SignInButton({ area, returnTo }: PendingSignIn) {
 /** Where Microsoft sends the browser back: hand the tokens to our server, which verifies them itself. */
 export function CompleteSignIn() {
   const outcome = useRedirectOutcome();
-  const [problem, setProblem] = useState<{ message: string; fix?: string } | null>(null);
-  const [pending, setPending] = useState<PendingSignIn | null>(null);
+  // Rendered in the browser only (inside MsalBoundary), so sessionStorage is there.
+  const [pending] = useState<PendingSignIn | null>(() => {
+    const stored = sessionStorage.getItem(PENDING_KEY);
+    return stored ? (JSON.parse(stored) as PendingSignIn) : null;
+  });
+  const [problem, setProblem] = useState<{ message: string; fix?: string } | null>(() => {
+    if (outcome.errorCode) return { message: MSAL_ERRORS[outcome.errorCode] ?? `Microsoft sign-in did not complete (${outcome.errorCode}).`, fix: "Try signing in again." };
+    if (!outcome.result || !pending) return { message: "There is no sign-in to complete here.", fix: "Start from the sign-in page." };
+    return null;
+  });
   const started = useRef(false);
 
   useEffect(() => {
-    if (started.current) return;
-    started.current = true;
-    const stored = sessionStorage.getItem(PENDING_KEY);
     sessionStorage.removeItem(PENDING_KEY);
-    const signIn = stored ? (JSON.parse(stored) as PendingSignIn) : null;
-    setPending(signIn);
-    if (outcome.errorCode) {
-      setProblem({ message: MSAL_ERRORS[outcome.errorCode] ?? `Microsoft sign-in did not complete (${outcome.errorCode}).`, fix: "Try signing in again." });
-      return;
-    }
-    if (!outcome.result || !signIn) {
-      setProblem({ message: "There is no sign-in to complete here.", fix: "Start from the sign-in page." });
-      return;
-    }
+    if (started.current || !outcome.result || !pending || outcome.errorCode) return;
+    started.current = true;
     void (async () => {
       const response = await fetch("/api/auth/session", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ area: signIn.area, accessToken: outcome.result?.accessToken, idToken: outcome.result?.idToken }),
+        body: JSON.stringify({ area: pending.area, accessToken: outcome.result?.accessToken, idToken: outcome.result?.idToken }),
       });
       if (response.ok) {
-        window.location.replace(signIn.returnTo);
+        window.location.replace(pending.returnTo);
         return;
       }
       const body = (await response.json().catch(() => null)) as { error?: { message: string; fix?: string } } | null;
       setProblem(body?.error ?? { message: "Sign-in failed.", fix: "Try again." });
     })();
-  }, [outcome]);
+  }, [outcome, pending]);
 
   if (!problem) {
     return (

@@ -7,8 +7,8 @@ import type { PublicError } from "@/lib/errors";
 import { ActionError } from "./action-feedback";
 
 export const BUTTON_STYLES = {
-  primary: "rounded-lg bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50",
-  secondary: "rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50",
+  primary: "whitespace-nowrap rounded-lg bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50",
+  secondary: "whitespace-nowrap rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50",
 } as const;
 
 /** A button that runs one server action; on success it goes on to `next` (or refreshes), on failure it explains. */
@@ -44,7 +44,7 @@ export function ActionButton<T>({
             setError(null);
             const result = await action();
             if (!result.ok) {
-              if (result.error.code === "UNAUTHENTICATED") window.location.assign(`/signin?area=customer&reason=expired&returnTo=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+              if (result.error.code === "UNAUTHENTICATED") router.push(`/signin?area=customer&reason=expired&returnTo=${encodeURIComponent(window.location.pathname + window.location.search)}`);
               setError(result.error);
               return;
             }

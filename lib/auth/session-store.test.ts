@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDb } from "../testing/db";
-import { useAppEnv } from "../testing/app-env";
+import { setAppEnvForTests } from "../testing/app-env";
 import { createSession, destroySession, hashSessionId, loadActiveSession, purgeExpiredSessions, readTokenVault, writeTokenVault } from "./session-store";
 
 const db = testDb();
 const identity = { tenantId: "aaaaaaaa-0000-4000-8000-00000000000a", objectId: "0e1b6a1c-1111-4aaa-8bbb-222233334444", userName: "admin@contoso.example", displayName: "Connie", roles: [] };
 const minutes = (m: number, from: Date) => new Date(from.getTime() + m * 60_000);
 
-beforeAll(() => useAppEnv({ SESSION_IDLE_MINUTES: "30", SESSION_ABSOLUTE_HOURS: "12" }));
+beforeAll(() => setAppEnvForTests({ SESSION_IDLE_MINUTES: "30", SESSION_ABSOLUTE_HOURS: "12" }));
 
 describe("server-side sessions", () => {
   it("stores only a hash of the cookie value", async () => {

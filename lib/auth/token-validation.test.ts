@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSimCa } from "../../e2e/azure-sim/ca";
-import { useAppEnv } from "../testing/app-env";
+import { setAppEnvForTests } from "../testing/app-env";
 import { verifyIdToken, verifyPortalAccessToken } from "./token-validation";
 
 const TENANT_A = "aaaaaaaa-0000-4000-8000-00000000000a";
@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   host = `https://localhost:${(server.address() as AddressInfo).port}`;
-  useAppEnv({ AZURE_AUTHORITY_HOST: host });
+  setAppEnvForTests({ AZURE_AUTHORITY_HOST: host });
 });
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ const BASE_ENV = {
 };
 
 /** Sets a complete, valid app environment for this test file (overrides win) and forgets the cached parse. */
-export function useAppEnv(overrides: Record<string, string> = {}): void {
+export function setAppEnvForTests(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, BASE_ENV, { DATABASE_URL: inject("databaseUrl"), SESSION_SECRET: TEST_SESSION_SECRET, APP_BASE_URL: "http://localhost:3000", LOG_LEVEL: "silent" }, overrides);
   resetServerEnvForTests();
 }

@@ -7,11 +7,11 @@ import type { Db } from "../db/client";
 import { createSession, type SessionUser } from "../auth/session-store";
 import { verifyPortalAccessToken } from "../auth/token-validation";
 import { CUSTOMER_ADMIN_ROLE, staffRolesFromClaim } from "../auth/roles";
-import { useAppEnv } from "./app-env";
+import { setAppEnvForTests } from "./app-env";
 
 export async function startSimForTests(options: Parameters<typeof startSimulator>[0] = {}): Promise<SimHandle> {
   const sim = await startSimulator({ quiet: true, lroDurationMs: 50, ...options });
-  useAppEnv(sim.appEnv());
+  setAppEnvForTests(sim.appEnv());
   return sim;
 }
 

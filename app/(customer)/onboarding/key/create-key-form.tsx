@@ -14,7 +14,10 @@ export function CreateKeyForm() {
   const [withRotation, setWithRotation] = useState(true);
   const fieldError = (name: string) => error?.fields?.[name];
 
-  function submit(form: FormData) {
+  // onSubmit, not a form action: a form action resets the fields, and a person fixing one field must not lose the others.
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
     const number = (name: string) => Number(form.get(name));
     startTransition(async () => {
       setError(null);
@@ -30,7 +33,7 @@ export function CreateKeyForm() {
   }
 
   return (
-    <form action={submit} className="space-y-4" noValidate>
+    <form onSubmit={submit} className="space-y-4" noValidate>
       <div className="grid gap-4 sm:grid-cols-3">
         <div>
           <label htmlFor="new-key-name" className="block text-sm font-medium">

@@ -13,7 +13,10 @@ export function CreateVaultForm({ subscriptionId, regions, resourceGroups }: { s
   const [error, setError] = useState<PublicError | null>(null);
   const fieldError = (name: string) => error?.fields?.[name];
 
-  function submit(form: FormData) {
+  // onSubmit, not a form action: a form action resets the fields, and a person fixing one field must not lose the others.
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
     startTransition(async () => {
       setError(null);
       const result = await createVault({
@@ -28,7 +31,7 @@ export function CreateVaultForm({ subscriptionId, regions, resourceGroups }: { s
   }
 
   return (
-    <form action={submit} className="space-y-4" noValidate>
+    <form onSubmit={submit} className="space-y-4" noValidate>
       <p className="text-sm text-slate-600">
         The vault is created with the settings disk encryption needs: Azure RBAC permissions, soft delete (90 days) and purge protection (cannot be turned off later).
       </p>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import Link from "next/link";
 import type { PublicError } from "@/lib/errors";
 import type { VerifyOutcome } from "@/lib/onboarding/service";
@@ -24,27 +24,32 @@ export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) 
   const [outcome, setOutcome] = useState<VerifyOutcome | null>(null);
   const [error, setError] = useState<PublicError | null>(null);
   const [running, setRunning] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
-  const attempt = useCallback(async (restart: boolean) => {
-    setRunning(true);
-    setError(null);
-    const result = await verifyKey({ restart });
-    setRunning(false);
-    if (!result.ok) {
-      setError(result.error);
-      return;
-    }
-    setOutcome(result.data);
-    if (result.data.state === "waiting") timer.current = setTimeout(() => void attempt(false), result.data.retryInMs);
-  }, []);
+  // Each run is a loop of attempts; "Verify again" starts a new run from scratch.
+  const [run, setRun] = useState<{ id: number; restart: boolean } | null>(alreadyVerified ? null : { id: 0, restart: false });
 
   useEffect(() => {
-    if (!alreadyVerified) void attempt(false);
-    return () => {
-      if (timer.current) clearTimeout(timer.current);
+    if (!run) return;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = async (restart: boolean) => {
+      setRunning(true);
+      const result = await verifyKey({ restart });
+      if (cancelled) return;
+      setRunning(false);
+      if (!result.ok) {
+        setError(result.error);
+        return;
+      }
+      setError(null);
+      setOutcome(result.data);
+      if (result.data.state === "waiting") timer = setTimeout(() => void attempt(false), result.data.retryInMs);
     };
-  }, [alreadyVerified, attempt]);
+    void attempt(run.restart);
+    return () => {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [run]);
 
   if (alreadyVerified && !outcome) {
     return <Verified />;
@@ -76,7 +81,7 @@ export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) 
       </div>
       <ActionError error={error} />
       {(outcome?.state === "failed" || error) && (
-        <button type="button" className={BUTTON_STYLES.primary} disabled={running} onClick={() => void attempt(true)}>
+        <button type="button" className={BUTTON_STYLES.primary} disabled={running} onClick={() => setRun((previous) => ({ id: (previous?.id ?? 0) + 1, restart: true }))}>
           Verify again
         </button>
       )}
