@@ -1,0 +1,70 @@
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { AccessProblem } from "@/components/auth/access-problem";
+import { PageShell } from "@/components/ui/page-shell";
+import { checkAreaAccess } from "@/lib/auth/guards";
+import { db } from "@/lib/db/client";
+import { exportSearchParams, parseTenantListQuery, tenantListSearchParams, type TenantListQuery } from "@/lib/dashboard/filters";
+import { getOverview, listRegions } from "@/lib/dashboard/overview";
+import { providerReadinessForDashboard } from "@/lib/dashboard/readiness";
+import { listTenants } from "@/lib/dashboard/tenant-list";
+import { AutoRefresh } from "./_components/auto-refresh";
+import { FilterBar } from "./_components/filter-bar";
+import { OverviewPanel, OverviewSkeleton } from "./_components/overview-panel";
+import { ReadinessBanner } from "./_components/readiness-banner";
+import { TenantTable } from "./_components/tenant-table";
+import { TableSkeleton } from "./_components/table-skeleton";
+
+export const metadata: Metadata = { title: "Operator dashboard" };
+
+async function ReadinessSection() {
+  return <ReadinessBanner readiness={await providerReadinessForDashboard()} />;
+}
+
+async function OverviewSection() {
+  return <OverviewPanel overview={await getOverview(db())} />;
+}
+
+async function TenantListSection({ query }: { query: TenantListQuery }) {
+  const page = await listTenants(db(), query);
+  return <TenantTable rows={page.rows} query={query} total={page.total} pageCount={page.pageCount} />;
+}
+
+/** Every customer tenant at a glance: overview, then the searchable list. Data comes from the database only. */
+export default async function OperatorDashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const access = await checkAreaAccess("operator");
+  if (!access.ok) return <AccessProblem area="operator" access={access} />;
+  const query = parseTenantListQuery(await searchParams);
+  const regions = await listRegions(db());
+  return (
+    <PageShell audience="Operator" title="Customer tenants" user={access.user}>
+      <Suspense fallback={null}>
+        <ReadinessSection />
+      </Suspense>
+      <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
+        <p className="max-w-3xl text-slate-600">Onboarding progress, disk encryption sets and key health of every customer tenant.</p>
+        <AutoRefresh renderedAt={new Date().toISOString()} />
+      </div>
+      <Suspense fallback={<OverviewSkeleton />}>
+        <OverviewSection />
+      </Suspense>
+      <section aria-labelledby="tenant-list-heading" className="mt-10">
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+          <h2 id="tenant-list-heading" className="text-xl font-semibold text-slate-900">
+            Tenants
+          </h2>
+          <a href={`/api/operator/tenants.csv?${exportSearchParams(query)}`} download className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50">
+            Export CSV
+          </a>
+        </div>
+        <FilterBar query={query} regions={regions} />
+        <div className="mt-4">
+          {/* A new view (filters, sort, page) shows a skeleton; an auto-refresh of the same view keeps the rows on screen. */}
+          <Suspense key={tenantListSearchParams(query).toString()} fallback={<TableSkeleton />}>
+            <TenantListSection query={query} />
+          </Suspense>
+        </div>
+      </section>
+    </PageShell>
+  );
+}

@@ -1,0 +1,25 @@
+import { currentSession } from "@/lib/auth/session";
+import { AREA_ROLES, hasAnyRole } from "@/lib/auth/roles";
+import { db } from "@/lib/db/client";
+import { tenantsCsv } from "@/lib/dashboard/csv";
+import { parseTenantListQuery } from "@/lib/dashboard/filters";
+
+export const dynamic = "force-dynamic";
+
+/** CSV of the tenant list for the same filters and sort as the dashboard URL (all pages). Operators only. */
+export async function GET(request: Request) {
+  const user = await currentSession();
+  if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export tenants." }, { status: 401 });
+  if (user.kind !== "STAFF" || !hasAnyRole(user.roles, AREA_ROLES.operator)) {
+    return Response.json({ code: "FORBIDDEN", message: "Exporting tenants needs the Operator role." }, { status: 403 });
+  }
+  const query = parseTenantListQuery(new URL(request.url).searchParams);
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+  return new Response(tenantsCsv(db(), query), {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="cmk-tenants-${stamp}.csv"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}

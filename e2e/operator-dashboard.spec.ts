@@ -1,0 +1,171 @@
+import { expect, test, type Page } from "@playwright/test";
+import pg from "pg";
+import { seedDemoData } from "../lib/dashboard/demo-seed";
+import { toolingEnv } from "../lib/env";
+import { signInAs } from "./support/auth";
+import { e2eDatabaseUrl } from "./support/e2e-database";
+import { screenshot } from "./support/screenshots";
+
+// Demo tenants with a fixed seed; the facts the journeys need are read back from the database.
+const SEED = { tenants: 300, seed: 8080, namePrefix: "E2E " };
+type Facts = { failedTenant: { id: string; name: string }; keyUrl: string; keyTenantName: string };
+let facts: Facts;
+
+async function queryOne<T>(client: pg.Client, sql: string): Promise<T> {
+  const result = await client.query(sql);
+  if (!result.rows[0]) throw new Error(`no row for: ${sql}`);
+  return result.rows[0] as T;
+}
+
+test.beforeAll(async () => {
+  const url = e2eDatabaseUrl(toolingEnv().E2E_APP_PORT);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // Once per run (a worker restarted after a failure runs beforeAll again).
+    const seeded = await client.query(`SELECT 1 FROM "CustomerTenant" WHERE "displayName" LIKE 'E2E %' LIMIT 1`);
+    if (seeded.rowCount === 0) await seedDemoData(url, SEED);
+    const failed = await queryOne<{ id: string; name: string }>(
+      client,
+      `SELECT t.id, t."displayName" AS name FROM "CustomerTenant" t JOIN "DiskEncryptionSet" d ON d."customerTenantId" = t.id
+       WHERE d."provisioningState" = 'FAILED' AND t."displayName" LIKE 'E2E %' ORDER BY t."displayName" LIMIT 1`,
+    );
+    const key = await queryOne<{ keyUrl: string; name: string }>(
+      client,
+      `SELECT k."keyUrl", t."displayName" AS name FROM "KeyReference" k JOIN "CustomerTenant" t ON t.id = k."customerTenantId"
+       WHERE t."displayName" LIKE 'E2E %' ORDER BY k."keyUrl" LIMIT 1`,
+    );
+    facts = { failedTenant: failed, keyUrl: key.keyUrl, keyTenantName: key.name };
+  } finally {
+    await client.end();
+  }
+});
+
+async function openDashboard(page: Page, search = "") {
+  await signInAs(page, "operator@skyline.example", "operator", `/tenants${search}`);
+  await expect(page).toHaveURL(/\/tenants/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Customer tenants");
+}
+
+test("an operator sees the overview with counts, funnel and health charts", async ({ page }) => {
+  await openDashboard(page);
+  const health = page.getByRole("region", { name: "Health", exact: true });
+  await expect(health.getByRole("link", { name: /Healthy/ })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Onboarding funnel" }).getByRole("rowheader", { name: "Access" })).toBeVisible();
+  // Charts load lazily after the page.
+  const weekChart = page.getByRole("region", { name: "Health changes, last 7 days (UTC)" });
+  await expect(weekChart.getByRole("application")).toBeVisible();
+  await expect(weekChart.locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await expect(page.getByRole("table").filter({ hasText: "DES state" })).toBeVisible();
+  await screenshot(page, "operator-dashboard-overview");
+});
+
+test("refreshing keeps the scroll position and the selected rows", async ({ page }) => {
+  await openDashboard(page);
+  const firstRow = page.getByRole("checkbox", { name: /^Select / }).nth(3);
+  await firstRow.check();
+  await page.mouse.wheel(0, 1500);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(500);
+  const before = await page.evaluate(() => window.scrollY);
+  // Clicked from script: a pointer click would scroll the (top-of-page) button into view first.
+  await page.getByRole("button", { name: "Refresh now" }).evaluate((button: HTMLButtonElement) => button.click());
+  await expect(page.getByText(/^Updated /)).toBeVisible();
+  expect(await page.evaluate(() => window.scrollY)).toBe(before);
+  await expect(firstRow).toBeChecked();
+  await expect(page.getByText("1 selected")).toBeVisible();
+});
+
+test("an operator filters by health, and the URL keeps the view", async ({ page }) => {
+  await openDashboard(page);
+  await page.locator("summary", { hasText: "Health" }).click();
+  await page.getByRole("checkbox", { name: "Provisioning failed" }).check();
+  await expect(page).toHaveURL(/health=FAILED/);
+  const list = page.getByRole("table").filter({ hasText: "DES state" });
+  await expect(list.getByRole("link", { name: facts.failedTenant.name })).toBeVisible();
+  const badges = list.locator("tbody tr td:nth-child(5) span.rounded-full");
+  expect(await badges.count()).toBeGreaterThan(0);
+  for (const text of await badges.allTextContents()) expect(text).toBe("Provisioning failed");
+  await screenshot(page, "operator-dashboard-filter-failed");
+
+  // A shared link opens the same view.
+  const shared = page.url();
+  await page.goto("/tenants");
+  await page.goto(shared);
+  await page.locator("summary", { hasText: "Health" }).click();
+  await expect(page.getByRole("checkbox", { name: "Provisioning failed" })).toBeChecked();
+  await expect(page.getByRole("table").filter({ hasText: "DES state" }).getByRole("link", { name: facts.failedTenant.name })).toBeVisible();
+});
+
+test("an operator finds a tenant by its key URL", async ({ page }) => {
+  await openDashboard(page);
+  await page.getByRole("searchbox", { name: "Search" }).fill(facts.keyUrl);
+  await expect(page).toHaveURL(/q=https/);
+  const list = page.getByRole("table").filter({ hasText: "DES state" });
+  await expect(list.locator("tbody tr")).toHaveCount(1);
+  await expect(list.getByRole("link", { name: facts.keyTenantName })).toBeVisible();
+  // The search box kept its text (and focus) while the list updated.
+  await expect(page.getByRole("searchbox", { name: "Search" })).toHaveValue(facts.keyUrl);
+  await screenshot(page, "operator-dashboard-search-key-url");
+});
+
+test("an operator opens a tenant and retries its failed provisioning", async ({ page }) => {
+  await openDashboard(page, "?health=FAILED");
+  await page.getByRole("link", { name: facts.failedTenant.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/tenants/${facts.failedTenant.id}$`));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(facts.failedTenant.name);
+  await expect(page.getByRole("link", { name: "Open in Azure portal ↗" }).first()).toHaveAttribute("href", /^https:\/\/portal\.azure\.com\/#resource\/subscriptions\//);
+  const timeline = page.getByRole("region", { name: "Timeline" });
+  await expect(timeline.getByText("PROVISION_DES").first()).toBeVisible();
+  await expect(timeline.getByText(/^Attempt 1:/).first()).toBeVisible();
+  await screenshot(page, "operator-tenant-detail");
+
+  await page.getByRole("button", { name: "Retry failed provisioning" }).click();
+  await expect(page.getByText("Provisioning retry queued")).toBeVisible();
+  await screenshot(page, "operator-tenant-retry-queued");
+});
+
+test("the CSV export holds exactly the filtered tenants", async ({ page }) => {
+  await openDashboard(page, "?health=KEY_UNREACHABLE&sort=name");
+  const summary = await page.getByRole("navigation", { name: "Pages" }).locator("span").first().textContent();
+  const total = Number(/of ([\d,]+) tenants/.exec(summary ?? "")?.[1]?.replace(/,/g, ""));
+  expect(total).toBeGreaterThan(0);
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  expect(href).toContain("health=KEY_UNREACHABLE");
+  const response = await page.request.get(href!);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toContain("text/csv");
+  const lines = (await response.text()).trimEnd().split("\r\n");
+  expect(lines[0]).toMatch(/^Tenant name,Tenant id,/);
+  expect(lines).toHaveLength(total + 1);
+  for (const line of lines.slice(1)) expect(line).toContain(",Key unreachable,");
+  const firstOnScreen = await page.getByRole("table").filter({ hasText: "DES state" }).locator("tbody tr").first().getByRole("link").textContent();
+  expect(lines[1]?.startsWith(`${firstOnScreen}`) || lines[1]?.startsWith(`"${firstOnScreen}`)).toBe(true);
+});
+
+test("support staff and customer administrators are refused", async ({ page, browser }) => {
+  await signInAs(page, "support@skyline.example", "support");
+  await page.goto("/tenants");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
+  await expect(page.getByRole("alert").filter({ hasText: "role Operator" })).toBeVisible();
+  await expect(page.getByRole("table")).toHaveCount(0);
+  expect((await page.request.get("/api/operator/tenants.csv")).status()).toBe(403);
+  await screenshot(page, "operator-dashboard-refused-support");
+
+  const customer = await browser.newPage();
+  try {
+    await signInAs(customer, "admin@contoso.example", "customer");
+    await customer.goto("/tenants");
+    await expect(customer.getByRole("heading", { level: 1 })).toHaveText("This account cannot use this area");
+    await expect(customer.getByRole("table")).toHaveCount(0);
+    expect((await customer.request.get("/api/operator/tenants.csv")).status()).toBe(403);
+    await customer.goto(`/tenants/${facts.failedTenant.id}`);
+    await expect(customer.getByRole("heading", { level: 1 })).toHaveText("This account cannot use this area");
+    await screenshot(customer, "operator-dashboard-refused-customer");
+  } finally {
+    await customer.close();
+  }
+});
+
+test("the CSV export refuses anyone who is not signed in", async ({ request }) => {
+  expect((await request.get("/api/operator/tenants.csv")).status()).toBe(401);
+});
