@@ -27,21 +27,29 @@ const federatedByTenant = new Map<string, TokenCredential>();
 export function customerTenantCredential(customerTenantId: string): TokenCredential {
   let credential = federatedByTenant.get(customerTenantId);
   if (!credential) {
-    const env = serverEnv();
-    const identity = providerManagedIdentity();
-    credential = new ClientAssertionCredential(
-      customerTenantId,
-      env.CMK_APP_CLIENT_ID,
-      async () => {
-        const token = await identity.getToken(`${TOKEN_EXCHANGE_AUDIENCE}/.default`);
-        if (!token) throw new AppError("AZURE_ERROR", "The provider's managed identity returned no token.", { fix: "Check the provider readiness page." });
-        return token.token;
-      },
-      { authorityHost: authorityHost(), disableInstanceDiscovery: true },
-    );
+    credential = newCustomerTenantCredential(customerTenantId);
     federatedByTenant.set(customerTenantId, credential);
   }
   return credential;
+}
+
+/**
+ * The same, without a shared token cache: a cached customer-tenant token stays valid for up to an hour after
+ * the customer removes consent, and checks of the key must notice the removal now.
+ */
+export function newCustomerTenantCredential(customerTenantId: string): TokenCredential {
+  const env = serverEnv();
+  const identity = providerManagedIdentity();
+  return new ClientAssertionCredential(
+    customerTenantId,
+    env.CMK_APP_CLIENT_ID,
+    async () => {
+      const token = await identity.getToken(`${TOKEN_EXCHANGE_AUDIENCE}/.default`);
+      if (!token) throw new AppError("AZURE_ERROR", "The provider's managed identity returned no token.", { fix: "Check the provider readiness page." });
+      return token.token;
+    },
+    { authorityHost: authorityHost(), disableInstanceDiscovery: true },
+  );
 }
 
 /** Keeps MSAL's token cache in the session row, encrypted; it goes away with the session. */

@@ -1,8 +1,9 @@
 // The provider side proves it can use a customer's key across tenants: federated token for the customer
-// tenant → read the key version → wrap and unwrap a random value. Used by onboarding verification.
+// tenant → read the key version → wrap and unwrap a random value. Used by onboarding verification, health
+// checks, rotation and restore.
 import { randomBytes } from "node:crypto";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
-import { customerTenantCredential } from "./credentials";
+import { newCustomerTenantCredential } from "./credentials";
 import { azureFailure } from "./errors";
 import { parseVersionedKeyUrl } from "../onboarding/checks";
 
@@ -42,7 +43,8 @@ export function classifyProbeFailure(error: unknown): { problem: KeyProbeProblem
 export async function probeCustomerKey(customerTenantId: string, keyUrl: string): Promise<KeyProbeResult> {
   const parsed = parseVersionedKeyUrl(keyUrl);
   if (!parsed.ok) throw new Error(`Not a versioned key URL: ${parsed.reason}`);
-  const credential = customerTenantCredential(customerTenantId);
+  // A fresh credential each time, so a removed consent shows now, not when a cached token expires.
+  const credential = newCustomerTenantCredential(customerTenantId);
   try {
     const keys = new KeyClient(parsed.key.vaultUri, credential, PROBE_OPTIONS);
     const key = await keys.getKey(parsed.key.keyName, { version: parsed.key.version });

@@ -1,0 +1,26 @@
+// Creating a Job row and waking a worker for it. The row is written first (the durable record), the wake-up
+// after; if the process dies in between, the sweeper sends the missing wake-up.
+import type { Db } from "../db/client";
+import type { Job, Prisma } from "../db/generated/prisma/client";
+import type { JobKind } from "../db/generated/prisma/enums";
+import { sendWake, sharedQueue } from "./queue";
+
+type Tx = Prisma.TransactionClient;
+
+export type NewJob = { kind: JobKind; idempotencyKey: string; customerTenantId: string | null; payload: Record<string, unknown>; requestedBy?: string | null };
+
+/** Inserts the job unless one with the same idempotency key exists; returns the row either way. */
+export async function createJobOnce(tx: Tx | Db, job: NewJob): Promise<{ job: Job; created: boolean }> {
+  const inserted = await tx.job.createMany({
+    data: [{ kind: job.kind, idempotencyKey: job.idempotencyKey, customerTenantId: job.customerTenantId, payload: job.payload as Prisma.InputJsonValue, requestedBy: job.requestedBy ?? null }],
+    skipDuplicates: true,
+  });
+  const row = await tx.job.findUniqueOrThrow({ where: { idempotencyKey: job.idempotencyKey } });
+  return { job: row, created: inserted.count === 1 };
+}
+
+/** Wakes a worker for a queued job. The queue message id is the Job id, so sending twice queues it once. */
+export async function wakeJob(job: Pick<Job, "id" | "kind" | "status">): Promise<void> {
+  if (job.status !== "QUEUED" && job.status !== "RUNNING") return;
+  await sendWake(await sharedQueue(), job.kind, job.id, { id: job.id });
+}

@@ -1,0 +1,69 @@
+// pg-boss on the application's PostgreSQL (or the embedded one): a wake-up transport only. The Job row is
+// the business record and its lease decides who runs it, so a lost, duplicated or orphaned queue message
+// is harmless (the sweeper re-sends what is missing).
+import PgBoss from "pg-boss";
+import { JobKind } from "../db/generated/prisma/enums";
+import { serverEnv } from "../env";
+
+export const QUEUE_SCHEMA = "pgboss";
+
+/** Messages that wake one Job row: `{ jobId }`. */
+export function jobQueueName(kind: JobKind): string {
+  return `job_${kind.toLowerCase()}`;
+}
+
+/** Scheduled health checks: `{ customerTenantId }`, no Job row (they would flood every tenant's history). */
+export const HEALTH_SCAN_QUEUE = "health_scan";
+/** Signed webhook deliveries of health notifications, retried by pg-boss with backoff. */
+export const WEBHOOK_QUEUE = "notify_webhook";
+
+export type JobWake = { jobId: string };
+
+export type QueueOptions = { connectionString: string; schema?: string; poolSize?: number; pollingIntervalSeconds?: number };
+
+/** Starts pg-boss, creating or upgrading its schema (`migrate: true`), and makes sure every queue exists. */
+export async function openQueue(options: QueueOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    schema: options.schema ?? QUEUE_SCHEMA,
+    migrate: true,
+    max: options.poolSize ?? 4,
+    // Orphaned messages of a crashed worker are taken over through our own lease; pg-boss only tidies up.
+    supervise: true,
+    maintenanceIntervalSeconds: 60,
+    schedule: false,
+    application_name: "cmk-jobs",
+  });
+  boss.on("error", () => undefined);
+  await boss.start();
+  const queues = [...Object.values(JobKind).map(jobQueueName), HEALTH_SCAN_QUEUE];
+  for (const name of queues) await boss.createQueue(name, { name, policy: "standard", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 * 60 });
+  await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
+  return boss;
+}
+
+let shared: Promise<PgBoss> | undefined;
+
+/** The process's queue client for enqueuers (server actions, services), on DATABASE_URL. */
+export function sharedQueue(): Promise<PgBoss> {
+  shared ??= openQueue({ connectionString: serverEnv().DATABASE_URL, poolSize: 2 }).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
+
+/** Tests and the worker share one client; stopping it lets the next caller open a fresh one. */
+export async function closeSharedQueue(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current).stop({ graceful: false, wait: true });
+}
+
+/** Wakes the runner for one Job row. `id` makes the first send idempotent (the Job id itself). */
+export async function sendWake(boss: PgBoss, kind: JobKind, jobId: string, options: { id?: string; startAfterSeconds?: number } = {}): Promise<void> {
+  await boss.send(jobQueueName(kind), { jobId } satisfies JobWake, {
+    ...(options.id ? { id: options.id } : {}),
+    ...(options.startAfterSeconds && options.startAfterSeconds > 0 ? { startAfter: Math.ceil(options.startAfterSeconds) } : {}),
+  });
+}

@@ -1,0 +1,154 @@
+// Runs one Job row under a lease: whoever holds an unexpired lease runs it, everyone else's wake-up is a
+// no-op. The lease is renewed while the handler runs; if the worker dies (even kill -9) it lapses and the
+// sweeper hands the job to the next worker, whose handler converges on the same Azure resource.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Db } from "../db/client";
+import type { Job } from "../db/generated/prisma/client";
+import { Prisma } from "../db/generated/prisma/client";
+import { logger as rootLogger } from "../logger";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
+import { handlerFor } from "./handlers";
+import type { JobOutcome } from "./types";
+
+/** Database time in UTC, the one clock all workers share (Prisma stores timestamp(3) as UTC). */
+export const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
+
+export type RunnerOptions = {
+  workerId: string;
+  leaseSeconds: number;
+  policy?: BackoffPolicy;
+  pollIntervalMs?: number;
+  log?: Logger;
+  /** Called when a job must run again later (the worker sends a delayed wake-up). */
+  scheduleRetry(job: Pick<Job, "id" | "kind">, delayMs: number): Promise<void>;
+  /** Aborts running handlers when the worker shuts down. */
+  shutdown?: AbortSignal;
+};
+
+export type RunResult = { ran: false; reason: "not-found" | "finished" | "leased" | "not-due" } | { ran: true; outcome: JobOutcome };
+
+/** Takes the lease and opens an attempt in one transaction; closes attempts a dead worker left open. */
+async function acquire(db: Db, jobId: string, workerId: string, leaseSeconds: number): Promise<{ job: Job; attempt: number } | RunResult> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      UPDATE "Job" SET status = 'RUNNING', "lockedBy" = ${workerId},
+        "lockedUntil" = ${NOW_UTC} + make_interval(secs => ${leaseSeconds}::int),
+        attempts = attempts + 1, "startedAt" = COALESCE("startedAt", ${NOW_UTC}), "runAfter" = NULL, "updatedAt" = ${NOW_UTC}
+      WHERE id = ${jobId}::uuid AND status IN ('QUEUED', 'RUNNING')
+        AND ("lockedUntil" IS NULL OR "lockedUntil" < ${NOW_UTC})
+        AND ("runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})
+      RETURNING id`;
+    if (rows.length === 0) {
+      const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true, lockedUntil: true } });
+      if (!job) return { ran: false, reason: "not-found" } as const;
+      if (job.status !== "QUEUED" && job.status !== "RUNNING") return { ran: false, reason: "finished" } as const;
+      return { ran: false, reason: job.lockedUntil && job.lockedUntil > new Date() ? "leased" : "not-due" } as const;
+    }
+    const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
+    await tx.jobAttempt.updateMany({
+      where: { jobId, finishedAt: null },
+      data: { finishedAt: new Date(), errorCode: "WorkerLost", errorMessage: "The worker running this attempt stopped; another worker took the job over." },
+    });
+    await tx.jobAttempt.create({ data: { jobId, attempt: job.attempts } });
+    return { job, attempt: job.attempts };
+  });
+}
+
+/** Renews the lease every third of its length; aborts the handler if another worker holds it now. */
+function keepLease(db: Db, jobId: string, workerId: string, leaseSeconds: number, controller: AbortController, log: Logger): () => void {
+  const timer = setInterval(() => {
+    void db.$executeRaw`
+      UPDATE "Job" SET "lockedUntil" = ${NOW_UTC} + make_interval(secs => ${leaseSeconds}::int)
+      WHERE id = ${jobId}::uuid AND "lockedBy" = ${workerId} AND status = 'RUNNING'`
+      .then((count) => {
+        if (count === 0 && !controller.signal.aborted) {
+          log.warn({ jobId }, "lost the job lease; stopping this attempt");
+          controller.abort(new Error("lease lost"));
+        }
+      })
+      .catch((error: unknown) => log.warn({ jobId, err: error }, "could not renew the job lease"));
+  }, Math.max(1000, (leaseSeconds * 1000) / 3));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+async function finish(db: Db, job: Job, attempt: number, workerId: string, outcome: JobOutcome): Promise<boolean> {
+  const now = new Date();
+  return db.$transaction(async (tx) => {
+    // Only the lease holder may record an outcome: a worker that lost its lease must not overwrite.
+    const owned = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Job" WHERE id = ${job.id}::uuid AND "lockedBy" = ${workerId} FOR UPDATE`;
+    if (owned.length === 0) return false;
+    if (outcome.status === "succeeded") {
+      await tx.jobAttempt.update({ where: { jobId_attempt: { jobId: job.id, attempt } }, data: { finishedAt: now } });
+      await tx.job.update({ where: { id: job.id }, data: { status: "SUCCEEDED", result: (outcome.result ?? {}) as Prisma.InputJsonValue, finishedAt: now, lockedBy: null, lockedUntil: null, runAfter: null } });
+      return true;
+    }
+    await tx.jobAttempt.update({ where: { jobId_attempt: { jobId: job.id, attempt } }, data: { finishedAt: now, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage } });
+    if (outcome.status === "retry") {
+      await tx.$executeRaw`
+        UPDATE "Job" SET status = 'QUEUED', "lockedBy" = NULL, "lockedUntil" = NULL, "updatedAt" = ${NOW_UTC},
+          "runAfter" = ${NOW_UTC} + make_interval(secs => ${outcome.delayMs / 1000}::double precision),
+          "lastErrorCode" = ${outcome.errorCode}, "lastErrorMessage" = ${outcome.errorMessage}
+        WHERE id = ${job.id}::uuid`;
+      return true;
+    }
+    await tx.job.update({
+      where: { id: job.id },
+      data: { status: "FAILED", finishedAt: now, lastErrorCode: outcome.errorCode, lastErrorMessage: outcome.errorMessage, lockedBy: null, lockedUntil: null, runAfter: null, ...(outcome.result ? { result: outcome.result as Prisma.InputJsonValue } : {}) },
+    });
+    return true;
+  });
+}
+
+async function release(db: Db, jobId: string, attempt: number, workerId: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const count = await tx.$executeRaw`
+      UPDATE "Job" SET status = 'QUEUED', "lockedBy" = NULL, "lockedUntil" = NULL, "updatedAt" = ${NOW_UTC}
+      WHERE id = ${jobId}::uuid AND "lockedBy" = ${workerId} AND status = 'RUNNING'`;
+    if (count > 0) {
+      await tx.jobAttempt.updateMany({ where: { jobId, attempt, finishedAt: null }, data: { finishedAt: new Date(), errorCode: "WorkerStopped", errorMessage: "The worker shut down during this attempt; the job continues on the next worker." } });
+    }
+  });
+}
+
+/** Runs the job if it is due and nobody else holds it. Safe to call any number of times for the same job. */
+export async function runJob(db: Db, jobId: string, options: RunnerOptions): Promise<RunResult> {
+  const log = (options.log ?? rootLogger).child({ jobId, worker: options.workerId });
+  const acquired = await acquire(db, jobId, options.workerId, options.leaseSeconds);
+  if ("ran" in acquired) return acquired;
+  const { job, attempt } = acquired;
+  const handler = handlerFor(job.kind);
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(new Error("worker shutting down"));
+  options.shutdown?.addEventListener("abort", onShutdown);
+  const stopLease = keepLease(db, job.id, options.workerId, options.leaseSeconds, controller, log);
+  const policy = options.policy ?? DEFAULT_BACKOFF;
+  let outcome: JobOutcome;
+  try {
+    outcome = await handler.run({ db, job, attempt, signal: controller.signal, log, policy, pollIntervalMs: options.pollIntervalMs ?? 2000 });
+  } catch (error) {
+    // A bug or a database hiccup, not an Azure answer: retry with backoff, a few times.
+    log.error({ err: error, kind: job.kind, attempt }, "job handler threw");
+    outcome = attempt < policy.maxTransientAttempts
+      ? { status: "retry", delayMs: backoffDelay(attempt, policy), errorCode: "InternalError", errorMessage: "The portal hit an internal error; it will retry." }
+      : { status: "failed", errorCode: "InternalError", errorMessage: "The portal hit an internal error repeatedly; an operator has to look at it." };
+  } finally {
+    stopLease();
+    options.shutdown?.removeEventListener("abort", onShutdown);
+  }
+  if (controller.signal.aborted) {
+    // Lease lost: leave the job to whoever holds it. Shutting down: hand it back now rather than when the lease lapses.
+    if (options.shutdown?.aborted) await release(db, job.id, attempt, options.workerId);
+    log.info({ attempt }, "attempt abandoned");
+    return { ran: true, outcome };
+  }
+  const recorded = await finish(db, job, attempt, options.workerId, outcome);
+  if (recorded && outcome.status === "retry") await options.scheduleRetry(job, outcome.delayMs);
+  log.info({ kind: job.kind, attempt, status: outcome.status, ...(outcome.status !== "succeeded" ? { azureCode: outcome.errorCode } : {}) }, "job attempt finished");
+  return { ran: true, outcome };
+}
+
+export function newWorkerId(): string {
+  return `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+}

@@ -1,0 +1,181 @@
+// What to do about an Azure failure: retry (and when), wait for role propagation, or stop with a fix.
+// Pure: reads RestError-like objects (statusCode, code, headers, message), failed-LRO errors and AADSTS
+// codes from federated token requests.
+import type { HealthCause } from "../health/causes";
+
+export type AzureErrorClass =
+  /** Throttled (429), a 5xx, a network failure or a failed-but-retryable operation: try again later. */
+  | { kind: "retryable"; reason: "throttled" | "server" | "network"; azureCode: string; message: string; retryAfterMs?: number }
+  /** The key role was (probably) just assigned and has not reached Key Vault yet: retry within the propagation window. */
+  | { kind: "propagation"; azureCode: string; message: string; cause: HealthCause }
+  /** Retrying will not help until someone changes something: stop and say what. */
+  | { kind: "permanent"; azureCode: string; message: string; cause: HealthCause };
+
+type ErrorLike = {
+  name?: string;
+  statusCode?: number;
+  status?: number;
+  code?: string | number;
+  errorCode?: string;
+  message?: string;
+  response?: { headers?: { get?(name: string): string | undefined | null } | Record<string, string | undefined> };
+  details?: { error?: { code?: string; message?: string; innererror?: { code?: string } } };
+  cause?: unknown;
+};
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "REQUEST_SEND_ERROR"]);
+
+/** Operation failures Azure itself documents as transient ("please retry"). */
+const RETRYABLE_OPERATION_CODES = new Set(["InternalOperationError", "InternalExecutionError", "InternalServerError", "ServerTimeout", "OperationPreempted", "RetryableError", "ServiceUnavailable", "GatewayTimeout", "TooManyRequests", "OperationStalled", "Conflict"]);
+
+const PERMANENT_BY_CODE: Record<string, HealthCause> = {
+  KeyDisabled: "KEY_DISABLED",
+  KeyExpired: "KEY_EXPIRED",
+  KeyNotFound: "KEY_NOT_FOUND",
+  KeyVaultNotFound: "KEY_NOT_FOUND",
+  KeyVaultPurgeProtectionNotEnabled: "PURGE_PROTECTION_DISABLED",
+  KeyVaultRegionMismatch: "REGION_MISMATCH",
+  UnsupportedKeyType: "KEY_UNSUPPORTED",
+  UnsupportedKeySize: "KEY_UNSUPPORTED",
+  AuthorizationFailed: "PROVIDER_PERMISSION",
+  LinkedAuthorizationFailed: "PROVIDER_PERMISSION",
+  InvalidParameter: "INVALID_REQUEST",
+  BadRequest: "INVALID_REQUEST",
+  LocationRequired: "INVALID_REQUEST",
+  ResourceGroupNotFound: "PROVIDER_PERMISSION",
+  SubscriptionNotFound: "PROVIDER_PERMISSION",
+  InvalidAuthenticationTokenTenant: "PROVIDER_PERMISSION",
+  InvalidAuthenticationTokenAudience: "PROVIDER_PERMISSION",
+  ForbiddenByFirewall: "VAULT_FIREWALL",
+  ForbiddenByConnection: "VAULT_FIREWALL",
+};
+
+function header(error: ErrorLike, name: string): string | undefined {
+  const headers = error.response?.headers;
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === "function") return (headers as { get(n: string): string | undefined | null }).get(name) ?? undefined;
+  const record = headers as Record<string, string | undefined>;
+  return record[name] ?? record[name.toLowerCase()];
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date (also the ms variant ARM sometimes sends). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function retryAfterOf(error: ErrorLike): number | undefined {
+  const ms = header(error, "retry-after-ms") ?? header(error, "x-ms-retry-after-ms");
+  if (ms && /^\d+$/.test(ms.trim())) return Number(ms.trim());
+  return parseRetryAfter(header(error, "retry-after"));
+}
+
+const AADSTS = /AADSTS(\d+)/;
+
+/** The cause hidden in a KeyVaultAccessForbidden message or a token error (AADSTS, inner Key Vault code). */
+function causeFromText(text: string): { cause: HealthCause; code?: string; propagation?: boolean } | undefined {
+  const aad = AADSTS.exec(text)?.[1];
+  if (aad === "700016" || aad === "7000229" || aad === "500011") return { cause: "CONSENT_REMOVED", code: `AADSTS${aad}` };
+  if (aad && ["70021", "700211", "700212", "700213", "700222", "700223"].includes(aad)) return { cause: "FIC_MISSING", code: `AADSTS${aad}` };
+  if (/ForbiddenByFirewall|ForbiddenByConnection/.test(text)) return { cause: "VAULT_FIREWALL", code: "ForbiddenByFirewall" };
+  if (/ForbiddenByRbac/.test(text)) return { cause: "ROLE_REMOVED", code: "ForbiddenByRbac", propagation: true };
+  if (/AccessDenied|does not have (keys )?(get|wrap|unwrap)/i.test(text)) return { cause: "ROLE_REMOVED", code: "AccessDenied", propagation: true };
+  return undefined;
+}
+
+export function classifyAzureError(input: unknown): AzureErrorClass {
+  const error = (input ?? {}) as ErrorLike;
+  const status = error.statusCode ?? error.status;
+  const message = String(error.message ?? input);
+  const innerCode = error.details?.error?.innererror?.code;
+  const bodyCode = error.details?.error?.code;
+  const rawCode = typeof error.code === "string" ? error.code : undefined;
+  const lro = /long-running operation has failed\. ([A-Za-z][\w.]*)\./.exec(message)?.[1];
+  const code = lro ?? bodyCode ?? rawCode ?? error.errorCode;
+  const text = `${innerCode ?? ""} ${code ?? ""} ${message}`;
+
+  // Entra ID token errors (the federated assertion for a customer tenant, or the managed identity).
+  if (error.name === "AuthenticationError" || error.name === "CredentialUnavailableError" || (AADSTS.test(message) && code !== "KeyVaultAccessForbidden")) {
+    const fromText = causeFromText(text);
+    if (fromText && !fromText.propagation) return { kind: "permanent", azureCode: fromText.code ?? code ?? "AuthenticationFailed", message, cause: fromText.cause };
+    if (/AADSTS50196|temporarily_unavailable|AADSTS90033|AADSTS50001 |ETIMEDOUT|ECONNRESET/.test(text) || (status !== undefined && status >= 500)) {
+      return { kind: "retryable", reason: "server", azureCode: AADSTS.exec(text)?.[0] ?? code ?? "TokenServiceUnavailable", message };
+    }
+    if (error.name === "CredentialUnavailableError") return { kind: "permanent", azureCode: "ManagedIdentityUnavailable", message, cause: "PROVIDER_PERMISSION" };
+  }
+
+  if (status === 429 || code === "TooManyRequests" || code === "SubscriptionRequestsThrottled" || code === "Throttled") {
+    return { kind: "retryable", reason: "throttled", azureCode: code ?? "TooManyRequests", message, retryAfterMs: retryAfterOf(error) };
+  }
+  if (status !== undefined && (status >= 500 || status === 408)) {
+    return { kind: "retryable", reason: "server", azureCode: code ?? `HTTP${status}`, message, retryAfterMs: retryAfterOf(error) };
+  }
+  const networkCode = typeof error.code === "string" && NETWORK_CODES.has(error.code) ? error.code : undefined;
+  const causeCode = (error.cause as { code?: string } | undefined)?.code;
+  if (networkCode || (causeCode && NETWORK_CODES.has(causeCode)) || (status === undefined && /socket hang up|fetch failed|network|ECONN|ETIMEDOUT/i.test(message) && !lro)) {
+    return { kind: "retryable", reason: "network", azureCode: networkCode ?? causeCode ?? "NetworkError", message };
+  }
+  if (lro && RETRYABLE_OPERATION_CODES.has(lro)) return { kind: "retryable", reason: "server", azureCode: lro, message };
+
+  if (code === "KeyVaultAccessForbidden" || code === "Forbidden" || innerCode === "ForbiddenByRbac" || code === "ForbiddenByRbac" || code === "AccessDenied") {
+    const fromText = causeFromText(text);
+    if (fromText?.propagation) return { kind: "propagation", azureCode: code === "KeyVaultAccessForbidden" ? `KeyVaultAccessForbidden/${fromText.code}` : (fromText.code ?? code ?? "Forbidden"), message, cause: fromText.cause };
+    if (fromText) return { kind: "permanent", azureCode: code === "KeyVaultAccessForbidden" ? `KeyVaultAccessForbidden/${fromText.code}` : (fromText.code ?? code ?? "Forbidden"), message, cause: fromText.cause };
+    return { kind: "propagation", azureCode: code ?? "Forbidden", message, cause: "ROLE_REMOVED" };
+  }
+  const byCode = (innerCode && PERMANENT_BY_CODE[innerCode]) || (code && PERMANENT_BY_CODE[code]);
+  if (byCode) return { kind: "permanent", azureCode: innerCode && PERMANENT_BY_CODE[innerCode] ? innerCode : (code ?? "Unknown"), message, cause: byCode };
+  if (status === 404 || code === "ResourceNotFound" || code === "NotFound") return { kind: "permanent", azureCode: code ?? "NotFound", message, cause: "KEY_NOT_FOUND" };
+  if (status === 401 && (code === "ExpiredAuthenticationToken" || code === "InvalidAuthenticationToken")) {
+    return { kind: "retryable", reason: "server", azureCode: code, message };
+  }
+  const fromText = causeFromText(text);
+  if (fromText) return fromText.propagation ? { kind: "propagation", azureCode: fromText.code ?? code ?? "Forbidden", message, cause: fromText.cause } : { kind: "permanent", azureCode: fromText.code ?? code ?? "Unknown", message, cause: fromText.cause };
+  return { kind: "permanent", azureCode: code ?? (status ? `HTTP${status}` : "Unknown"), message, cause: "UNKNOWN_ERROR" };
+}
+
+export type BackoffPolicy = {
+  /** First retry delay for 5xx/network errors. */
+  baseDelayMs: number;
+  /** Upper bound of any single backoff delay (Retry-After is honoured even above it). */
+  maxDelayMs: number;
+  /** Delay between retries while waiting for role propagation. */
+  propagationDelayMs: number;
+  /** How long after the job started a 403 may still be role propagation. */
+  propagationWindowMs: number;
+  /** Retries of retryable errors before giving up (throttling excluded: it always waits). */
+  maxTransientAttempts: number;
+};
+
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseDelayMs: 2_000,
+  maxDelayMs: 5 * 60_000,
+  propagationDelayMs: 30_000,
+  propagationWindowMs: 10 * 60_000,
+  maxTransientAttempts: 12,
+};
+
+/** Exponential backoff with full jitter: a random delay in [base·2^(n-1)/2, base·2^(n-1)], capped. */
+export function backoffDelay(attempt: number, policy: Pick<BackoffPolicy, "baseDelayMs" | "maxDelayMs">, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
+
+/** Whether and when to try again after `attempt` failed with `error`; `elapsedMs` = time since the job's first attempt. */
+export function retryDecision(error: AzureErrorClass, attempt: number, elapsedMs: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): RetryDecision {
+  switch (error.kind) {
+    case "permanent":
+      return { retry: false };
+    case "propagation":
+      return elapsedMs < policy.propagationWindowMs ? { retry: true, delayMs: Math.min(policy.propagationDelayMs, Math.max(0, policy.propagationWindowMs - elapsedMs)) } : { retry: false };
+    case "retryable":
+      if (error.reason === "throttled") return { retry: true, delayMs: error.retryAfterMs ?? backoffDelay(attempt, policy, random) };
+      if (attempt >= policy.maxTransientAttempts) return { retry: false };
+      return { retry: true, delayMs: Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, policy, random)) };
+  }
+}

@@ -1,0 +1,75 @@
+// The disk encryption set the provider creates for one customer tenant in one region: its name, its
+// definition, and whether what Azure holds already matches it (so a re-run changes nothing).
+import { ComputeManagementClient, type DiskEncryptionSet as ArmDiskEncryptionSet } from "@azure/arm-compute";
+import type { DesProvisioningState } from "../db/generated/prisma/enums";
+import { serverEnv } from "../env";
+import { providerManagedIdentity } from "../azure/credentials";
+
+/** Deterministic: the same tenant and region always name the same Azure resource (ARM PUT is then idempotent). */
+export function desNameFor(entraTenantId: string, region: string): string {
+  return `cmk-${entraTenantId.toLowerCase()}-${region.toLowerCase()}`.slice(0, 80);
+}
+
+export type DesiredDes = { name: string; region: string; keyUrl: string; rotationToLatest: boolean };
+
+export function desDefinition(desired: DesiredDes): ArmDiskEncryptionSet {
+  const env = serverEnv();
+  return {
+    location: desired.region,
+    identity: { type: "UserAssigned", userAssignedIdentities: { [env.PROVIDER_UAMI_RESOURCE_ID]: {} } },
+    encryptionType: "EncryptionAtRestWithCustomerKey",
+    activeKey: { keyUrl: desired.keyUrl },
+    federatedClientId: env.CMK_APP_CLIENT_ID,
+    rotationToLatestKeyVersionEnabled: desired.rotationToLatest,
+    tags: { "cmk-portal": "managed" },
+  };
+}
+
+const same = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
+
+/**
+ * Whether an existing DES already is what we want. With auto-rotation on, Azure moves activeKey to newer
+ * versions of the same key by itself: any version of the same key is then a match.
+ */
+export function matchesDesired(existing: ArmDiskEncryptionSet, desired: DesiredDes): boolean {
+  const env = serverEnv();
+  const identities = Object.keys(existing.identity?.userAssignedIdentities ?? {});
+  const keyMatches = desired.rotationToLatest
+    ? same(existing.activeKey?.keyUrl?.replace(/\/[^/]+$/, ""), desired.keyUrl.replace(/\/[^/]+$/, ""))
+    : same(existing.activeKey?.keyUrl, desired.keyUrl);
+  return (
+    keyMatches &&
+    same(existing.federatedClientId, env.CMK_APP_CLIENT_ID) &&
+    existing.encryptionType === "EncryptionAtRestWithCustomerKey" &&
+    identities.length === 1 &&
+    same(identities[0], env.PROVIDER_UAMI_RESOURCE_ID) &&
+    Boolean(existing.rotationToLatestKeyVersionEnabled) === desired.rotationToLatest
+  );
+}
+
+export function isTerminalArmState(state: string | undefined): boolean {
+  return state === undefined || ["Succeeded", "Failed", "Canceled"].includes(state);
+}
+
+/** Compute client as the provider's managed identity. Retries are ours (recorded per attempt), so the SDK makes none. */
+export function providerCompute(): ComputeManagementClient {
+  const env = serverEnv();
+  return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, {
+    endpoint: env.AZURE_ARM_ENDPOINT,
+    retryOptions: { maxRetries: 0 },
+  });
+}
+
+/** Allowed moves of DiskEncryptionSet.provisioningState (the row, not Azure's field). */
+const TRANSITIONS: Record<DesProvisioningState, DesProvisioningState[]> = {
+  QUEUED: ["CREATING", "FAILED"],
+  CREATING: ["SUCCEEDED", "FAILED", "CREATING"],
+  SUCCEEDED: ["UPDATING", "DELETING"],
+  UPDATING: ["SUCCEEDED", "FAILED"],
+  FAILED: ["QUEUED"],
+  DELETING: ["FAILED"],
+};
+
+export function canTransition(from: DesProvisioningState, to: DesProvisioningState): boolean {
+  return TRANSITIONS[from].includes(to);
+}

@@ -1,0 +1,37 @@
+// `npm run worker`: runs queued Azure jobs (DES provisioning, health checks, notifications) with bounded
+// concurrency. Works on PostgreSQL and the embedded database alike; SIGTERM/SIGINT finish gracefully.
+import { EnvError, serverEnv } from "../lib/env";
+import { AppError } from "../lib/errors";
+import { startWorker, type RunningWorker } from "../lib/jobs/worker";
+import { logger } from "../lib/logger";
+
+let worker: RunningWorker | undefined;
+let stopping = false;
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  await worker?.stop().catch((error: unknown) => logger.error({ err: error }, "worker did not stop cleanly"));
+  process.exit(code);
+}
+
+async function main() {
+  const env = serverEnv();
+  worker = await startWorker({
+    databaseUrl: env.DATABASE_URL,
+    concurrency: env.WORKER_CONCURRENCY,
+    leaseSeconds: env.JOB_LEASE_SECONDS,
+    healthIntervalMinutes: env.HEALTH_CHECK_INTERVAL_MINUTES,
+  });
+  process.stdout.write(`worker ${worker.id} running (concurrency ${env.WORKER_CONCURRENCY}, lease ${env.JOB_LEASE_SECONDS}s, health every ${env.HEALTH_CHECK_INTERVAL_MINUTES} min)\n`);
+}
+
+process.on("SIGTERM", () => void stop(0));
+process.on("SIGINT", () => void stop(0));
+
+main().catch((error: unknown) => {
+  if (error instanceof EnvError) process.stderr.write(`✖ ${error.message}\n`);
+  else if (error instanceof AppError) process.stderr.write(`✖ ${error.toLine()}\n`);
+  else process.stderr.write(`✖ Worker start-up failed: ${(error as Error).message}\n`);
+  void stop(1);
+});
