@@ -1,0 +1,53 @@
+import { db } from "@/lib/db/client";
+import { notificationsFor } from "@/lib/support/notifications";
+import { activeRevocation } from "@/lib/support/revocation";
+import { NewestKeyVersionButton } from "./newest-key-version";
+
+const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
+
+/** Key rotation on request, and what provider support is doing about revocation (the admins' notifications). */
+export async function KeySupportPanel({ entraTenantId }: { entraTenantId: string }) {
+  const tenant = await db().customerTenant.findUnique({ where: { tenantId: entraTenantId }, include: { _count: { select: { diskEncryptionSets: true } } } });
+  if (!tenant || tenant._count.diskEncryptionSets === 0) return null;
+  const [revocation, notifications] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5)]);
+  return (
+    <section aria-labelledby="key-support-heading" className="space-y-4 rounded-xl border border-slate-200 bg-white p-6">
+      <h2 id="key-support-heading" className="text-lg font-semibold">
+        Key rotation and revocation
+      </h2>
+      {revocation && (
+        <div role="status" className="rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
+          <p className="font-medium">
+            {revocation.status === "PENDING_APPROVAL"
+              ? `Revocation requested by provider support — waiting for a second person's approval until ${when(revocation.expiresAt)}.`
+              : revocation.status === "EXECUTED"
+                ? `Access to your key is revoked since ${when(revocation.executedAt)}.`
+                : revocation.status === "RESTORING"
+                  ? "Access is being restored."
+                  : "Revocation approved: the provider is stopping the VMs that use your key."}
+          </p>
+          <p className="mt-1">Reason: {revocation.reason}</p>
+        </div>
+      )}
+      <div className="space-y-2">
+        <p className="text-slate-700">Created a new version of your key? Move your disk encryption set to it now instead of waiting for automatic rotation.</p>
+        <NewestKeyVersionButton />
+      </div>
+      {notifications.length > 0 && (
+        <div>
+          <h3 className="font-semibold">Messages from your provider</h3>
+          <ul className="mt-2 space-y-2 text-sm">
+            {notifications.map((n) => (
+              <li key={n.id} className="rounded-lg border border-slate-200 px-3 py-2">
+                <p className="font-medium">
+                  {n.title} <span className="font-normal text-slate-500">— {when(n.createdAt)}</span>
+                </p>
+                <p className="text-slate-700">{n.message}</p>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

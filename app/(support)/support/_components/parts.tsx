@@ -1,0 +1,53 @@
+import Link from "next/link";
+
+export function SupportNav() {
+  return (
+    <nav aria-label="Support console" className="flex gap-4 text-sm font-medium">
+      <Link href="/support" className="text-slate-700 hover:text-brand-700 hover:underline">
+        Customers
+      </Link>
+      <Link href="/support/audit" className="text-slate-700 hover:text-brand-700 hover:underline">
+        Audit log
+      </Link>
+    </nav>
+  );
+}
+
+export function Card({ title, children, id }: { title: string; children: React.ReactNode; id?: string }) {
+  return (
+    <section id={id} aria-label={title} className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+      <h2 className="text-lg font-semibold text-slate-900">{title}</h2>
+      <div className="mt-3 space-y-3">{children}</div>
+    </section>
+  );
+}
+
+export function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="py-1 sm:grid sm:grid-cols-3 sm:gap-3">
+      <dt className="text-sm font-medium text-slate-500">{label}</dt>
+      <dd className="mt-0.5 break-all text-sm text-slate-900 sm:col-span-2 sm:mt-0">{children ?? "—"}</dd>
+    </div>
+  );
+}
+
+export function utc(date: Date | string | null | undefined): string {
+  if (!date) return "—";
+  return `${new Date(date).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+const TONE = {
+  good: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  warn: "bg-amber-50 text-amber-900 ring-amber-200",
+  bad: "bg-rose-50 text-rose-900 ring-rose-200",
+  info: "bg-sky-50 text-sky-900 ring-sky-200",
+  neutral: "bg-slate-100 text-slate-700 ring-slate-200",
+} as const;
+
+/** Status as text and colour (never colour alone). */
+export function Badge({ tone, children }: { tone: keyof typeof TONE; children: React.ReactNode }) {
+  return <span className={`inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONE[tone]}`}>{children}</span>;
+}
+
+export const HEALTH_LABEL: Record<string, string> = { UNKNOWN: "Not checked", HEALTHY: "Healthy", DEGRADED: "Degraded", KEY_UNREACHABLE: "Key unreachable", REVOKED: "Revoked" };
+export const HEALTH_TONE: Record<string, keyof typeof TONE> = { UNKNOWN: "neutral", HEALTHY: "good", DEGRADED: "warn", KEY_UNREACHABLE: "bad", REVOKED: "bad" };

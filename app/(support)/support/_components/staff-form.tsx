@@ -1,0 +1,44 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/auth/actions";
+import type { PublicError } from "@/lib/errors";
+import { ActionError } from "@/components/ui/action-feedback";
+import { BUTTON_STYLES } from "@/components/ui/action-button";
+
+/** Runs a staff action; refreshes the page on success, explains failures (a lapsed session goes to sign-in). */
+export function useStaffAction<T>() {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<PublicError | null>(null);
+  const run = (action: () => Promise<ActionResult<T>>, onSuccess?: (data: T) => void) =>
+    startTransition(async () => {
+      setError(null);
+      const result = await action();
+      if (!result.ok) {
+        if (result.error.code === "UNAUTHENTICATED") router.push(`/signin?area=support&reason=expired&returnTo=${encodeURIComponent(window.location.pathname)}`);
+        setError(result.error);
+        return;
+      }
+      onSuccess?.(result.data);
+      router.refresh();
+    });
+  return { pending, error, setError, run };
+}
+
+export function StaffButton<T>({ action, label, pendingLabel, variant = "primary", disabled, confirm }: { action: () => Promise<ActionResult<T>>; label: string; pendingLabel?: string; variant?: keyof typeof BUTTON_STYLES | "danger"; disabled?: boolean; confirm?: string }) {
+  const { pending, error, run } = useStaffAction<T>();
+  const style = variant === "danger" ? "rounded-lg bg-rose-700 px-4 py-2 font-medium text-white hover:bg-rose-800 disabled:cursor-not-allowed disabled:opacity-50" : BUTTON_STYLES[variant];
+  return (
+    <div className="space-y-2">
+      <button type="button" className={style} disabled={disabled || pending} onClick={() => (!confirm || window.confirm(confirm)) && run(action)}>
+        {pending ? (pendingLabel ?? "Working…") : label}
+      </button>
+      <ActionError error={error} />
+    </div>
+  );
+}
+
+export const DANGER_BUTTON = "rounded-lg bg-rose-700 px-4 py-2 font-medium text-white hover:bg-rose-800 disabled:cursor-not-allowed disabled:opacity-50";
+export const INPUT = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100";

@@ -1,0 +1,84 @@
+"use client";
+
+import { useId, useState } from "react";
+import { ActionError } from "@/components/ui/action-feedback";
+import { BUTTON_STYLES } from "@/components/ui/action-button";
+import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess } from "../actions";
+import { DANGER_BUTTON, INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
+
+export function RequestRevocationForm({ customerTenantId }: { customerTenantId: string }) {
+  const reasonId = useId();
+  const [reason, setReason] = useState("");
+  const { pending, error, run } = useStaffAction();
+  return (
+    <form
+      className="space-y-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        run(() => requestRevocation({ customerTenantId, reason }));
+      }}
+    >
+      <label htmlFor={reasonId} className="block text-sm font-medium text-slate-800">
+        Reason for the revocation (goes to the audit log and to the customer&apos;s admins)
+      </label>
+      <textarea id={reasonId} className={INPUT} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} required minLength={10} maxLength={500} />
+      <button type="submit" className={DANGER_BUTTON} disabled={pending}>
+        {pending ? "Requesting…" : "Request revocation"}
+      </button>
+      <ActionError error={error} />
+    </form>
+  );
+}
+
+export function DecideRevocation({ requestId, canApprove, isRequester }: { requestId: string; canApprove: boolean; isRequester: boolean }) {
+  const noteId = useId();
+  const [note, setNote] = useState("");
+  const decide = useStaffAction();
+  return (
+    <div className="space-y-3">
+      {canApprove && (
+        <div className="space-y-2">
+          <label htmlFor={noteId} className="block text-sm font-medium text-slate-800">
+            Note (optional for approval, required to reject)
+          </label>
+          <input id={noteId} className={INPUT} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
+          <div className="flex flex-wrap gap-3">
+            <button type="button" className={DANGER_BUTTON} disabled={decide.pending} onClick={() => decide.run(() => approveRevocation({ requestId, note: note || undefined }))}>
+              Approve and revoke now
+            </button>
+            <button type="button" className={BUTTON_STYLES.secondary} disabled={decide.pending} onClick={() => decide.run(() => rejectRevocation({ requestId, note }))}>
+              Reject
+            </button>
+          </div>
+          <ActionError error={decide.error} />
+        </div>
+      )}
+      {!canApprove && <p className="text-sm text-slate-700">Waiting for a second person with the SupportApprover role to approve.</p>}
+      {(isRequester || canApprove) && <StaffButton variant="secondary" label="Cancel the request" action={() => cancelRevocation({ requestId })} />}
+    </div>
+  );
+}
+
+export function RestoreForm({ customerTenantId }: { customerTenantId: string }) {
+  const reasonId = useId();
+  const [reason, setReason] = useState("");
+  const { pending, error, run } = useStaffAction();
+  return (
+    <form
+      className="space-y-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        run(() => restoreAccess({ customerTenantId, reason }));
+      }}
+    >
+      <label htmlFor={reasonId} className="block text-sm font-medium text-slate-800">
+        Why access may be restored
+      </label>
+      <textarea id={reasonId} className={INPUT} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} required minLength={10} maxLength={500} />
+      <button type="submit" className={BUTTON_STYLES.primary} disabled={pending}>
+        {pending ? "Queueing…" : "Verify and restore access"}
+      </button>
+      <ActionError error={error} />
+    </form>
+  );
+}

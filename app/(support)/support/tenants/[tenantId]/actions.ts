@@ -1,0 +1,40 @@
+"use server";
+
+import { invokeAction } from "@/lib/auth/invoke";
+import {
+  approveRevocationAction,
+  cancelRevocationAction,
+  rejectRevocationAction,
+  requestRevocationAction,
+  restoreAccessAction,
+  rotateKeyAction,
+  setAutoRotationAction,
+} from "@/lib/support/actions";
+
+export async function rotateKey(input: unknown) {
+  return invokeAction(rotateKeyAction, input);
+}
+
+export async function setAutoRotation(input: unknown) {
+  return invokeAction(setAutoRotationAction, input);
+}
+
+export async function requestRevocation(input: unknown) {
+  return invokeAction(requestRevocationAction, input);
+}
+
+export async function approveRevocation(input: unknown) {
+  return invokeAction(approveRevocationAction, input);
+}
+
+export async function rejectRevocation(input: unknown) {
+  return invokeAction(rejectRevocationAction, input);
+}
+
+export async function cancelRevocation(input: unknown) {
+  return invokeAction(cancelRevocationAction, input);
+}
+
+export async function restoreAccess(input: unknown) {
+  return invokeAction(restoreAccessAction, input);
+}

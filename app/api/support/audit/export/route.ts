@@ -1,0 +1,24 @@
+import { recordAudit } from "@/lib/audit/log";
+import { auditCsv, parseAuditQuery } from "@/lib/audit/query";
+import { currentSession } from "@/lib/auth/session";
+import { hasAnyRole } from "@/lib/auth/roles";
+import { db } from "@/lib/db/client";
+import { AUDIT_READER_ROLES } from "@/lib/support/audit-access";
+
+export const dynamic = "force-dynamic";
+
+/** CSV of the audit log for the same filters as /support/audit (all pages). Support, approvers and operators. */
+export async function GET(request: Request) {
+  const user = await currentSession();
+  if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export the audit log." }, { status: 401 });
+  if (user.kind !== "STAFF" || !hasAnyRole(user.roles, AUDIT_READER_ROLES)) {
+    return Response.json({ code: "FORBIDDEN", message: "Exporting the audit log needs the Support, SupportApprover or Operator role." }, { status: 403 });
+  }
+  const params = new URL(request.url).searchParams;
+  const query = parseAuditQuery(params);
+  await recordAudit(db(), { actorType: "STAFF", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: user.roles.join(","), action: "audit.export", targetType: "auditLog", result: "SUCCESS", details: { userName: user.userName, filters: Object.fromEntries(params) } });
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+  return new Response(auditCsv(db(), query, { kind: "staff" }), {
+    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="cmk-audit-${stamp}.csv"`, "Cache-Control": "no-store" },
+  });
+}

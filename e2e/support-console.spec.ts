@@ -1,0 +1,210 @@
+import { createHash, randomBytes } from "node:crypto";
+import { expect, request, test, type APIRequestContext, type Page } from "@playwright/test";
+import { PERSONAS, SIM } from "./azure-sim/seed";
+import { pickAccount, ready, signInAs, signOut } from "./support/auth";
+import { screenshot } from "./support/screenshots";
+import { SIM_URL, simControl } from "./support/sim";
+
+// Support journeys on one onboarded customer (Contoso): they share one database, one simulator and the worker.
+test.describe.configure({ mode: "serial" });
+test.setTimeout(180_000);
+
+const contoso = SIM.customers.contoso;
+const ARM = "https://management.azure.com/.default";
+const VAULT = "https://vault.azure.net/.default";
+let api: APIRequestContext;
+let tenantPath = "";
+
+/** A token as the persona (auth code + PKCE through the simulator's sign-in form, then on-behalf-of for `scope`). */
+async function userToken(persona: keyof typeof PERSONAS, scope: string): Promise<string> {
+  const user = PERSONAS[persona];
+  const verifier = randomBytes(32).toString("base64url");
+  const redirectUri = "http://localhost:3000/redirect";
+  const authorize = `${SIM_URL}/${user.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: SIM.portalClientId, response_type: "code", redirect_uri: redirectUri, scope: `openid ${SIM.portalApiScope}`, state: "s", nonce: "n", code_challenge: createHash("sha256").update(verifier).digest("base64url"), code_challenge_method: "S256", response_mode: "query" })}`;
+  const form = await (await api.get(authorize)).text();
+  const simRequest = /name="sim_request" value="([^"]+)"/.exec(form)?.[1] ?? "";
+  const picked = await api.post(authorize, { form: { sim_request: simRequest, sim_user: user.oid }, maxRedirects: 0 });
+  const code = new URL(picked.headers().location ?? "").searchParams.get("code") ?? "";
+  const tokenUrl = `${SIM_URL}/${user.tenantId}/oauth2/v2.0/token`;
+  const apiToken = (await (await api.post(tokenUrl, { form: { grant_type: "authorization_code", client_id: SIM.portalClientId, code, redirect_uri: redirectUri, code_verifier: verifier, scope: SIM.portalApiScope } })).json()) as { access_token: string };
+  const obo = await api.post(tokenUrl, { form: { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", client_id: SIM.portalClientId, client_secret: SIM.portalClientSecret, assertion: apiToken.access_token, requested_token_use: "on_behalf_of", scope } });
+  return ((await obo.json()) as { access_token: string }).access_token;
+}
+
+/** The provider's own infrastructure team: the portal app's service principal is Contributor on the provider subscription. */
+async function providerArmToken(): Promise<string> {
+  const response = await api.post(`${SIM_URL}/${SIM.providerTenantId}/oauth2/v2.0/token`, { form: { grant_type: "client_credentials", client_id: SIM.portalClientId, client_secret: SIM.portalClientSecret, scope: ARM } });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function armLro(method: "POST" | "PATCH", path: string, token: string, data?: unknown) {
+  const response = await api.fetch(`${SIM_URL}/arm${path}`, { method, headers: { authorization: `Bearer ${token}` }, data });
+  expect(response.status(), await response.text()).toBeLessThan(300);
+  const poll = response.headers()["azure-asyncoperation"];
+  for (let i = 0; poll && i < 100; i += 1) {
+    const status = ((await (await api.get(poll, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+    if (status !== "InProgress") break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+type SimState = { diskEncryptionSets: { id: string; keyUrl: string }[]; virtualMachines: { name: string; powerState: string }[] };
+async function simState(): Promise<SimState> {
+  return (await (await api.get(`${SIM_URL}/__sim/state`)).json()) as SimState;
+}
+const powerOf = async (vm: string) => (await simState()).virtualMachines.find((v) => v.name === vm)?.powerState;
+
+async function newKeyVersion(): Promise<string> {
+  const token = await userToken("contosoKeyAdmin", VAULT);
+  const response = await api.post(`${SIM_URL}/kv/${contoso.vaultName}/keys/${contoso.keyName}/create?api-version=7.5`, { headers: { authorization: `Bearer ${token}` }, data: { kty: "RSA", key_size: 3072 } });
+  expect(response.ok(), await response.text()).toBe(true);
+  return ((await response.json()) as { key: { kid: string } }).key.kid;
+}
+
+async function openCustomer(page: Page, upn: string) {
+  await signInAs(page, upn, "support", tenantPath || "/support");
+  if (!tenantPath) {
+    await page.getByRole("link", { name: contoso.displayName }).click();
+    await page.waitForURL(/\/support\/tenants\/[^/]+$/);
+    tenantPath = new URL(page.url()).pathname;
+  }
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(contoso.displayName);
+}
+
+test.beforeAll(async () => {
+  api = await request.newContext({ ignoreHTTPSErrors: true });
+});
+
+test.afterAll(async () => {
+  await api.dispose();
+});
+
+test("set-up: Contoso onboards, its DES is provisioned, the provider encrypts a VM with it", async ({ page }) => {
+  await signInAs(page, PERSONAS.contosoAdmin.upn, "customer");
+  await page.getByRole("button", { name: "Grant admin consent" }).click();
+  await pickAccount(page, PERSONAS.contosoAdmin.upn);
+  await page.getByRole("button", { name: "Accept" }).click();
+  await expect(page).toHaveURL(/\/onboarding\/vault/);
+  await ready(page);
+  await page.getByRole("button", { name: `Use ${contoso.vaultName}` }).click();
+  await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
+  await page.getByRole("row").filter({ hasText: contoso.keyName }).getByRole("button", { name: `Use ${contoso.keyName}` }).click();
+  await page.getByRole("button", { name: "Grant access" }).click();
+  await expect(page.getByText("Verified: the provider wrapped and unwrapped a test value")).toBeVisible({ timeout: 40_000 });
+  await page.getByRole("link", { name: "Continue to review" }).click();
+  // Rotation stays in support's hands for these journeys (Azure would otherwise follow new versions itself).
+  await page.getByRole("checkbox", { name: /Follow new key versions automatically/ }).uncheck();
+  await page.getByRole("button", { name: "Submit and create my disk encryption set" }).click();
+  await expect(page.getByTestId("des-state")).toHaveText("Succeeded", { timeout: 60_000 });
+  await signOut(page);
+
+  const des = (await simState()).diskEncryptionSets.find((d) => d.keyUrl.includes(`/keys/${contoso.keyName}/`));
+  expect(des).toBeDefined();
+  const token = await providerArmToken();
+  const rg = `/subscriptions/${SIM.providerSubscriptionId}/resourceGroups/${SIM.providerResourceGroup}/providers/Microsoft.Compute`;
+  await armLro("POST", `${rg}/virtualMachines/vm-app-1/deallocate?api-version=2024-07-01`, token);
+  await armLro("PATCH", `${rg}/disks/vm-app-1-osdisk?api-version=2024-03-02`, token, { properties: { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: des!.id } } });
+  await armLro("POST", `${rg}/virtualMachines/vm-app-1/start?api-version=2024-07-01`, token);
+  expect(await powerOf("vm-app-1")).toBe("running");
+});
+
+test("rotate to the newest key version and watch the progress finish", async ({ page }) => {
+  await simControl("settings", { lroDurationMs: 4000 });
+  const newest = await newKeyVersion();
+  await openCustomer(page, PERSONAS.support.upn);
+  await expect(page.getByRole("cell", { name: newest.split("/").pop() })).toBeVisible();
+  await screenshot(page, "support-tenant-key-versions");
+  await page.getByRole("button", { name: "Move to the newest key version" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Rotation:" })).toContainText(/Queued|Switching|re-wrapping/, { timeout: 20_000 });
+  await screenshot(page, "support-rotation-in-progress");
+  await expect(page.getByText("The old version is no longer in use: it is safe for the customer to disable it.")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(newest).first()).toBeVisible();
+  await screenshot(page, "support-rotation-done");
+  await simControl("settings", { lroDurationMs: 300 });
+});
+
+test("a new key URL that fails validation is refused with the reasons", async ({ page }) => {
+  await openCustomer(page, PERSONAS.support.upn);
+  const field = page.getByLabel("New key URL supplied by the customer");
+  await field.fill(`https://${contoso.vaultName}.vault.azure.net/keys/${contoso.keyName}`);
+  await page.getByRole("button", { name: "Validate and switch to this key" }).click();
+  const refusal = page.getByRole("alert").filter({ hasText: "This key cannot be used" });
+  await expect(refusal).toContainText("no key version");
+  await screenshot(page, "support-rotation-key-url-refused");
+});
+
+test("revoke: requested by one person, self-approval refused, approved by another, VMs deallocated", async ({ page, browser }) => {
+  await openCustomer(page, PERSONAS.approver.upn);
+  await expect(page.getByText("vm-app-1 — now running")).toBeVisible();
+  await page.getByLabel(/Reason for the revocation/).fill("Customer reports a compromised admin account; cut off now");
+  await page.getByRole("button", { name: "Request revocation" }).click();
+  await expect(page.getByText(/Revocation requested by approver@skyline.example/)).toBeVisible();
+  await expect(page.getByText("You requested this revocation, so a different approver must decide it.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Approve and revoke now" })).toHaveCount(0);
+  await screenshot(page, "support-revoke-pending-self");
+  await page.getByRole("button", { name: "Cancel the request" }).click();
+  await expect(page.getByRole("button", { name: "Request revocation" })).toBeVisible();
+  await signOut(page);
+
+  await openCustomer(page, PERSONAS.support.upn);
+  await screenshot(page, "support-revoke-impact");
+  await page.getByLabel(/Reason for the revocation/).fill("Customer reports a compromised admin account; cut off now");
+  await page.getByRole("button", { name: "Request revocation" }).click();
+  await expect(page.getByText("Waiting for a second person with the SupportApprover role to approve.")).toBeVisible();
+  await signOut(page);
+
+  const approverContext = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  const approverPage = await approverContext.newPage();
+  await openCustomer(approverPage, PERSONAS.approver.upn);
+  await approverPage.getByLabel(/Note/).fill("Confirmed with the customer by phone");
+  await approverPage.getByRole("button", { name: "Approve and revoke now" }).click();
+  await expect(approverPage.getByText(/Revoked since/)).toBeVisible({ timeout: 60_000 });
+  expect(await powerOf("vm-app-1")).toBe("deallocated");
+  await expect(approverPage.getByText("Stopped VMs: vm-app-1")).toBeVisible();
+  await screenshot(approverPage, "support-revoked");
+  await approverContext.close();
+});
+
+test("restore after revoke: probe, restart, Healthy", async ({ page }) => {
+  await openCustomer(page, PERSONAS.support2.upn);
+  await page.getByLabel("Why access may be restored").fill("Customer confirmed the account is secured again");
+  await page.getByRole("button", { name: "Verify and restore access" }).click();
+  await expect(page.getByText("Key usable (wrap/unwrap probe passed)")).toBeVisible();
+  await expect(page.getByText("Healthy", { exact: true })).toBeVisible({ timeout: 60_000 });
+  expect(await powerOf("vm-app-1")).toBe("running");
+  await screenshot(page, "support-restored");
+});
+
+test("the customer disables the key: the console shows Revoked by customer, and restore works once it is enabled", async ({ page }) => {
+  const newest = (await simState()).diskEncryptionSets.find((d) => d.keyUrl.includes(`/keys/${contoso.keyName}/`))!.keyUrl;
+  await simControl("keys/disable", { vault: contoso.vaultName, key: contoso.keyName, version: newest.split("/").pop() });
+  await openCustomer(page, PERSONAS.support.upn);
+  await expect(page.getByText("Revoked by customer").first()).toBeVisible();
+  await expect(page.getByText("The customer disabled the key version the disks use.").first()).toBeVisible();
+  await screenshot(page, "support-revoked-by-customer");
+  await simControl("keys/enable", { vault: contoso.vaultName, key: contoso.keyName, version: newest.split("/").pop() });
+  await page.reload();
+  await expect(page.getByText("Key usable (wrap/unwrap probe passed)")).toBeVisible();
+});
+
+test("audit log: staff filter and export; the customer sees only their own tenant", async ({ page }) => {
+  await signInAs(page, PERSONAS.operator.upn, "support", "/support/audit");
+  await expect(page.getByText(/Hash chain intact: \d+ events verified/)).toBeVisible();
+  await page.getByLabel("Action starts with").fill("support.revoke");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByRole("cell", { name: "support.revoke.execute" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "support.revoke.approve" }).first()).toBeVisible();
+  await screenshot(page, "support-audit-filtered");
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const csv = await (await download).path();
+  expect(csv).toBeTruthy();
+  await signOut(page);
+
+  await signInAs(page, PERSONAS.contosoAdmin.upn, "customer", "/audit");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Audit log");
+  await expect(page.getByRole("cell", { name: "support.revoke.execute" }).first()).toBeVisible();
+  await expect(page.getByText("Provider staff (Support)").first()).toBeVisible();
+  await expect(page.getByText("support@skyline.example")).toHaveCount(0);
+  await screenshot(page, "customer-audit-log");
+});

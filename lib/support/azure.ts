@@ -1,0 +1,142 @@
+// The Azure calls behind the support console. Provider side (disk encryption sets, disks, VMs) as the
+// provider's managed identity through @azure/arm-compute; customer side (key versions) only through the
+// CMK app's federated token in the customer's tenant — support staff never act with their own access.
+import "server-only";
+import { ComputeManagementClient, type DiskEncryptionSet } from "@azure/arm-compute";
+import { KeyClient } from "@azure/keyvault-keys";
+import { serverEnv } from "../env";
+import { customerTenantCredential, providerManagedIdentity } from "../azure/credentials";
+import { ARM_SCOPE } from "../azure/endpoints";
+import type { KeyFacts, ParsedKeyUrl } from "../onboarding/checks";
+
+const LRO_POLL = { updateIntervalInMs: 1000 };
+const KEY_CLIENT_OPTIONS = { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 2 } };
+
+function compute(): ComputeManagementClient {
+  const env = serverEnv();
+  return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, { endpoint: env.AZURE_ARM_ENDPOINT, credentials: { scopes: [ARM_SCOPE] } });
+}
+
+/** `{resourceGroup, name}` of an ARM id of the given type (…/resourceGroups/RG/providers/Microsoft.Compute/TYPE/NAME). */
+export function armName(id: string, type: "diskEncryptionSets" | "disks" | "virtualMachines"): { resourceGroup: string; name: string } {
+  const match = new RegExp(`/resourceGroups/([^/]+)/providers/Microsoft\\.Compute/${type}/([^/]+)$`, "i").exec(id);
+  if (!match) throw new Error(`Not a ${type} resource id: ${id}`);
+  return { resourceGroup: match[1]!, name: match[2]! };
+}
+
+export type DesState = {
+  armId: string;
+  keyUrl: string | undefined;
+  rotationToLatest: boolean;
+  lastKeyRotationAt: Date | undefined;
+  previousKeys: string[];
+  provisioningState: string | undefined;
+  autoKeyRotationError: { code?: string; message?: string } | undefined;
+};
+
+function desState(armId: string, des: DiskEncryptionSet): DesState {
+  return {
+    armId,
+    keyUrl: des.activeKey?.keyUrl,
+    rotationToLatest: des.rotationToLatestKeyVersionEnabled ?? false,
+    lastKeyRotationAt: des.lastKeyRotationTimestamp ? new Date(des.lastKeyRotationTimestamp) : undefined,
+    previousKeys: (des.previousKeys ?? []).map((k) => k.keyUrl).filter((u): u is string => Boolean(u)),
+    provisioningState: des.provisioningState,
+    autoKeyRotationError: des.autoKeyRotationError ? { code: des.autoKeyRotationError.code, message: des.autoKeyRotationError.message } : undefined,
+  };
+}
+
+export async function readDes(armId: string): Promise<DesState> {
+  const { resourceGroup, name } = armName(armId, "diskEncryptionSets");
+  return desState(armId, await compute().diskEncryptionSets.get(resourceGroup, name));
+}
+
+/** Points the DES at another key version (Azure validates the key synchronously) and/or switches auto-rotation. */
+export async function updateDes(armId: string, change: { keyUrl?: string; rotationToLatest?: boolean }): Promise<DesState> {
+  const { resourceGroup, name } = armName(armId, "diskEncryptionSets");
+  const updated = await compute().diskEncryptionSets.beginUpdateAndWait(
+    resourceGroup,
+    name,
+    { ...(change.keyUrl ? { activeKey: { keyUrl: change.keyUrl } } : {}), ...(change.rotationToLatest === undefined ? {} : { rotationToLatestKeyVersionEnabled: change.rotationToLatest }) },
+    LRO_POLL,
+  );
+  return desState(armId, updated);
+}
+
+export type AssociatedDisk = { id: string; name: string; vmId: string | undefined };
+export type VmPower = { id: string; name: string; powerState: string };
+
+/** The disks (and snapshots) encrypted with the DES, each with the VM it is attached to. */
+export async function associatedDisks(armId: string): Promise<AssociatedDisk[]> {
+  const { resourceGroup, name } = armName(armId, "diskEncryptionSets");
+  const client = compute();
+  const disks: AssociatedDisk[] = [];
+  for await (const id of client.diskEncryptionSets.listAssociatedResources(resourceGroup, name)) {
+    if (!/\/providers\/Microsoft\.Compute\/disks\//i.test(id)) {
+      disks.push({ id, name: id.split("/").pop() ?? id, vmId: undefined });
+      continue;
+    }
+    const ref = armName(id, "disks");
+    const disk = await client.disks.get(ref.resourceGroup, ref.name);
+    disks.push({ id, name: ref.name, vmId: disk.managedBy ?? undefined });
+  }
+  return disks;
+}
+
+export async function vmPower(vmId: string): Promise<VmPower> {
+  const { resourceGroup, name } = armName(vmId, "virtualMachines");
+  const view = await compute().virtualMachines.instanceView(resourceGroup, name);
+  const code = view.statuses?.map((s) => s.code ?? "").find((c) => c.startsWith("PowerState/"));
+  return { id: vmId, name, powerState: code?.slice("PowerState/".length) ?? "unknown" };
+}
+
+export async function deallocateVm(vmId: string): Promise<void> {
+  const { resourceGroup, name } = armName(vmId, "virtualMachines");
+  await compute().virtualMachines.beginDeallocateAndWait(resourceGroup, name, LRO_POLL);
+}
+
+export async function startVm(vmId: string): Promise<void> {
+  const { resourceGroup, name } = armName(vmId, "virtualMachines");
+  await compute().virtualMachines.beginStartAndWait(resourceGroup, name, LRO_POLL);
+}
+
+export type KeyVersionInfo = { version: string; keyUrl: string; enabled: boolean; createdOn: Date | undefined; expiresOn: Date | undefined; notBefore: Date | undefined };
+
+function keyClient(customerTenantId: string, vaultUri: string): KeyClient {
+  return new KeyClient(vaultUri, customerTenantCredential(customerTenantId), KEY_CLIENT_OPTIONS);
+}
+
+/** Every version of the key, oldest first, read with the federated token (the customer's own role assignment). */
+export async function listKeyVersions(customerTenantId: string, vaultUri: string, keyName: string): Promise<KeyVersionInfo[]> {
+  const versions: KeyVersionInfo[] = [];
+  for await (const props of keyClient(customerTenantId, vaultUri).listPropertiesOfKeyVersions(keyName)) {
+    if (!props.version) continue;
+    versions.push({
+      version: props.version.toLowerCase(),
+      keyUrl: `${vaultUri}keys/${props.name}/${props.version.toLowerCase()}`,
+      enabled: props.enabled ?? true,
+      createdOn: props.createdOn,
+      expiresOn: props.expiresOn,
+      notBefore: props.notBefore,
+    });
+  }
+  return versions.sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0));
+}
+
+export type CustomerKeyFacts = KeyFacts & { recoveryLevel: string | undefined };
+
+/** What the wizard's key check needs, read through the federated token instead of the admin's own access. */
+export async function readKeyFacts(customerTenantId: string, key: ParsedKeyUrl): Promise<CustomerKeyFacts> {
+  const found = await keyClient(customerTenantId, key.vaultUri).getKey(key.keyName, { version: key.version });
+  const modulus = found.key?.n;
+  return {
+    name: found.name,
+    keyType: found.keyType,
+    keySize: modulus ? modulus.length * 8 : undefined,
+    operations: found.keyOperations ?? [],
+    enabled: found.properties.enabled ?? true,
+    expiresAt: found.properties.expiresOn,
+    notBefore: found.properties.notBefore,
+    recoveryLevel: found.properties.recoveryLevel,
+  };
+}

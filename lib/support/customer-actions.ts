@@ -1,0 +1,18 @@
+// The customer's own "use my newest key version": the same rotation as the support console, for the
+// session's tenant only (the tenant comes from the session, never from the input).
+import { z } from "zod";
+import { defineCustomerAction } from "../auth/actions";
+import { AppError } from "../errors";
+import { requestKeySwitch, type RotationRequestResult } from "./rotation";
+
+export const rotateToNewestVersionAction = defineCustomerAction("customer.rotate_to_newest_version", z.object({}), async (ctx) => {
+  const tenant = await ctx.db.customerTenant.findUnique({ where: { tenantId: ctx.user.tenantId }, include: { diskEncryptionSets: { where: { provisioningState: { in: ["SUCCEEDED", "UPDATING", "FAILED"] } }, orderBy: { region: "asc" } } } });
+  if (!tenant || tenant.diskEncryptionSets.length === 0) {
+    throw new AppError("CONFLICT", "Your disk encryption is not set up yet.", { fix: "Finish onboarding first; rotation is possible once provisioning has succeeded." });
+  }
+  const results: (RotationRequestResult & { region: string })[] = [];
+  for (const des of tenant.diskEncryptionSets) {
+    results.push({ region: des.region, ...(await requestKeySwitch(ctx, { customerTenantId: tenant.id, diskEncryptionSetId: des.id }, "customer.rotate.request")) });
+  }
+  return { results };
+});

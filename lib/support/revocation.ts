@@ -1,0 +1,303 @@
+// Revoke (the emergency cut-off a customer asks for) and restore. Four eyes: one support person requests
+// with a reason, a SupportApprover who is not the requester approves within a time limit; only then the job
+// engine deallocates the VMs that use the customer's disk encryption sets and marks the tenant Revoked.
+import type { Db } from "../db/client";
+import type { Job, RevocationRequest } from "../db/generated/prisma/client";
+import type { RevocationStatus } from "../db/generated/prisma/enums";
+import { AppError } from "../errors";
+import { azureFailure } from "../azure/errors";
+import { probeCustomerKey } from "../azure/key-probe";
+import { associatedDisks, deallocateVm, startVm, vmPower, type AssociatedDisk } from "./azure";
+import { auditAction, auditSystem, customerTenantById, type SupportCtx } from "./context";
+import { enqueueSupportJob, openJob } from "./jobs";
+import { notifyCustomerAdmins } from "./notifications";
+import { PROBE_PROBLEM_TEXT } from "./rotation";
+
+export const REVOCATION_APPROVAL_WINDOW_MS = 60 * 60_000;
+
+const OPEN: RevocationStatus[] = ["PENDING_APPROVAL", "APPROVED", "EXECUTING", "EXECUTED", "RESTORING"];
+const REVOCATION_LOCK = 727_101;
+
+export type ImpactedVm = { id: string; name: string; powerState: string };
+export type RevocationImpact = {
+  assessedAt: string;
+  diskEncryptionSets: { id: string; name: string; region: string; armId: string | null; disks: AssociatedDisk[]; error?: string }[];
+  vms: ImpactedVm[];
+  stops: string[];
+  restore: string[];
+};
+
+/** What a revocation would stop, read live from Azure: the DES's associated resources and the VMs they belong to. */
+export async function assessRevocationImpact(db: Db, customerTenantId: string): Promise<RevocationImpact> {
+  const sets = await db.diskEncryptionSet.findMany({ where: { customerTenantId }, orderBy: { region: "asc" } });
+  const vmIds = new Set<string>();
+  const diskEncryptionSets: RevocationImpact["diskEncryptionSets"] = [];
+  for (const des of sets) {
+    if (!des.armId) {
+      diskEncryptionSets.push({ id: des.id, name: des.name, region: des.region, armId: null, disks: [] });
+      continue;
+    }
+    try {
+      const disks = await associatedDisks(des.armId);
+      disks.forEach((d) => d.vmId && vmIds.add(d.vmId));
+      diskEncryptionSets.push({ id: des.id, name: des.name, region: des.region, armId: des.armId, disks });
+    } catch (error) {
+      const failure = azureFailure(error);
+      throw new AppError("AZURE_ERROR", `Azure could not list the resources that use ${des.name}.`, { azureCode: failure.code, fix: "Try again in a minute; revocation needs a complete impact assessment.", cause: error });
+    }
+  }
+  const vms = await Promise.all([...vmIds].sort().map((id) => vmPower(id)));
+  const diskCount = diskEncryptionSets.reduce((n, d) => n + d.disks.length, 0);
+  return {
+    assessedAt: new Date().toISOString(),
+    diskEncryptionSets,
+    vms,
+    stops: [
+      `${vms.length} virtual machine(s) will be deallocated (stopped, compute released): ${vms.map((v) => v.name).join(", ") || "none"}.`,
+      `${diskCount} managed disk(s) encrypted with the customer's key stay encrypted and unreadable until restore.`,
+      "The customer's service on these VMs is unavailable; health checks show the tenant as Revoked instead of raising incidents.",
+    ],
+    restore: [
+      "Once the customer confirms their key may be used again, a support person starts Restore.",
+      "Restore proves access with a wrap/unwrap probe, starts exactly the VMs this revocation stopped, and returns the tenant to Healthy.",
+      "If the customer disabled the key or removed the role, they must re-enable it first; the probe says what is still missing.",
+    ],
+  };
+}
+
+/** Pending requests past their deadline become EXPIRED (checked whenever requests are read or decided). */
+export async function expireStaleRevocations(db: Db, now = new Date()): Promise<number> {
+  const stale = await db.revocationRequest.findMany({ where: { status: "PENDING_APPROVAL", expiresAt: { lte: now } } });
+  let expired = 0;
+  for (const request of stale) {
+    const changed = await db.revocationRequest.updateMany({ where: { id: request.id, status: "PENDING_APPROVAL" }, data: { status: "EXPIRED", decidedAt: now } });
+    if (changed.count === 0) continue;
+    expired += 1;
+    await auditSystem(db, request.customerTenantId, "support.revoke.expire", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, details: { requestedBy: request.requestedByOid, expiresAt: request.expiresAt.toISOString() } });
+    await notifyCustomerAdmins(db, { customerTenantId: request.customerTenantId, kind: "REVOCATION_WITHDRAWN", title: "Revocation request expired", message: "A revocation request for your key was not approved in time and has expired. Nothing was stopped.", revocationRequestId: request.id });
+  }
+  return expired;
+}
+
+export async function revocationsFor(db: Db, customerTenantId: string, take = 10): Promise<RevocationRequest[]> {
+  await expireStaleRevocations(db);
+  return db.revocationRequest.findMany({ where: { customerTenantId }, orderBy: { requestedAt: "desc" }, take });
+}
+
+/** The revocation that currently holds the tenant (pending, approved, executing, in force, or being restored). */
+export async function activeRevocation(db: Db, customerTenantId: string): Promise<RevocationRequest | null> {
+  await expireStaleRevocations(db);
+  return db.revocationRequest.findFirst({ where: { customerTenantId, status: { in: OPEN } }, orderBy: { requestedAt: "desc" } });
+}
+
+export async function requestRevocation(ctx: SupportCtx, input: { customerTenantId: string; reason: string }, now = new Date()): Promise<RevocationRequest> {
+  const tenant = await customerTenantById(ctx.db, input.customerTenantId);
+  const impact = await assessRevocationImpact(ctx.db, tenant.id);
+  await expireStaleRevocations(ctx.db, now);
+  const request = await ctx.db.$transaction(async (tx) => {
+    // One open revocation per tenant, even when two people press the button at once.
+    await tx.$executeRaw`select pg_advisory_xact_lock(${REVOCATION_LOCK}, hashtext(${tenant.id}))`;
+    const open = await tx.revocationRequest.findFirst({ where: { customerTenantId: tenant.id, status: { in: OPEN } } });
+    if (open) return null;
+    return tx.revocationRequest.create({
+      data: {
+        customerTenantId: tenant.id,
+        reason: input.reason,
+        requestedByOid: ctx.user.userOid,
+        requestedByName: ctx.user.userName,
+        requestedAt: now,
+        expiresAt: new Date(now.getTime() + REVOCATION_APPROVAL_WINDOW_MS),
+        impact: impact as unknown as object,
+        stoppedVmIds: [],
+      },
+    });
+  });
+  if (!request) {
+    await auditAction(ctx, tenant.id, "support.revoke.request", "FAILURE", { reason: input.reason, details: { problem: "already-open" } });
+    throw new AppError("CONFLICT", "A revocation for this customer is already pending or in force.", { fix: "Open it below: approve, reject or cancel it, or restore access first." });
+  }
+  await auditAction(ctx, tenant.id, "support.revoke.request", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, reason: input.reason, details: { expiresAt: request.expiresAt.toISOString(), vms: impact.vms.map((v) => v.id) } });
+  await notifyCustomerAdmins(ctx.db, {
+    customerTenantId: tenant.id,
+    kind: "REVOCATION_REQUESTED",
+    title: "Revocation of your key requested",
+    message: `Provider support requested to revoke access to your key (reason: ${input.reason}). If a second person approves by ${request.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${impact.vms.length} VM(s) will be stopped.`,
+    revocationRequestId: request.id,
+  });
+  return request;
+}
+
+async function pendingRequest(ctx: SupportCtx, requestId: string, now: Date): Promise<RevocationRequest> {
+  await expireStaleRevocations(ctx.db, now);
+  const request = await ctx.db.revocationRequest.findUnique({ where: { id: requestId } });
+  if (!request) throw new AppError("NOT_FOUND", "This revocation request does not exist.", { fix: "Reload the page." });
+  return request;
+}
+
+export async function approveRevocation(ctx: SupportCtx, input: { requestId: string; note?: string }, now = new Date()): Promise<{ request: RevocationRequest; jobId: string }> {
+  const request = await pendingRequest(ctx, input.requestId, now);
+  const refuse = async (problem: string, error: AppError, result: "DENIED" | "FAILURE") => {
+    await auditAction(ctx, request.customerTenantId, "support.revoke.approve", result, { targetType: "revocationRequest", targetId: request.id, reason: input.note ?? null, details: { problem, requestedBy: request.requestedByOid } });
+    throw error;
+  };
+  if (request.requestedByOid === ctx.user.userOid) {
+    await refuse("self-approval", new AppError("FORBIDDEN", "You cannot approve your own revocation request.", { fix: "A second person with the SupportApprover role must approve it." }), "DENIED");
+  }
+  if (request.status === "EXPIRED") await refuse("expired", new AppError("CONFLICT", "This revocation request has expired.", { fix: "Request the revocation again if it is still needed." }), "FAILURE");
+  if (request.status !== "PENDING_APPROVAL") await refuse(`status-${request.status.toLowerCase()}`, new AppError("CONFLICT", "This revocation request is no longer waiting for approval.", { fix: "Reload the page to see what happened to it." }), "FAILURE");
+  const changed = await ctx.db.revocationRequest.updateMany({
+    where: { id: request.id, status: "PENDING_APPROVAL", expiresAt: { gt: now }, requestedByOid: { not: ctx.user.userOid } },
+    data: { status: "APPROVED", decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: input.note ?? null },
+  });
+  if (changed.count === 0) await refuse("raced", new AppError("CONFLICT", "Someone else decided this request a moment ago.", { fix: "Reload the page." }), "FAILURE");
+  const job = await enqueueSupportJob(ctx.db, { kind: "REVOKE", customerTenantId: request.customerTenantId, idempotencyKey: `revoke:${request.id}`, payload: { revocationRequestId: request.id, requestId: ctx.requestId ?? null }, requestedBy: ctx.user.userOid });
+  const approved = await ctx.db.revocationRequest.update({ where: { id: request.id }, data: { executeJobId: job.id } });
+  await auditAction(ctx, request.customerTenantId, "support.revoke.approve", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, reason: input.note ?? null, details: { requestedBy: request.requestedByOid, jobId: job.id } });
+  return { request: approved, jobId: job.id };
+}
+
+export async function rejectRevocation(ctx: SupportCtx, input: { requestId: string; note: string }, now = new Date()): Promise<RevocationRequest> {
+  return withdraw(ctx, input.requestId, "REJECTED", "support.revoke.reject", input.note, now);
+}
+
+/** The requester (or an approver) takes back a request that is still waiting. */
+export async function cancelRevocation(ctx: SupportCtx, input: { requestId: string }, now = new Date()): Promise<RevocationRequest> {
+  return withdraw(ctx, input.requestId, "CANCELLED", "support.revoke.cancel", null, now);
+}
+
+async function withdraw(ctx: SupportCtx, requestId: string, status: "REJECTED" | "CANCELLED", action: string, note: string | null, now: Date): Promise<RevocationRequest> {
+  const request = await pendingRequest(ctx, requestId, now);
+  const mayCancel = request.requestedByOid === ctx.user.userOid || ctx.user.roles.includes("SupportApprover");
+  if (status === "CANCELLED" && !mayCancel) {
+    await auditAction(ctx, request.customerTenantId, action, "DENIED", { targetType: "revocationRequest", targetId: request.id, details: { problem: "not-requester" } });
+    throw new AppError("FORBIDDEN", "Only the requester or an approver can cancel this request.", { fix: "Ask them, or let it expire." });
+  }
+  const changed = await ctx.db.revocationRequest.updateMany({ where: { id: request.id, status: "PENDING_APPROVAL" }, data: { status, decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: note } });
+  if (changed.count === 0) {
+    await auditAction(ctx, request.customerTenantId, action, "FAILURE", { targetType: "revocationRequest", targetId: request.id, reason: note, details: { problem: `status-${request.status.toLowerCase()}` } });
+    throw new AppError("CONFLICT", "This revocation request is no longer waiting for approval.", { fix: "Reload the page to see what happened to it." });
+  }
+  await auditAction(ctx, request.customerTenantId, action, "SUCCESS", { targetType: "revocationRequest", targetId: request.id, reason: note });
+  await notifyCustomerAdmins(ctx.db, {
+    customerTenantId: request.customerTenantId,
+    kind: "REVOCATION_WITHDRAWN",
+    title: status === "REJECTED" ? "Revocation request rejected" : "Revocation request cancelled",
+    message: status === "REJECTED" ? `The revocation request was rejected by a second person${note ? ` (${note})` : ""}. Nothing was stopped.` : "The revocation request was cancelled. Nothing was stopped.",
+    revocationRequestId: request.id,
+  });
+  return ctx.db.revocationRequest.findUniqueOrThrow({ where: { id: request.id } });
+}
+
+async function setTenantHealth(db: Db, customerTenantId: string, toState: "REVOKED" | "HEALTHY", cause: string | null, detail: string) {
+  const tenant = await db.customerTenant.findUniqueOrThrow({ where: { id: customerTenantId } });
+  const now = new Date();
+  if (tenant.healthState === toState && tenant.healthCause === cause) return;
+  await db.$transaction([
+    db.customerTenant.update({ where: { id: customerTenantId }, data: { healthState: toState, healthCause: cause, lastHealthChangeAt: now, lastHealthCheckAt: now } }),
+    db.healthEvent.create({ data: { customerTenantId, fromState: tenant.healthState, toState, cause, detail, occurredAt: now } }),
+  ]);
+}
+
+/**
+ * REVOKE handler. Each VM that is running is recorded as stopped *before* it is deallocated, so a crash in
+ * between still lets restore start it; a re-run skips VMs that are already deallocated.
+ */
+export async function runRevokeJob(db: Db, job: Job): Promise<Record<string, unknown>> {
+  const { revocationRequestId, requestId } = job.payload as RevokePayload;
+  const request = await db.revocationRequest.findUniqueOrThrow({ where: { id: revocationRequestId } });
+  if (request.status === "EXECUTED") return { stoppedVmIds: request.stoppedVmIds };
+  if (request.status !== "APPROVED" && request.status !== "EXECUTING") throw new AppError("CONFLICT", `The revocation is ${request.status.toLowerCase()}, not approved.`);
+  await db.revocationRequest.update({ where: { id: request.id }, data: { status: "EXECUTING" } });
+  const impact = await assessRevocationImpact(db, request.customerTenantId);
+  let stopped = [...request.stoppedVmIds];
+  for (const vm of impact.vms) {
+    if (vm.powerState === "deallocated" && !stopped.includes(vm.id)) continue;
+    if (!stopped.includes(vm.id)) {
+      stopped = [...stopped, vm.id];
+      await db.revocationRequest.update({ where: { id: request.id }, data: { stoppedVmIds: stopped } });
+    }
+    if (vm.powerState !== "deallocated") await deallocateVm(vm.id);
+  }
+  await db.revocationRequest.update({ where: { id: request.id }, data: { status: "EXECUTED", executedAt: new Date(), lastErrorCode: null, lastErrorMessage: null } });
+  await setTenantHealth(db, request.customerTenantId, "REVOKED", "REVOKED_BY_PROVIDER", `Revoked on the customer's request: ${request.reason}`);
+  await revokeAudit(db, job, request, requestId, "SUCCESS", { stoppedVmIds: stopped });
+  await notifyCustomerAdmins(db, {
+    customerTenantId: request.customerTenantId,
+    kind: "REVOCATION_EXECUTED",
+    title: "Access to your key was revoked",
+    message: `The provider stopped ${stopped.length} VM(s) that use your key (reason: ${request.reason}). Contact provider support to restore access.`,
+    revocationRequestId: request.id,
+  });
+  return { stoppedVmIds: stopped };
+}
+
+type RevokePayload = { revocationRequestId: string; requestId: string | null };
+
+function revokeAudit(db: Db, job: Job, request: RevocationRequest, requestId: string | null, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
+  return auditSystem(db, request.customerTenantId, "support.revoke.execute", result, { targetType: "revocationRequest", targetId: request.id, reason: request.reason, requestId, details: { jobId: job.id, requestedBy: request.requestedByOid, approvedBy: request.decidedByOid, ...details } });
+}
+
+/** The revoke job gave up: the request shows why (VMs already stopped stay listed for restore). */
+export async function revokeFailed(db: Db, job: Job, failure: { code: string; message: string }): Promise<void> {
+  const { revocationRequestId, requestId } = job.payload as RevokePayload;
+  const request = await db.revocationRequest.update({ where: { id: revocationRequestId }, data: { status: "FAILED", lastErrorCode: failure.code, lastErrorMessage: failure.message.slice(0, 500) } });
+  await revokeAudit(db, job, request, requestId, "FAILURE", { errorCode: failure.code, stoppedVmIds: request.stoppedVmIds });
+}
+
+/** Restore after access is back: queued for a tenant revoked by the provider or by the customer. */
+export async function requestRestore(ctx: SupportCtx, input: { customerTenantId: string; reason: string }): Promise<{ jobId: string }> {
+  const tenant = await customerTenantById(ctx.db, input.customerTenantId);
+  // In force, or failed half-way with VMs already stopped: both are restored the same way.
+  const revocation =
+    (await activeRevocation(ctx.db, tenant.id)) ??
+    (await ctx.db.revocationRequest.findFirst({ where: { customerTenantId: tenant.id, status: "FAILED", NOT: { stoppedVmIds: { isEmpty: true } } }, orderBy: { requestedAt: "desc" } }));
+  const revokedByProvider = revocation?.status === "EXECUTED" || revocation?.status === "FAILED";
+  if (!revokedByProvider && tenant.healthState !== "REVOKED") {
+    await auditAction(ctx, tenant.id, "support.restore.request", "FAILURE", { reason: input.reason, details: { problem: "not-revoked", revocationStatus: revocation?.status ?? null } });
+    throw new AppError("CONFLICT", revocation ? "The revocation has not been carried out yet." : "This customer is not revoked.", { fix: revocation ? "Cancel or reject the pending request instead." : "Nothing to restore." });
+  }
+  if (await openJob(ctx.db, tenant.id, ["REVOKE", "RESTORE"])) throw new AppError("CONFLICT", "A revoke or restore for this customer is still running.", { fix: "Wait until it has finished." });
+  const job = await enqueueSupportJob(ctx.db, { kind: "RESTORE", customerTenantId: tenant.id, idempotencyKey: `restore:${tenant.id}:${ctx.requestId ?? Date.now()}`, payload: { revocationRequestId: revocation?.id ?? null, requestId: ctx.requestId ?? null, reason: input.reason }, requestedBy: ctx.user.userOid });
+  if (revocation) await ctx.db.revocationRequest.update({ where: { id: revocation.id }, data: { status: "RESTORING", restoreJobId: job.id } });
+  await auditAction(ctx, tenant.id, "support.restore.request", "SUCCESS", { targetType: revocation ? "revocationRequest" : "customerTenant", targetId: revocation?.id ?? tenant.id, reason: input.reason, details: { jobId: job.id, cause: tenant.healthCause } });
+  return { jobId: job.id };
+}
+
+type RestorePayload = { revocationRequestId: string | null; requestId: string | null; reason: string };
+
+function restoreAudit(db: Db, job: Job, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
+  const { revocationRequestId, requestId, reason } = job.payload as RestorePayload;
+  return auditSystem(db, job.customerTenantId!, "support.restore.execute", result, { targetType: revocationRequestId ? "revocationRequest" : "customerTenant", targetId: revocationRequestId ?? job.customerTenantId, reason, requestId, details: { jobId: job.id, requestedBy: job.requestedBy, ...details } });
+}
+
+/** RESTORE: probe every DES key, start exactly the VMs revoke stopped, back to Healthy. Throws on failure. */
+export async function runRestoreJob(db: Db, job: Job): Promise<Record<string, unknown>> {
+  const { revocationRequestId } = job.payload as RestorePayload;
+  const tenant = await db.customerTenant.findUniqueOrThrow({ where: { id: job.customerTenantId! }, include: { diskEncryptionSets: { include: { keyReference: true } } } });
+  const revocation = revocationRequestId ? await db.revocationRequest.findUniqueOrThrow({ where: { id: revocationRequestId } }) : null;
+  for (const des of tenant.diskEncryptionSets) {
+    const probe = await probeCustomerKey(tenant.tenantId, des.keyReference.keyUrl);
+    if (!probe.ok) {
+      const text = PROBE_PROBLEM_TEXT[probe.problem];
+      throw new AppError("VALIDATION_FAILED", `The key of ${des.name} is still not usable: ${text.reason}`, { azureCode: probe.azureCode ?? probe.problem, fix: text.fix });
+    }
+  }
+  const started: string[] = [];
+  for (const vmId of revocation?.stoppedVmIds ?? []) {
+    const power = await vmPower(vmId);
+    if (power.powerState !== "running") await startVm(vmId);
+    started.push(vmId);
+  }
+  if (revocation) await db.revocationRequest.update({ where: { id: revocation.id }, data: { status: "RESTORED", restoredAt: new Date(), lastErrorCode: null, lastErrorMessage: null } });
+  await setTenantHealth(db, tenant.id, "HEALTHY", null, "Access restored and verified with a wrap/unwrap probe.");
+  await restoreAudit(db, job, "SUCCESS", { startedVmIds: started });
+  await notifyCustomerAdmins(db, { customerTenantId: tenant.id, kind: "ACCESS_RESTORED", title: "Access to your key restored", message: `The provider verified access to your key and started ${started.length} VM(s) again.`, revocationRequestId: revocation?.id });
+  return { startedVmIds: started };
+}
+
+/** The restore job gave up: the revocation is in force again, so restore can be asked for once the cause is fixed. */
+export async function restoreFailed(db: Db, job: Job, failure: { code: string; message: string }): Promise<void> {
+  const { revocationRequestId } = job.payload as RestorePayload;
+  if (revocationRequestId) await db.revocationRequest.update({ where: { id: revocationRequestId }, data: { status: "EXECUTED", lastErrorCode: failure.code, lastErrorMessage: failure.message.slice(0, 500) } });
+  await restoreAudit(db, job, "FAILURE", { errorCode: failure.code });
+}

@@ -1,0 +1,260 @@
+// The support console's operations against the simulator and a real database: rotate, revoke (four eyes,
+// expiry), restore, and exactly the audit events each leaves.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { SimHandle } from "../../e2e/azure-sim/index";
+import { SIM } from "../../e2e/azure-sim/seed";
+import { testDb } from "../testing/db";
+import { sessionFor, startSimForTests } from "../testing/sim";
+import type { SessionUser } from "../auth/session-store";
+import type { Job } from "../db/generated/prisma/client";
+import { approveRevocationAction, cancelRevocationAction, rejectRevocationAction, requestRevocationAction, restoreAccessAction, rotateKeyAction, setAutoRotationAction } from "./actions";
+import { rotateToNewestVersionAction } from "./customer-actions";
+import { keyOverview } from "./rotation";
+import { approveRevocation, expireStaleRevocations, REVOCATION_APPROVAL_WINDOW_MS, requestRevocation, runRevokeJob } from "./revocation";
+import { rotateKeyHandler } from "./handlers/rotate-key";
+import { revokeHandler } from "./handlers/revoke";
+import { restoreHandler } from "./handlers/restore";
+import { closeSharedQueue } from "../jobs/queue";
+import { DEFAULT_BACKOFF } from "../provisioning/azure-errors";
+import { logger } from "../logger";
+import { DES_NAME, newContosoKeyVersion, onboardContosoWithDes, vmPowerState, type OnboardedContoso } from "./testing";
+import { verifyAuditChain } from "../audit/verify";
+
+const db = testDb();
+const contoso = SIM.customers.contoso;
+let sim: SimHandle;
+let support: SessionUser;
+let support2: SessionUser;
+let approver: SessionUser;
+let operator: SessionUser;
+let customer: SessionUser;
+let fixture: OnboardedContoso;
+let mark: bigint;
+
+const HANDLERS = { ROTATE_KEY: rotateKeyHandler, REVOKE: revokeHandler, RESTORE: restoreHandler } as const;
+
+/** One attempt the way lib/jobs/runner does it: the handler's outcome decides the Job row's status. */
+async function runJob(jobId: string): Promise<{ ok: boolean }> {
+  const job: Job = await db.job.update({ where: { id: jobId }, data: { status: "RUNNING", attempts: { increment: 1 }, startedAt: new Date() } });
+  const outcome = await HANDLERS[job.kind as keyof typeof HANDLERS].run({ db, job, attempt: job.attempts, signal: new AbortController().signal, log: logger, policy: { ...DEFAULT_BACKOFF, maxTransientAttempts: 1 }, pollIntervalMs: 20 });
+  if (outcome.status === "succeeded") {
+    await db.job.update({ where: { id: jobId }, data: { status: "SUCCEEDED", result: (outcome.result ?? {}) as object, finishedAt: new Date() } });
+    return { ok: true };
+  }
+  await db.job.update({ where: { id: jobId }, data: { status: outcome.status === "retry" ? "QUEUED" : "FAILED", lastErrorCode: outcome.errorCode, lastErrorMessage: outcome.errorMessage, finishedAt: new Date() } });
+  return { ok: false };
+}
+
+/** The audit events written for Contoso since the mark, as "actorType action result". */
+async function auditSinceMark(): Promise<string[]> {
+  const events = await db.auditEvent.findMany({ where: { seq: { gt: mark }, customerTenantId: fixture.customerTenantId }, orderBy: { seq: "asc" } });
+  return events.map((e) => `${e.actorType} ${e.action} ${e.result}`);
+}
+
+async function setMark() {
+  mark = (await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } }))?.seq ?? 0n;
+}
+
+beforeAll(async () => {
+  sim = await startSimForTests();
+  support = await sessionFor(sim, db, "support");
+  support2 = await sessionFor(sim, db, "support2");
+  approver = await sessionFor(sim, db, "approver");
+  operator = await sessionFor(sim, db, "operator");
+  customer = await sessionFor(sim, db, "contosoAdmin");
+  fixture = await onboardContosoWithDes(sim, db);
+}, 60_000);
+
+afterAll(async () => {
+  await closeSharedQueue();
+  await sim?.stop();
+});
+
+beforeEach(async () => {
+  await setMark();
+});
+
+describe("rotation", () => {
+  it("shows the key versions, the version the DES uses and its rotation settings", async () => {
+    const [des] = await keyOverview(db, fixture.customerTenantId);
+    expect(des).toMatchObject({ name: DES_NAME, region: "westeurope", rotation: { phase: "idle" } });
+    expect(des!.live).toMatchObject({ keyUrl: fixture.keyUrl, rotationToLatest: false, previousKeys: [] });
+    expect(des!.versions).toHaveLength(1);
+    expect(des!.activeVersion).toBe(des!.newestVersion?.version);
+  });
+
+  it("moves the DES to the newest key version through a job, with a request and an execution event", async () => {
+    const newUrl = await newContosoKeyVersion(sim);
+    const before = await keyOverview(db, fixture.customerTenantId);
+    expect(before[0]!.versions).toHaveLength(2);
+    expect(before[0]!.newestVersion?.keyUrl).toBe(newUrl);
+
+    const result = await rotateKeyAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId }, db);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    if (!result.ok || !result.data.accepted) throw new Error("not accepted");
+    expect(result.data.targetKeyUrl).toBe(newUrl);
+    expect((await keyOverview(db, fixture.customerTenantId))[0]!.rotation).toMatchObject({ phase: "queued", toKeyUrl: newUrl });
+    // A second click while the job waits is refused rather than queued twice.
+    const again = await rotateKeyAction.run(support2, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId }, db);
+    expect(again).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+
+    expect((await runJob(result.data.jobId)).ok).toBe(true);
+    const after = (await keyOverview(db, fixture.customerTenantId))[0]!;
+    expect(after.live?.keyUrl).toBe(newUrl);
+    expect(after.live?.previousKeys).toEqual([]);
+    expect(after.rotation).toMatchObject({ phase: "completed", fromKeyUrl: fixture.keyUrl, toKeyUrl: newUrl });
+    const row = await db.diskEncryptionSet.findUniqueOrThrow({ where: { id: fixture.desId }, include: { keyReference: true } });
+    expect(row.keyReference.keyUrl).toBe(newUrl);
+    expect(row.lastKeyRotationAt).not.toBeNull();
+    expect(await auditSinceMark()).toEqual(["STAFF support.rotate.request SUCCESS", "SYSTEM support.rotate.execute SUCCESS"]);
+  });
+
+  it("refuses a key URL that fails the wizard's checks, with the reasons, and audits the refusal", async () => {
+    const unversioned = await rotateKeyAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId, keyUrl: fixture.keyUrl.replace(/\/[0-9a-f]{32}$/, "") }, db);
+    expect(unversioned.ok && unversioned.data).toMatchObject({ accepted: false, checks: [{ id: "url", status: "fail", reason: expect.stringContaining("no key version") }] });
+
+    const disabledUrl = await newContosoKeyVersion(sim);
+    sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, false);
+    const disabled = await rotateKeyAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId, keyUrl: disabledUrl }, db);
+    sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, true);
+    expect(disabled.ok && disabled.data.accepted).toBe(false);
+    if (!disabled.ok || disabled.data.accepted) throw new Error("accepted");
+    expect(disabled.data.checks.find((c) => c.id === "enabled")).toMatchObject({ status: "fail" });
+    // A key in another customer's vault: the federated token of Contoso cannot read it.
+    const foreign = await rotateKeyAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId, keyUrl: `${sim.url.replace(/:\d+$/, ":1")}/keys/other/${"a".repeat(32)}` }, db);
+    expect(foreign.ok && foreign.data.accepted).toBe(false);
+    expect(await auditSinceMark()).toEqual(["STAFF support.rotate.request FAILURE", "STAFF support.rotate.request FAILURE", "STAFF support.rotate.request FAILURE"]);
+    expect(await db.job.count({ where: { kind: "ROTATE_KEY", status: "QUEUED" } })).toBe(0);
+  });
+
+  it("turns auto-rotation on through a job", async () => {
+    const result = await setAutoRotationAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId, enabled: true }, db);
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    expect((await runJob(result.data.jobId)).ok).toBe(true);
+    expect((await keyOverview(db, fixture.customerTenantId))[0]!.live?.rotationToLatest).toBe(true);
+    expect(await auditSinceMark()).toEqual(["STAFF support.auto_rotation.request SUCCESS", "SYSTEM support.auto_rotation.execute SUCCESS"]);
+    const off = await setAutoRotationAction.run(support, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId, enabled: false }, db);
+    if (!off.ok) throw new Error(JSON.stringify(off.error));
+    expect((await runJob(off.data.jobId)).ok).toBe(true);
+  });
+
+  it("lets the customer admin move their own tenant to the newest version", async () => {
+    const newest = await newContosoKeyVersion(sim);
+    const result = await rotateToNewestVersionAction.run(customer, { customerTenantId: "00000000-0000-4000-8000-000000000000" }, db);
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    const [only] = result.data.results;
+    expect(only).toMatchObject({ accepted: true, targetKeyUrl: newest, region: "westeurope" });
+    if (!only?.accepted) throw new Error("not accepted");
+    expect((await runJob(only.jobId)).ok).toBe(true);
+    expect(await auditSinceMark()).toEqual(["CUSTOMER customer.rotate.request SUCCESS", "SYSTEM support.rotate.execute SUCCESS"]);
+  });
+
+  it("is refused to staff without a support role and to customers on staff actions", async () => {
+    expect(await rotateKeyAction.run(operator, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await rotateKeyAction.run(customer, { customerTenantId: fixture.customerTenantId, diskEncryptionSetId: fixture.desId }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await rotateToNewestVersionAction.run(support, {}, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+  });
+});
+
+describe("revocation", () => {
+  const REASON = "Customer called: suspected key compromise, cut off now";
+
+  it("refuses self-approval and non-approvers; a second person approves; the job deallocates the VMs and marks the tenant Revoked", async () => {
+    const requested = await requestRevocationAction.run(approver, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+    if (!requested.ok) throw new Error(JSON.stringify(requested.error));
+    const request = await db.revocationRequest.findUniqueOrThrow({ where: { id: requested.data.requestId } });
+    expect(request.status).toBe("PENDING_APPROVAL");
+    expect(request.impact).toMatchObject({ vms: [{ name: "vm-app-1", powerState: "running" }], diskEncryptionSets: [{ name: DES_NAME, disks: expect.arrayContaining([expect.objectContaining({ name: "vm-app-1-osdisk" }), expect.objectContaining({ name: "app-data-disk-1" })]) }] });
+    expect(await db.customerNotification.count({ where: { customerTenantId: fixture.customerTenantId, kind: "REVOCATION_REQUESTED" } })).toBe(1);
+
+    // A second request while one is open is refused.
+    expect(await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db)).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    // The requester cannot approve their own request, even holding the approver role.
+    expect(await approveRevocationAction.run(approver, { requestId: request.id }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN", message: expect.stringContaining("your own") } });
+    // Support without the approver role cannot approve at all.
+    expect(await approveRevocationAction.run(support2, { requestId: request.id }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect((await db.revocationRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe("PENDING_APPROVAL");
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+
+    // Cancel and request anew by support@, approved by approver@.
+    expect((await cancelRevocationAction.run(approver, { requestId: request.id }, db)).ok).toBe(true);
+    const second = await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+    if (!second.ok) throw new Error(JSON.stringify(second.error));
+    const approved = await approveRevocationAction.run(approver, { requestId: second.data.requestId, note: "confirmed with the customer by phone" }, db);
+    if (!approved.ok) throw new Error(JSON.stringify(approved.error));
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+    expect((await runJob(approved.data.jobId)).ok).toBe(true);
+
+    expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
+    expect(vmPowerState(sim, "vm-app-2")).toBe("running");
+    const executed = await db.revocationRequest.findUniqueOrThrow({ where: { id: second.data.requestId } });
+    expect(executed).toMatchObject({ status: "EXECUTED", stoppedVmIds: [expect.stringMatching(/virtualMachines\/vm-app-1$/)], decidedByOid: approver.userOid });
+    const tenant = await db.customerTenant.findUniqueOrThrow({ where: { id: fixture.customerTenantId } });
+    expect(tenant).toMatchObject({ healthState: "REVOKED", healthCause: "REVOKED_BY_PROVIDER" });
+    expect(await db.healthEvent.findFirst({ where: { customerTenantId: tenant.id }, orderBy: { occurredAt: "desc" } })).toMatchObject({ toState: "REVOKED", cause: "REVOKED_BY_PROVIDER" });
+    expect(await db.customerNotification.count({ where: { customerTenantId: tenant.id, kind: "REVOCATION_EXECUTED" } })).toBe(1);
+    // Running the job again (a crash after the work, before the engine recorded it) changes nothing.
+    expect(await runRevokeJob(db, await db.job.findUniqueOrThrow({ where: { id: approved.data.jobId } }))).toMatchObject({ stoppedVmIds: executed.stoppedVmIds });
+
+    expect(await auditSinceMark()).toEqual([
+      "STAFF support.revoke.request SUCCESS",
+      "STAFF support.revoke.request FAILURE",
+      "STAFF support.revoke.approve DENIED",
+      "STAFF support.revoke.cancel SUCCESS",
+      "STAFF support.revoke.request SUCCESS",
+      "STAFF support.revoke.approve SUCCESS",
+      "SYSTEM support.revoke.execute SUCCESS",
+    ]);
+    // The role refusal of support2 is audited by the action layer (no tenant on it).
+    expect(await db.auditEvent.count({ where: { seq: { gt: mark }, action: "support.approve_revocation.denied", actorId: support2.userOid } })).toBe(1);
+  });
+
+  it("restore probes the key first: refused while the key is disabled, then starts the stopped VMs and returns to Healthy", async () => {
+    sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, false);
+    const first = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
+    if (!first.ok) throw new Error(JSON.stringify(first.error));
+    const failed = await runJob(first.data.jobId);
+    expect(failed.ok).toBe(false);
+    expect(await db.job.findUniqueOrThrow({ where: { id: first.data.jobId } })).toMatchObject({ status: "FAILED", lastErrorCode: "KeyDisabled" });
+    expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
+    expect((await db.revocationRequest.findFirstOrThrow({ where: { customerTenantId: fixture.customerTenantId }, orderBy: { requestedAt: "desc" } })).status).toBe("EXECUTED");
+
+    sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, true);
+    const second = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
+    if (!second.ok) throw new Error(JSON.stringify(second.error));
+    expect((await runJob(second.data.jobId)).ok).toBe(true);
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+    expect(await db.customerTenant.findUniqueOrThrow({ where: { id: fixture.customerTenantId } })).toMatchObject({ healthState: "HEALTHY", healthCause: null });
+    expect((await db.revocationRequest.findFirstOrThrow({ where: { customerTenantId: fixture.customerTenantId }, orderBy: { requestedAt: "desc" } })).status).toBe("RESTORED");
+    expect(await auditSinceMark()).toEqual([
+      "STAFF support.restore.request SUCCESS",
+      "SYSTEM support.restore.execute FAILURE",
+      "STAFF support.restore.request SUCCESS",
+      "SYSTEM support.restore.execute SUCCESS",
+    ]);
+  });
+
+  it("a request expires when nobody approves it in time, and a rejected one stops nothing", async () => {
+    const past = new Date(Date.now() - REVOCATION_APPROVAL_WINDOW_MS - 60_000);
+    const stale = await requestRevocation({ db, user: support, requestId: "req-stale" }, { customerTenantId: fixture.customerTenantId, reason: REASON }, past);
+    await expect(approveRevocation({ db, user: approver, requestId: "req-late" }, { requestId: stale.id })).rejects.toMatchObject({ code: "CONFLICT", safeMessage: expect.stringContaining("expired") });
+    expect((await db.revocationRequest.findUniqueOrThrow({ where: { id: stale.id } })).status).toBe("EXPIRED");
+    expect(await expireStaleRevocations(db)).toBe(0);
+
+    const fresh = await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+    if (!fresh.ok) throw new Error(JSON.stringify(fresh.error));
+    expect((await rejectRevocationAction.run(approver, { requestId: fresh.data.requestId, note: "customer withdrew the request" }, db)).ok).toBe(true);
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+    expect(await auditSinceMark()).toEqual([
+      "STAFF support.revoke.request SUCCESS",
+      "SYSTEM support.revoke.expire SUCCESS",
+      "STAFF support.revoke.approve FAILURE",
+      "STAFF support.revoke.request SUCCESS",
+      "STAFF support.revoke.reject SUCCESS",
+    ]);
+  });
+
+  it("leaves an intact audit chain behind", async () => {
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
+  });
+});
