@@ -40,6 +40,8 @@ describe("server environment", () => {
       expect.arrayContaining(["DATABASE_URL", "PROVIDER_TENANT_ID", "PORTAL_CLIENT_ID", "PORTAL_CLIENT_SECRET", "CMK_APP_CLIENT_ID", "SESSION_SECRET", "PROVIDER_DES_REGIONS"]),
     );
     expect(problems.find((p) => p.startsWith("SESSION_SECRET"))).toMatch(/openssl rand -base64 32/);
+    expect(problems.find((p) => p.startsWith("PROVIDER_TENANT_ID"))).toBe("PROVIDER_TENANT_ID: missing: a GUID — the provider's Entra tenant id");
+    expect(problems.every((p) => !/expected string, received undefined/.test(p))).toBe(true);
   });
 
   it("explains invalid values", () => {

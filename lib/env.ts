@@ -1,7 +1,7 @@
 // The one typed, validated view of the environment. Nothing else in the project reads process.env.
 import { z } from "zod";
 
-const uuid = (what: string) => z.string().uuid({ message: `must be a GUID (${what})` });
+const uuid = (what: string) => z.string({ message: `missing: a GUID — ${what}` }).uuid({ message: `must be a GUID (${what})` });
 const httpsUrl = (what: string) =>
   z
     .string()

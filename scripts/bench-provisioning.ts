@@ -118,7 +118,7 @@ async function main() {
 
   const pgBefore = postgresCpuSeconds();
   const workerStart = Date.now();
-  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+  const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
     env: childEnv({ ...appEnv, AZURE_ARM_ENDPOINT: `https://localhost:${proxyPort}/arm`, WORKER_CONCURRENCY: String(concurrency), JOB_LEASE_SECONDS: "120" }),
     stdio: ["ignore", "ignore", "inherit"],

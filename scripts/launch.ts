@@ -129,7 +129,7 @@ async function main() {
   }
 
   // The job worker (DES provisioning, health checks): same environment as Next; stopped before the database.
-  const worker: ChildProcess = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, env, stdio: "inherit" });
+  const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, env, stdio: "inherit" });
   cleanups.unshift(
     () =>
       new Promise<void>((resolve) => {

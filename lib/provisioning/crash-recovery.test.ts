@@ -14,7 +14,7 @@ const children = new Set<ChildProcess>();
 
 function startWorkerProcess(): ChildProcess {
   // One process (node --import tsx, as `npm run worker`), so SIGKILL hits the worker itself and not a wrapper.
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
     env: childEnv({ JOB_LEASE_SECONDS: "5", WORKER_CONCURRENCY: "2", LOG_LEVEL: "silent" }),
     stdio: ["ignore", "ignore", "inherit"],

@@ -1,7 +1,6 @@
 // The Azure calls behind the support console. Provider side (disk encryption sets, disks, VMs) as the
 // provider's managed identity through @azure/arm-compute; customer side (key versions) only through the
 // CMK app's federated token in the customer's tenant — support staff never act with their own access.
-import "server-only";
 import { ComputeManagementClient, type DiskEncryptionSet } from "@azure/arm-compute";
 import { KeyClient } from "@azure/keyvault-keys";
 import { serverEnv } from "../env";

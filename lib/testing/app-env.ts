@@ -1,6 +1,6 @@
 // Points the app's environment (lib/env) at a test database and, optionally, a simulator.
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { testDatabaseUrl } from "./db";
 import { resetServerEnvForTests } from "../env";
 
 export const TEST_SESSION_SECRET = randomBytes(32).toString("base64");
@@ -19,6 +19,6 @@ const BASE_ENV = {
 
 /** Sets a complete, valid app environment for this test file (overrides win) and forgets the cached parse. */
 export function setAppEnvForTests(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, BASE_ENV, { DATABASE_URL: inject("databaseUrl"), SESSION_SECRET: TEST_SESSION_SECRET, APP_BASE_URL: "http://localhost:3000", LOG_LEVEL: "silent" }, overrides);
+  Object.assign(process.env, BASE_ENV, { DATABASE_URL: testDatabaseUrl(), SESSION_SECRET: TEST_SESSION_SECRET, APP_BASE_URL: "http://localhost:3000", LOG_LEVEL: "silent" }, overrides);
   resetServerEnvForTests();
 }
