@@ -7,6 +7,7 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "CMK Portal", template: "%s · CMK Portal" },
   description: "Self-service cross-tenant customer-managed keys for Azure managed disks.",
+  icons: { icon: "/favicon.svg" },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

@@ -57,6 +57,11 @@ test("an operator sees the overview with counts, funnel and health charts", asyn
   await expect(weekChart.getByRole("application")).toBeVisible();
   await expect(weekChart.locator(".recharts-bar-rectangle").first()).toBeVisible();
   await expect(page.getByRole("table").filter({ hasText: "DES state" })).toBeVisible();
+  // The audit log's integrity is shown too (the check runs in the background; a reload shows its result).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText(/Audit log hash chain intact: \d+ events verified/)).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 20_000 });
   await screenshot(page, "operator-dashboard-overview");
 });
 

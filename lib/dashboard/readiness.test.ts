@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ReadinessReport } from "../provisioning/readiness";
-import { createReadinessCache } from "./readiness";
+import { createBackgroundCache } from "./readiness";
 
 const RED: ReadinessReport = { ok: false, checkedAt: new Date(), items: [{ id: "fic-match", title: "Federated credential", ok: false, detail: "none", fix: "add one" }] };
 const GREEN: ReadinessReport = { ok: true, checkedAt: new Date(), items: [] };
@@ -9,7 +9,7 @@ describe("dashboard readiness cache", () => {
   it("checks once, then serves the result until it is stale", async () => {
     let clock = 0;
     const check = vi.fn<() => Promise<ReadinessReport>>().mockResolvedValueOnce(RED).mockResolvedValueOnce(GREEN);
-    const current = createReadinessCache(check, { freshMs: 1000, now: () => clock });
+    const current = createBackgroundCache(check, { freshMs: 1000, now: () => clock });
     expect(await current()).toBe(RED);
     clock = 500;
     expect(await current()).toBe(RED);
@@ -22,7 +22,7 @@ describe("dashboard readiness cache", () => {
   it("does not hold a page on a slow check, and runs one check at a time", async () => {
     let release: (report: ReadinessReport) => void = () => undefined;
     const check = vi.fn(() => new Promise<ReadinessReport>((resolve) => (release = resolve)));
-    const current = createReadinessCache(check, { waitMs: 20 });
+    const current = createBackgroundCache(check, { waitMs: 20 });
     expect(await current()).toBeNull();
     expect(await current()).toBeNull();
     expect(check).toHaveBeenCalledTimes(1);
@@ -32,7 +32,7 @@ describe("dashboard readiness cache", () => {
   });
 
   it("reports a check that throws as unavailable instead of failing the page", async () => {
-    const current = createReadinessCache(() => Promise.reject(new Error("ARM down")));
+    const current = createBackgroundCache(() => Promise.reject(new Error("ARM down")));
     expect(await current()).toMatchObject({ ok: false, unavailable: true });
   });
 });

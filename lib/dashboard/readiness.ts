@@ -1,27 +1,30 @@
-// The provider readiness check for the dashboard's banner. The check itself calls Azure, so the dashboard
-// never waits on it per render: the last result is kept in this process, refreshed in the background once
-// it is older than a few minutes; a page render waits at most briefly for a check already under way.
+// Slow checks shown on dashboards (provider readiness calls Azure; the audit chain walks every event): a page
+// never waits on them per render. The last result is kept in this process and refreshed in the background
+// once it is older than a few minutes; a render waits at most briefly for a check already under way.
 import { logger } from "../logger";
 import { checkProviderReadiness, type ReadinessReport } from "../provisioning/readiness";
+import { verifyAuditChain, type AuditChainStatus } from "../audit/verify";
+import { db } from "../db/client";
 
-export type DashboardReadiness = ReadinessReport | { ok: false; unavailable: true; checkedAt: Date };
+export type Unavailable = { ok: false; unavailable: true; checkedAt: Date };
+export type DashboardReadiness = ReadinessReport | Unavailable;
+export type DashboardAuditChain = (AuditChainStatus & { checkedAt: Date }) | Unavailable;
 
 export const READINESS_FRESH_MS = 5 * 60_000;
 const RENDER_WAIT_MS = 2_000;
 
-type Check = () => Promise<ReadinessReport>;
-type State = { last?: DashboardReadiness; lastAt?: number; running?: Promise<DashboardReadiness> };
+type State<T> = { last?: T | Unavailable; lastAt?: number; running?: Promise<T | Unavailable> };
 
-export function createReadinessCache(check: Check, options: { freshMs?: number; waitMs?: number; now?: () => number } = {}) {
+export function createBackgroundCache<T>(check: () => Promise<T>, options: { freshMs?: number; waitMs?: number; now?: () => number; name?: string } = {}) {
   const freshMs = options.freshMs ?? READINESS_FRESH_MS;
   const waitMs = options.waitMs ?? RENDER_WAIT_MS;
   const now = options.now ?? Date.now;
-  const state: State = {};
+  const state: State<T> = {};
 
-  function refresh(): Promise<DashboardReadiness> {
+  function refresh(): Promise<T | Unavailable> {
     state.running ??= check()
-      .catch((error: unknown): DashboardReadiness => {
-        logger.warn({ err: error }, "provider readiness check failed to run");
+      .catch((error: unknown): Unavailable => {
+        logger.warn({ err: error, check: options.name }, "dashboard check failed to run");
         return { ok: false, unavailable: true, checkedAt: new Date(now()) };
       })
       .then((result) => {
@@ -34,7 +37,7 @@ export function createReadinessCache(check: Check, options: { freshMs?: number; 
   }
 
   /** The latest known result (null before the first check finishes); starts a refresh when stale. */
-  return async function current(): Promise<DashboardReadiness | null> {
+  return async function current(): Promise<T | Unavailable | null> {
     const stale = state.lastAt === undefined || now() - state.lastAt > freshMs;
     if (!stale) return state.last ?? null;
     const running = refresh();
@@ -48,5 +51,6 @@ export function createReadinessCache(check: Check, options: { freshMs?: number; 
   };
 }
 
-/** The dashboard's cache of the real check (one per server process). */
-export const providerReadinessForDashboard = createReadinessCache(() => checkProviderReadiness());
+/** The dashboard's caches of the real checks (one per server process). */
+export const providerReadinessForDashboard = createBackgroundCache(() => checkProviderReadiness(), { name: "provider readiness" });
+export const auditChainForDashboard = createBackgroundCache(async () => ({ ...(await verifyAuditChain(db())), checkedAt: new Date() }), { name: "audit chain" });

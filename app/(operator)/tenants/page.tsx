@@ -6,7 +6,8 @@ import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { exportSearchParams, parseTenantListQuery, tenantListSearchParams, type TenantListQuery } from "@/lib/dashboard/filters";
 import { getOverview, listRegions } from "@/lib/dashboard/overview";
-import { providerReadinessForDashboard } from "@/lib/dashboard/readiness";
+import { auditChainForDashboard, providerReadinessForDashboard } from "@/lib/dashboard/readiness";
+import { AuditChainStatus } from "@/components/audit/audit-chain-status";
 import { listTenants } from "@/lib/dashboard/tenant-list";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { FilterBar } from "./_components/filter-bar";
@@ -19,6 +20,10 @@ export const metadata: Metadata = { title: "Operator dashboard" };
 
 async function ReadinessSection() {
   return <ReadinessBanner readiness={await providerReadinessForDashboard()} />;
+}
+
+async function AuditChainSection() {
+  return <AuditChainStatus chain={await auditChainForDashboard()} />;
 }
 
 async function OverviewSection() {
@@ -48,6 +53,11 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
       <Suspense fallback={<OverviewSkeleton />}>
         <OverviewSection />
       </Suspense>
+      <div className="mt-6">
+        <Suspense fallback={null}>
+          <AuditChainSection />
+        </Suspense>
+      </div>
       <section aria-labelledby="tenant-list-heading" className="mt-10">
         <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
           <h2 id="tenant-list-heading" className="text-xl font-semibold text-slate-900">

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { listAuditEvents, parseAuditQuery } from "@/lib/audit/query";
-import { verifyAuditChain } from "@/lib/audit/verify";
+import { auditChainForDashboard } from "@/lib/dashboard/readiness";
+import { AuditChainStatus } from "@/components/audit/audit-chain-status";
 import { db } from "@/lib/db/client";
 import { checkAuditAccess } from "@/lib/support/audit-access";
 import { SupportNav } from "../_components/parts";
@@ -22,20 +23,11 @@ export default async function SupportAuditPage({ searchParams }: { searchParams:
   const access = await checkAuditAccess();
   if (!access.ok) return <AccessProblem area="support" access={access} />;
   const query = parseAuditQuery(toParams(await searchParams));
-  const [page, chain] = await Promise.all([listAuditEvents(db(), query, { kind: "staff" }), verifyAuditChain(db())]);
+  const [page, chain] = await Promise.all([listAuditEvents(db(), query, { kind: "staff" }), auditChainForDashboard()]);
   return (
     <PageShell audience="Support" title="Audit log" user={access.user} nav={<SupportNav />}>
       <div className="space-y-4">
-        {chain.ok ? (
-          <p role="status" className="rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900">
-            Hash chain intact: {chain.checked} events verified.
-          </p>
-        ) : (
-          <div role="alert" className="rounded-lg border border-rose-200 bg-rose-50 p-3 text-sm text-rose-900">
-            <p className="font-medium">The audit log was tampered with: broken at event {chain.firstBrokenSeq?.toString()}.</p>
-            <p>{chain.reason}. Run npm run audit:verify and compare with a backup.</p>
-          </div>
-        )}
+        <AuditChainStatus chain={chain} />
         <AuditLogView rows={page.rows} query={query} scope={{ kind: "staff" }} basePath="/support/audit" exportPath="/api/support/audit/export" nextBefore={page.nextBefore} />
       </div>
     </PageShell>
