@@ -34,7 +34,7 @@ import { lookUpServicePrincipal } from "../consent/service";
 
 export const VERIFY_WINDOW_MS = 10 * 60_000;
 const VAULT_CACHE_MS = 60_000;
-const VAULT_PAGE_SIZE = 20;
+export const VAULT_PAGE_SIZE = 20;
 
 type Ctx = { db: Db; user: SessionUser; requestId?: string };
 
@@ -105,16 +105,21 @@ export async function searchVaults(ctx: Ctx, input: { subscriptionId: string; se
     }
     vaultCache.set(key, cached);
   }
+  return { ...pageOfVaults(cached.vaults, { search: input.search, page: input.page, regions: serverEnv().PROVIDER_DES_REGIONS }), subscriptionId: input.subscriptionId };
+}
+
+/** Search (name, resource group, region) and one page of a subscription's vaults, with their checks. Pure. */
+export function pageOfVaults(all: VaultSummary[], input: { search?: string; page?: number; regions: string[] }): Omit<VaultPage, "subscriptionId"> {
   const term = input.search?.trim().toLowerCase() ?? "";
-  const matching = term ? cached.vaults.filter((v) => v.name.toLowerCase().includes(term) || v.resourceGroup.toLowerCase().includes(term) || v.location.toLowerCase().includes(term)) : cached.vaults;
+  const matching = term ? all.filter((v) => v.name.toLowerCase().includes(term) || v.resourceGroup.toLowerCase().includes(term) || v.location.toLowerCase().includes(term)) : all;
   const pageCount = Math.max(1, Math.ceil(matching.length / VAULT_PAGE_SIZE));
-  const page = Math.min(Math.max(1, input.page ?? 1), pageCount);
-  const regions = serverEnv().PROVIDER_DES_REGIONS;
+  const page = Math.min(Math.max(1, Math.trunc(input.page ?? 1)), pageCount);
+  // Checks only for the page shown: thousands of vaults cost one list call and a filter, nothing more.
   const vaults = matching.slice((page - 1) * VAULT_PAGE_SIZE, page * VAULT_PAGE_SIZE).map((v) => {
-    const checks = checkVault(v, regions);
+    const checks = checkVault(v, input.regions);
     return { ...v, checks, readiness: worst(checks) };
   });
-  return { vaults, total: matching.length, page, pageCount, subscriptionId: input.subscriptionId };
+  return { vaults, total: matching.length, page, pageCount };
 }
 
 async function readVault(ctx: Ctx, vaultResourceId: string): Promise<VaultSummary> {
