@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { KeyMark } from "@/components/ui/page-shell";
+import { BrandMark } from "@/components/ui/page-shell";
 
 const AUDIENCES = [
   {
@@ -28,10 +28,7 @@ const AUDIENCES = [
 export default function LandingPage() {
   return (
     <main className="mx-auto max-w-6xl px-6 py-16">
-      <div className="flex items-center gap-2 text-lg font-semibold text-brand-900">
-        <KeyMark />
-        CMK Portal
-      </div>
+      <BrandMark />
       <h1 className="mt-8 max-w-3xl text-4xl font-semibold tracking-tight text-slate-900">
         Your data on our disks, encrypted with a key only you control.
       </h1>

@@ -129,36 +129,29 @@ async function main() {
   }
 
   // The job worker (DES provisioning, health checks): same environment as Next; stopped before the database.
-  const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], { cwd: ROOT, env, stdio: "inherit" });
-  cleanups.unshift(
-    () =>
-      new Promise<void>((resolve) => {
-        if (worker.exitCode !== null) return resolve();
-        worker.once("exit", () => resolve());
-        worker.kill("SIGTERM");
-      }),
-  );
-  worker.on("exit", (code) => {
-    if (!stopping) say(`  worker     exited (${code}); jobs wait until it runs again (npm run worker).`);
-  });
-
+  startChild(["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], env, (code) => say(`  worker     exited (${code}); jobs wait until it runs again (npm run worker).`));
   const args = mode === "dev" ? [NEXT_BIN, "dev", "-p", String(tooling.PORT)] : [NEXT_BIN, "start", "-p", String(tooling.PORT)];
-  const next: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
-  cleanups.unshift(
-    () =>
-      new Promise<void>((resolve) => {
-        if (next.exitCode !== null) return resolve();
-        next.once("exit", () => resolve());
-        next.kill("SIGTERM");
-      }),
-  );
-  next.on("exit", (code) => {
-    if (!stopping) {
-      say(`Next.js exited (${code}); stopping.`);
-      void shutdown(code ?? 1);
-    }
+  startChild(args, env, (code) => {
+    say(`Next.js exited (${code}); stopping.`);
+    void shutdown(code ?? 1);
   });
   say(`\n  ➜ Open ${appUrl}   (Ctrl-C stops; data is kept for the next start)\n`);
+}
+
+/** A long-running child (Next.js, the worker), stopped with SIGTERM before the database and the simulator. */
+function startChild(args: string[], env: NodeJS.ProcessEnv, onUnexpectedExit: (code: number | null) => void): void {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+  cleanups.unshift(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  );
+  child.on("exit", (code) => {
+    if (!stopping) onUnexpectedExit(code);
+  });
 }
 
 async function shutdown(code: number) {

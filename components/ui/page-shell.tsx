@@ -40,6 +40,16 @@ export function PageShell({ audience, title, user, nav, children }: { audience: 
   );
 }
 
+/** The product's name with its mark, as on the top of the public pages. */
+export function BrandMark() {
+  return (
+    <div className="flex items-center gap-2 text-lg font-semibold text-brand-900">
+      <KeyMark />
+      CMK Portal
+    </div>
+  );
+}
+
 export function KeyMark() {
   return (
     <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6 text-brand-600" fill="none" stroke="currentColor" strokeWidth={2}>

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { KeyMark } from "@/components/ui/page-shell";
+import { BrandMark } from "@/components/ui/page-shell";
 
 export const metadata: Metadata = { title: "Admin consent" };
 
@@ -10,9 +10,8 @@ export default async function ConsentLinkDonePage({ searchParams }: { searchPara
   const granted = params.admin_consent === "True" && !params.error;
   return (
     <main className="mx-auto flex min-h-screen max-w-xl flex-col justify-center px-6 py-16">
-      <div className="mb-8 flex items-center gap-2 text-lg font-semibold text-brand-900">
-        <KeyMark />
-        CMK Portal
+      <div className="mb-8">
+        <BrandMark />
       </div>
       <div className="rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
         <h1 className="text-2xl font-semibold">{granted ? "Consent granted — thank you" : "Consent was not granted"}</h1>

@@ -1,32 +1,46 @@
 "use client";
 
 import { useId, useState } from "react";
+import type { ActionResult } from "@/lib/auth/actions";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
 import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess } from "../actions";
 import { DANGER_BUTTON, INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
 
-export function RequestRevocationForm({ customerTenantId }: { customerTenantId: string }) {
+/** A required reason, then one staff action (the reason goes to the audit log). */
+function ReasonForm({ label, submitLabel, pendingLabel, buttonClass, submit }: { label: string; submitLabel: string; pendingLabel: string; buttonClass: string; submit: (reason: string) => Promise<ActionResult<unknown>> }) {
   const reasonId = useId();
   const [reason, setReason] = useState("");
-  const { pending, error, run } = useStaffAction();
+  const { pending, error, run } = useStaffAction<unknown>();
   return (
     <form
       className="space-y-2"
       onSubmit={(event) => {
         event.preventDefault();
-        run(() => requestRevocation({ customerTenantId, reason }));
+        run(() => submit(reason));
       }}
     >
       <label htmlFor={reasonId} className="block text-sm font-medium text-slate-800">
-        Reason for the revocation (goes to the audit log and to the customer&apos;s admins)
+        {label}
       </label>
       <textarea id={reasonId} className={INPUT} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} required minLength={10} maxLength={500} />
-      <button type="submit" className={DANGER_BUTTON} disabled={pending}>
-        {pending ? "Requesting…" : "Request revocation"}
+      <button type="submit" className={buttonClass} disabled={pending}>
+        {pending ? pendingLabel : submitLabel}
       </button>
       <ActionError error={error} />
     </form>
+  );
+}
+
+export function RequestRevocationForm({ customerTenantId }: { customerTenantId: string }) {
+  return (
+    <ReasonForm
+      label="Reason for the revocation (goes to the audit log and to the customer's admins)"
+      submitLabel="Request revocation"
+      pendingLabel="Requesting…"
+      buttonClass={DANGER_BUTTON}
+      submit={(reason) => requestRevocation({ customerTenantId, reason })}
+    />
   );
 }
 
@@ -60,25 +74,13 @@ export function DecideRevocation({ requestId, canApprove, isRequester }: { reque
 }
 
 export function RestoreForm({ customerTenantId }: { customerTenantId: string }) {
-  const reasonId = useId();
-  const [reason, setReason] = useState("");
-  const { pending, error, run } = useStaffAction();
   return (
-    <form
-      className="space-y-2"
-      onSubmit={(event) => {
-        event.preventDefault();
-        run(() => restoreAccess({ customerTenantId, reason }));
-      }}
-    >
-      <label htmlFor={reasonId} className="block text-sm font-medium text-slate-800">
-        Why access may be restored
-      </label>
-      <textarea id={reasonId} className={INPUT} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} required minLength={10} maxLength={500} />
-      <button type="submit" className={BUTTON_STYLES.primary} disabled={pending}>
-        {pending ? "Queueing…" : "Verify and restore access"}
-      </button>
-      <ActionError error={error} />
-    </form>
+    <ReasonForm
+      label="Why access may be restored"
+      submitLabel="Verify and restore access"
+      pendingLabel="Queueing…"
+      buttonClass={BUTTON_STYLES.primary}
+      submit={(reason) => restoreAccess({ customerTenantId, reason })}
+    />
   );
 }
