@@ -34,7 +34,8 @@ export default defineConfig({
     env: { PORT: String(E2E_APP_PORT), SIM_PORT: String(E2E_SIM_PORT) },
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: "pipe",
+    // The app and worker log every request and job; failures show in stderr and in the tests themselves.
+    stdout: "ignore",
     stderr: "pipe",
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
   },

@@ -2,9 +2,13 @@ import { expect, test } from "@playwright/test";
 import { pickAccount, ready, signInAs, signOut } from "./support/auth";
 import { screenshot } from "./support/screenshots";
 import { SIM_URL } from "./support/sim";
+import { freshWorld } from "./support/world";
 
 // One journey through the Contoso tenant, in order: refusals first, then the grant, then replays.
 test.describe.configure({ mode: "serial" });
+
+// Every journey file starts from the seeded simulator and an empty database.
+test.beforeAll(freshWorld);
 
 test.describe("admin consent", () => {
   test("a non-admin is refused consent and gets the link for their administrator", async ({ page }) => {

@@ -2,6 +2,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { pickAccount, ready, signInAs } from "./support/auth";
 import { screenshot } from "./support/screenshots";
 import { simControl } from "./support/sim";
+import { freshWorld } from "./support/world";
 
 // The customer journeys, in order: they share one database and one simulator.
 test.describe.configure({ mode: "serial" });
@@ -20,6 +21,9 @@ async function newBrowserPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
   return context.newPage();
 }
+
+// Every journey file starts from the seeded simulator and an empty database.
+test.beforeAll(freshWorld);
 
 test("(b) a vault without purge protection is blocked with an explanation", async ({ page }) => {
   await consentAsAdmin(page, "admin@fabrikam.example");

@@ -5,6 +5,7 @@ import { toolingEnv } from "../lib/env";
 import { signInAs } from "./support/auth";
 import { e2eDatabaseUrl } from "./support/e2e-database";
 import { screenshot } from "./support/screenshots";
+import { freshWorld } from "./support/world";
 
 // Demo tenants with a fixed seed; the facts the journeys need are read back from the database.
 const SEED = { tenants: 300, seed: 8080, namePrefix: "E2E " };
@@ -16,6 +17,9 @@ async function queryOne<T>(client: pg.Client, sql: string): Promise<T> {
   if (!result.rows[0]) throw new Error(`no row for: ${sql}`);
   return result.rows[0] as T;
 }
+
+// Every journey file starts from the seeded simulator and an empty database.
+test.beforeAll(freshWorld);
 
 test.beforeAll(async () => {
   const url = e2eDatabaseUrl(toolingEnv().E2E_APP_PORT);
