@@ -43,7 +43,7 @@ test("(c) a vault in a region the provider does not serve is blocked", async ({ 
   await screenshot(page, "wizard-vault-wrong-region");
 });
 
-test("(g) a new vault and key created from the wizard, (f) then the key is disabled before verification", async ({ page }) => {
+test("(g) a new vault and key created from the wizard — keyboard only — and (f) the key disabled before verification", async ({ page }) => {
   await signInAs(page, "admin@northwind.example", "customer");
   await page.goto("/onboarding/vault");
   await ready(page);
@@ -53,26 +53,38 @@ test("(g) a new vault and key created from the wizard, (f) then the key is disab
   await page.getByRole("button", { name: "Create vault" }).click();
   await expect(page.locator("main").getByRole("alert")).toBeFocused();
   await expect(page.locator("main").getByRole("alert")).toContainText("Vault names are 3–24 characters");
-  await page.getByLabel("Vault name").fill("northwind-cmk-we");
-  await page.getByLabel("Region").selectOption("westeurope");
-  await page.getByRole("button", { name: "Create vault" }).click();
+  // From here on, keyboard only: typing, Tab, Enter and Space.
+  await page.getByLabel("Vault name").focus();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("northwind-cmk-we");
+  await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/onboarding\/key$/, { timeout: 20_000 });
   await expect(page.getByText("This vault has no keys yet")).toBeVisible();
-  await page.getByLabel("Key name").fill("northwind-disk-key");
-  await page.getByRole("button", { name: "Create key" }).click();
+  await page.getByLabel("Key name").focus();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("northwind-disk-key");
+  await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/onboarding\/access$/, { timeout: 20_000 });
   await screenshot(page, "wizard-access-step");
 
   // (f) The key is disabled in the customer's vault after it was selected: verification diagnoses it.
   await simControl("keys/disable", { vault: "northwind-cmk-we", key: "northwind-disk-key" });
-  await page.getByRole("button", { name: "Grant access" }).click();
+  await page.getByRole("button", { name: "Grant access" }).focus();
+  await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/onboarding\/verify$/);
   await expect(page.locator("main").getByRole("alert")).toContainText("The key is disabled.", { timeout: 20_000 });
   await expect(page.locator("main").getByRole("alert")).toContainText("Enable the key");
   await screenshot(page, "wizard-verify-key-disabled");
   await simControl("keys/enable", { vault: "northwind-cmk-we", key: "northwind-disk-key" });
-  await page.getByRole("button", { name: "Verify again" }).click();
+  await page.getByRole("button", { name: "Verify again" }).focus();
+  await page.keyboard.press("Space");
   await expect(page.getByText("Verified: the provider wrapped and unwrapped a test value")).toBeVisible({ timeout: 20_000 });
+  await page.getByRole("link", { name: "Continue to review" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
+  await page.getByRole("button", { name: "Submit and create my disk encryption set" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/status$/);
 });
 
 test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d) the snippet path and (e) role propagation delay", async ({ page, browser }) => {
