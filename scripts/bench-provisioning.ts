@@ -60,6 +60,7 @@ async function main() {
   const started = Date.now();
   const database = await createDisposableDatabase(toolingEnv().TEST_DATABASE_ADMIN_URL, "cmk_bench");
   const sim = await startSimulator({ quiet: true, lroDurationMs: lroMs, scenario: onboardedScenario });
+  const simCa = readFileSync(sim.ca.caCertPath);
 
   // Token-bucket proxy for ARM writes in front of the simulator.
   let tokens = BUCKET;
@@ -88,7 +89,8 @@ async function main() {
       }
       writes += 1;
     }
-    const upstream = request({ host: "127.0.0.1", port: sim.port, method: req.method, path: req.url, servername: "localhost", headers: { ...req.headers, host: `localhost:${sim.port}` } }, (answer) => {
+    // This process may not have the simulator's CA in NODE_EXTRA_CA_CERTS: trust it explicitly for the hop.
+    const upstream = request({ host: "127.0.0.1", port: sim.port, method: req.method, path: req.url, servername: "localhost", ca: simCa, headers: { ...req.headers, host: `localhost:${sim.port}` } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
