@@ -40,6 +40,31 @@ export function PageShell({ audience, title, user, nav, children }: { audience: 
   );
 }
 
+/** A narrow card under the brand, for sign-in and other one-purpose pages outside the areas. */
+export function CenteredCard({ children }: { children: React.ReactNode }) {
+  return (
+    <main className="mx-auto flex min-h-screen max-w-xl flex-col justify-center px-6 py-16">
+      <div className="mb-8">
+        <BrandMark />
+      </div>
+      <div className="rounded-xl border border-slate-200 bg-white p-8 shadow-sm">{children}</div>
+    </main>
+  );
+}
+
+/** An area's own links in the header (e.g. Customers / Audit log). */
+export function AreaNav({ label, links }: { label: string; links: { href: string; text: string }[] }) {
+  return (
+    <nav aria-label={label} className="flex gap-4 text-sm font-medium">
+      {links.map((link) => (
+        <Link key={link.href} href={link.href} className="text-slate-700 hover:text-brand-700 hover:underline">
+          {link.text}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
 /** The product's name with its mark, as on the top of the public pages. */
 export function BrandMark() {
   return (

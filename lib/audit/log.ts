@@ -36,8 +36,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function auditHash(fields: HashedFields): string {
-  const content = {
+/** The event as stored (nulls for what was not given); the hash covers exactly these fields. */
+function storedFields(fields: AuditInput & { occurredAt: Date }) {
+  return {
     occurredAt: fields.occurredAt,
     actorType: fields.actorType,
     actorId: fields.actorId,
@@ -52,7 +53,10 @@ export function auditHash(fields: HashedFields): string {
     requestId: fields.requestId ?? null,
     details: fields.details ?? null,
   };
-  return createHash("sha256").update(fields.prevHash).update(canonical(content)).digest("hex");
+}
+
+export function auditHash(fields: HashedFields): string {
+  return createHash("sha256").update(fields.prevHash).update(canonical(storedFields(fields))).digest("hex");
 }
 
 export async function recordAudit(db: Db, input: AuditInput): Promise<void> {
@@ -63,24 +67,9 @@ export async function recordAudit(db: Db, input: AuditInput): Promise<void> {
     // Millisecond precision: what PostgreSQL stores is what we hash.
     const occurredAt = new Date();
     const hash = auditHash({ ...input, occurredAt, prevHash });
+    const { details, ...fields } = storedFields({ ...input, occurredAt });
     await tx.auditEvent.create({
-      data: {
-        occurredAt,
-        actorType: input.actorType,
-        actorId: input.actorId,
-        actorTenantId: input.actorTenantId ?? null,
-        actorRole: input.actorRole ?? null,
-        action: input.action,
-        targetType: input.targetType ?? null,
-        targetId: input.targetId ?? null,
-        customerTenantId: input.customerTenantId ?? null,
-        reason: input.reason ?? null,
-        result: input.result,
-        requestId: input.requestId ?? null,
-        details: (input.details ?? undefined) as object | undefined,
-        prevHash,
-        hash,
-      },
+      data: { ...fields, details: (details ?? undefined) as object | undefined, prevHash, hash },
     });
   });
 }

@@ -3,6 +3,7 @@
 import { ComputeManagementClient, type DiskEncryptionSet as ArmDiskEncryptionSet } from "@azure/arm-compute";
 import type { DesProvisioningState } from "../db/generated/prisma/enums";
 import { serverEnv } from "../env";
+import { ARM_SCOPE } from "../azure/endpoints";
 import { providerManagedIdentity } from "../azure/credentials";
 
 /** Deterministic: the same tenant and region always name the same Azure resource (ARM PUT is then idempotent). */
@@ -51,12 +52,16 @@ export function isTerminalArmState(state: string | undefined): boolean {
   return state === undefined || ["Succeeded", "Failed", "Canceled"].includes(state);
 }
 
-/** Compute client as the provider's managed identity. Retries are ours (recorded per attempt), so the SDK makes none. */
-export function providerCompute(): ComputeManagementClient {
+/**
+ * Compute client as the provider's managed identity. By default retries are ours (recorded per attempt), so the
+ * SDK makes none; reads for pages may let the SDK retry.
+ */
+export function providerCompute(options: { sdkRetries?: number } = {}): ComputeManagementClient {
   const env = serverEnv();
   return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, {
     endpoint: env.AZURE_ARM_ENDPOINT,
-    retryOptions: { maxRetries: 0 },
+    credentials: { scopes: [ARM_SCOPE] },
+    retryOptions: { maxRetries: options.sdkRetries ?? 0 },
   });
 }
 

@@ -1,19 +1,18 @@
 // The Azure calls behind the support console. Provider side (disk encryption sets, disks, VMs) as the
 // provider's managed identity through @azure/arm-compute; customer side (key versions) only through the
 // CMK app's federated token in the customer's tenant — support staff never act with their own access.
-import { ComputeManagementClient, type DiskEncryptionSet } from "@azure/arm-compute";
+import type { DiskEncryptionSet } from "@azure/arm-compute";
 import { KeyClient } from "@azure/keyvault-keys";
-import { serverEnv } from "../env";
-import { customerTenantCredential, providerManagedIdentity } from "../azure/credentials";
-import { ARM_SCOPE } from "../azure/endpoints";
+import { customerTenantCredential } from "../azure/credentials";
+import { providerCompute } from "../provisioning/des";
 import type { KeyFacts, ParsedKeyUrl } from "../onboarding/checks";
 
 const LRO_POLL = { updateIntervalInMs: 1000 };
 const KEY_CLIENT_OPTIONS = { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 2 } };
 
-function compute(): ComputeManagementClient {
-  const env = serverEnv();
-  return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, { endpoint: env.AZURE_ARM_ENDPOINT, credentials: { scopes: [ARM_SCOPE] } });
+/** The console's reads and writes keep the SDK's default retries (three). */
+function compute() {
+  return providerCompute({ sdkRetries: 3 });
 }
 
 /** `{resourceGroup, name}` of an ARM id of the given type (…/resourceGroups/RG/providers/Microsoft.Compute/TYPE/NAME). */

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { AccessProblem } from "@/components/auth/access-problem";
-import { PageShell } from "@/components/ui/page-shell";
+import { AreaNav, PageShell } from "@/components/ui/page-shell";
 import { listAuditEvents, parseAuditQuery } from "@/lib/audit/query";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
@@ -26,14 +25,13 @@ export default async function CustomerAuditPage({ searchParams }: { searchParams
       title="Audit log"
       user={access.user}
       nav={
-        <nav aria-label="Customer" className="flex gap-4 text-sm font-medium">
-          <Link href="/status" className="text-slate-700 hover:underline">
-            Status
-          </Link>
-          <Link href="/audit" className="text-slate-700 hover:underline">
-            Audit log
-          </Link>
-        </nav>
+        <AreaNav
+          label="Customer"
+          links={[
+            { href: "/status", text: "Status" },
+            { href: "/audit", text: "Audit log" },
+          ]}
+        />
       }
     >
       <p className="mb-4 max-w-3xl text-slate-600">

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { BrandMark } from "@/components/ui/page-shell";
+import { CenteredCard } from "@/components/ui/page-shell";
 
 export const metadata: Metadata = { title: "Admin consent" };
 
@@ -9,21 +9,16 @@ export default async function ConsentLinkDonePage({ searchParams }: { searchPara
   const params = await searchParams;
   const granted = params.admin_consent === "True" && !params.error;
   return (
-    <main className="mx-auto flex min-h-screen max-w-xl flex-col justify-center px-6 py-16">
-      <div className="mb-8">
-        <BrandMark />
-      </div>
-      <div className="rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
-        <h1 className="text-2xl font-semibold">{granted ? "Consent granted — thank you" : "Consent was not granted"}</h1>
-        <p className="mt-3 text-slate-600">
-          {granted
-            ? "Let the colleague who sent you the link know. In CMK Portal they choose “Check again” and continue with their key vault."
-            : "Nothing was changed in your organization. If you meant to grant it, open the link again and accept."}
-        </p>
-        <Link href="/onboarding" className="mt-6 inline-block font-medium text-brand-700 underline">
-          Go to CMK Portal
-        </Link>
-      </div>
-    </main>
+    <CenteredCard>
+      <h1 className="text-2xl font-semibold">{granted ? "Consent granted — thank you" : "Consent was not granted"}</h1>
+      <p className="mt-3 text-slate-600">
+        {granted
+          ? "Let the colleague who sent you the link know. In CMK Portal they choose “Check again” and continue with their key vault."
+          : "Nothing was changed in your organization. If you meant to grant it, open the link again and accept."}
+      </p>
+      <Link href="/onboarding" className="mt-6 inline-block font-medium text-brand-700 underline">
+        Go to CMK Portal
+      </Link>
+    </CenteredCard>
   );
 }

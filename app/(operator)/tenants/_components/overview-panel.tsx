@@ -106,26 +106,8 @@ export function OverviewPanel({ overview }: { overview: Overview }) {
         </table>
       </Section>
       <div className="grid gap-4">
-        <Section title="Health changes, last 24 hours (UTC)">
-          {chartTotal(overview.healthChanges24h) === 0 ? (
-            <p className="text-sm text-slate-600">No health changes in the last 24 hours.</p>
-          ) : (
-            <>
-              <LazyHealthChart data={overview.healthChanges24h} bucket="hour" />
-              <ChartData caption="Health changes per hour, last 24 hours" data={overview.healthChanges24h} bucket="hour" />
-            </>
-          )}
-        </Section>
-        <Section title="Health changes, last 7 days (UTC)">
-          {chartTotal(overview.healthChanges7d) === 0 ? (
-            <p className="text-sm text-slate-600">No health changes in the last 7 days.</p>
-          ) : (
-            <>
-              <LazyHealthChart data={overview.healthChanges7d} bucket="day" />
-              <ChartData caption="Health changes per day, last 7 days" data={overview.healthChanges7d} bucket="day" />
-            </>
-          )}
-        </Section>
+        <HealthChangesSection title="Health changes, last 24 hours (UTC)" period="the last 24 hours" data={overview.healthChanges24h} bucket="hour" />
+        <HealthChangesSection title="Health changes, last 7 days (UTC)" period="the last 7 days" data={overview.healthChanges7d} bucket="day" />
       </div>
     </div>
   );
@@ -138,5 +120,21 @@ export function OverviewSkeleton() {
       <div className="h-64 animate-pulse rounded-xl bg-slate-200/70" />
       <div className="h-64 animate-pulse rounded-xl bg-slate-200/70" />
     </div>
+  );
+}
+
+/** A health-changes chart for one period, with its data as a table for screen readers, or a plain "none". */
+function HealthChangesSection({ title, period, data, bucket }: { title: string; period: string; data: Overview["healthChanges24h"]; bucket: "hour" | "day" }) {
+  return (
+    <Section title={title}>
+      {chartTotal(data) === 0 ? (
+        <p className="text-sm text-slate-600">No health changes in {period}.</p>
+      ) : (
+        <>
+          <LazyHealthChart data={data} bucket={bucket} />
+          <ChartData caption={`Health changes per ${bucket}, ${period.replace(/^the /, "")}`} data={data} bucket={bucket} />
+        </>
+      )}
+    </Section>
   );
 }

@@ -1,15 +1,14 @@
-import Link from "next/link";
+import { AreaNav } from "@/components/ui/page-shell";
 
 export function SupportNav() {
   return (
-    <nav aria-label="Support console" className="flex gap-4 text-sm font-medium">
-      <Link href="/support" className="text-slate-700 hover:text-brand-700 hover:underline">
-        Customers
-      </Link>
-      <Link href="/support/audit" className="text-slate-700 hover:text-brand-700 hover:underline">
-        Audit log
-      </Link>
-    </nav>
+    <AreaNav
+      label="Support console"
+      links={[
+        { href: "/support", text: "Customers" },
+        { href: "/support/audit", text: "Audit log" },
+      ]}
+    />
   );
 }
 
