@@ -11,7 +11,8 @@ import { startSimulator, type SimHandle } from './index';
 import { BUILTIN_ROLES, PERSONAS, SIM, type PersonaName } from './seed';
 import { portalApiToken } from './testing';
 
-const SPECS = path.resolve(repoRoot, '../shared/azure-rest-specs');
+// Copies of Azure's REST examples, kept in the repository (see specs/README.md for sources and API versions).
+const SPECS = path.resolve(repoRoot, 'e2e/azure-sim/specs');
 /** Values that are maps of user data (tag names, identity ids): their keys are not part of the shape. */
 const MAP_KEYS = new Set(['tags', 'userAssignedIdentities']);
 
