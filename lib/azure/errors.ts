@@ -1,20 +1,45 @@
 // Azure SDK failures turned into AppErrors a person can act on (Azure's code kept, raw text never shown).
 import { AppError } from "../errors";
 
-export type AzureFailure = { status?: number; code?: string; message: string };
+export type AzureFailure = {
+  status?: number;
+  /** The most specific code: the inner error's when there is one (ForbiddenByFirewall inside Forbidden). */
+  code?: string;
+  /** The innermost error code alone, when the body has one. */
+  innerCode?: string;
+  message: string;
+};
+
+type InnerError = { code?: string; innerError?: InnerError; innererror?: InnerError };
+
+/**
+ * The innermost code of an error body. The REST body spells it `innererror`; @azure/keyvault-keys deserialises
+ * it to `innerError` (models.js `_keyVaultErrorErrorDeserializer`), so both spellings are read.
+ */
+function innermostCode(error: InnerError | undefined): string | undefined {
+  let code: string | undefined;
+  for (let inner = error?.innerError ?? error?.innererror; inner; inner = inner.innerError ?? inner.innererror) code = inner.code ?? code;
+  return code;
+}
 
 /** Reads status/code from a RestError, an msal/identity error, or an Azure error body. */
 export function azureFailure(error: unknown): AzureFailure {
-  const e = error as { statusCode?: number; status?: number; code?: string; errorCode?: string; message?: string; details?: { error?: { code?: string; innererror?: { code?: string } } } };
-  const inner = e.details?.error?.innererror?.code;
-  const code = inner ?? e.details?.error?.code ?? e.code ?? e.errorCode ?? /AADSTS\d+/.exec(String(e.message))?.[0];
-  return { status: e.statusCode ?? e.status, code, message: String(e.message ?? error) };
+  const e = error as { statusCode?: number; status?: number; code?: string; errorCode?: string; message?: string; details?: { error?: InnerError } };
+  const innerCode = innermostCode(e.details?.error);
+  const code = innerCode ?? e.details?.error?.code ?? e.code ?? e.errorCode ?? /AADSTS\d+/.exec(String(e.message))?.[0];
+  return { status: e.statusCode ?? e.status, code, innerCode, message: String(e.message ?? error) };
 }
+
+/** Fixes that hold whatever was attempted; callers add their own per code. */
+const COMMON_FIXES: Partial<Record<string, string>> = {
+  ForbiddenByFirewall: "The key vault's firewall refused the request: in the vault's Networking settings, allow access from your network (or from trusted Microsoft services), then try again.",
+  ForbiddenByConnection: "The key vault accepts only private-endpoint connections: allow public access from your network in its Networking settings, then try again.",
+};
 
 export function toAzureAppError(error: unknown, what: string, fixes: Partial<Record<string, string>> = {}): AppError {
   if (error instanceof AppError) return error;
   const failure = azureFailure(error);
-  const fix = (failure.code && fixes[failure.code]) ?? (failure.status === 403 ? "Your account lacks the permission for this; ask someone with Owner or the listed role, or use another account." : failure.status === 429 ? "Azure is throttling requests; wait a minute and try again." : "Try again; if it keeps failing, contact support with the time it happened.");
+  const fix = (failure.code && (fixes[failure.code] ?? COMMON_FIXES[failure.code])) ?? (failure.status === 403 ? "Your account lacks the permission for this; ask someone with Owner or the listed role, or use another account." : failure.status === 429 ? "Azure is throttling requests; wait a minute and try again." : "Try again; if it keeps failing, contact support with the time it happened.");
   const message = failure.status === 403 ? `Azure refused to ${what}.` : failure.status === 404 ? `Azure could not find what was needed to ${what}.` : `Azure could not ${what}.`;
   return new AppError("AZURE_ERROR", message, { fix, azureCode: failure.code ?? (failure.status ? `HTTP ${failure.status}` : undefined), cause: error });
 }

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import type { Job } from "../db/generated/prisma/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { logger as rootLogger } from "../logger";
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
+import { classifyAzureError, DEFAULT_BACKOFF, retryDecision, type BackoffPolicy } from "../provisioning/azure-errors";
 import { handlerFor } from "./handlers";
 import type { JobOutcome } from "./types";
 
@@ -128,11 +128,12 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
   try {
     outcome = await handler.run({ db, job, attempt, signal: controller.signal, log, policy, pollIntervalMs: options.pollIntervalMs ?? 2000 });
   } catch (error) {
-    // A bug or a database hiccup, not an Azure answer: retry with backoff, a few times.
+    // What a handler did not handle itself (a database hiccup, a bug): the one classifier decides, with the same backoff.
     log.error({ err: error, kind: job.kind, attempt }, "job handler threw");
-    outcome = attempt < policy.maxTransientAttempts
-      ? { status: "retry", delayMs: backoffDelay(attempt, policy), errorCode: "InternalError", errorMessage: "The portal hit an internal error; it will retry." }
-      : { status: "failed", errorCode: "InternalError", errorMessage: "The portal hit an internal error repeatedly; an operator has to look at it." };
+    const failure = classifyAzureError(error);
+    const decision = retryDecision(failure, attempt, Date.now() - (job.startedAt ?? job.createdAt).getTime(), policy);
+    const errorMessage = failure.message.slice(0, 500);
+    outcome = decision.retry ? { status: "retry", delayMs: decision.delayMs, errorCode: failure.azureCode, errorMessage } : { status: "failed", errorCode: failure.azureCode, errorMessage };
   } finally {
     stopLease();
     options.shutdown?.removeEventListener("abort", onShutdown);

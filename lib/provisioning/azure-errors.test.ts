@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, classifyAzureError, DEFAULT_BACKOFF, parseRetryAfter, retryDecision } from "./azure-errors";
+import { AppError } from "../errors";
+import { Prisma } from "../db/generated/prisma/client";
+import { backoffDelay, classifyAzureError, DEFAULT_BACKOFF, parseRetryAfter, RetryableFailure, retryDecision } from "./azure-errors";
 
 const rest = (statusCode: number, code: string, message = code, headers: Record<string, string> = {}) =>
   Object.assign(new Error(message), { name: "RestError", statusCode, code, response: { headers: { get: (n: string) => headers[n.toLowerCase()] } } });
@@ -48,6 +50,50 @@ describe("classifyAzureError", () => {
     ];
     for (const [code, cause] of cases) expect(classifyAzureError(rest(400, code))).toMatchObject({ kind: "permanent", azureCode: code, cause });
     expect(classifyAzureError(rest(400, "SomethingNew"))).toMatchObject({ kind: "permanent", cause: "UNKNOWN_ERROR", azureCode: "SomethingNew" });
+  });
+});
+
+describe("one classifier for every job's failures", () => {
+  const prisma = (code: string, meta: Record<string, unknown> = {}) => new Prisma.PrismaClientKnownRequestError("Invalid invocation", { code, clientVersion: "6.19.3", meta });
+  /** As @prisma/adapter-pg reports a pg error it has no Prisma code for (raw queries get P2010). */
+  const adapter = (cause: Record<string, unknown>, code = "P2010") => prisma(code, { driverAdapterError: { name: "DriverAdapterError", cause } });
+
+  it("database connection, serialization and deadlock errors are retried, whatever shape they arrive in", () => {
+    for (const error of [
+      prisma("P1001"), prisma("P1002"), prisma("P1008"), prisma("P1017"), prisma("P2034"),
+      adapter({ kind: "postgres", originalCode: "57P01", code: "57P01", severity: "FATAL", message: "terminating connection due to administrator command" }),
+      adapter({ kind: "TransactionWriteConflict", originalCode: "40001" }),
+      adapter({ kind: "postgres", originalCode: "40P01", code: "40P01" }),
+      adapter({ kind: "postgres", originalCode: "08006", code: "08006" }),
+      adapter({ kind: "ConnectionClosed" }, "P1017"),
+      Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01", severity: "FATAL" }),
+      new Error("Connection terminated unexpectedly"),
+    ]) {
+      expect(classifyAzureError(error), String((error as { code?: string }).code)).toMatchObject({ kind: "retryable", reason: "database" });
+    }
+    expect(classifyAzureError(prisma("P1017"))).toMatchObject({ azureCode: "P1017" });
+    expect(retryDecision(classifyAzureError(prisma("P1017")), 1, 0)).toMatchObject({ retry: true });
+  });
+
+  it("a database error that is not about the connection is not mistaken for one, and still is not an Azure verdict", () => {
+    expect(classifyAzureError(adapter({ kind: "UniqueConstraintViolation", originalCode: "23505" }, "P2002"))).toMatchObject({ kind: "retryable", reason: "internal" });
+    expect(classifyAzureError(new TypeError("x is undefined"))).toMatchObject({ kind: "retryable", reason: "internal", azureCode: "InternalError" });
+    expect(retryDecision(classifyAzureError(new TypeError("x")), DEFAULT_BACKOFF.maxTransientAttempts, 0)).toEqual({ retry: false });
+  });
+
+  it("Key Vault's inner error as the SDK deserialises it (innerError) names the cause", () => {
+    const kv = (inner: string, message: string) =>
+      Object.assign(new Error(message), { name: "RestError", statusCode: 403, code: "Forbidden", details: { error: { code: "Forbidden", message, innerError: { code: inner } } } });
+    expect(classifyAzureError(kv("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service."))).toMatchObject({ kind: "permanent", cause: "VAULT_FIREWALL" });
+    expect(classifyAzureError(kv("ForbiddenByRbac", "Caller is not authorized to perform action on resource."))).toMatchObject({ kind: "propagation", cause: "ROLE_REMOVED" });
+  });
+
+  it("our own refusals are final unless they wrap a transient failure; our own transient findings are retried", () => {
+    expect(classifyAzureError(new AppError("CONFLICT", "The revocation is rejected, not approved."))).toMatchObject({ kind: "permanent", azureCode: "CONFLICT" });
+    expect(classifyAzureError(new AppError("VALIDATION_FAILED", "Key disabled.", { azureCode: "KeyDisabled" }))).toMatchObject({ kind: "permanent", azureCode: "KeyDisabled" });
+    expect(classifyAzureError(new AppError("AZURE_ERROR", "Azure could not list the disks.", { cause: rest(503, "ServiceUnavailable") }))).toMatchObject({ kind: "retryable", reason: "server" });
+    expect(classifyAzureError(new AppError("AZURE_ERROR", "Could not read.", { cause: prisma("P1001") }))).toMatchObject({ kind: "retryable", reason: "database" });
+    expect(classifyAzureError(new RetryableFailure("Throttled", "The key probe was throttled."))).toMatchObject({ kind: "retryable", azureCode: "Throttled" });
   });
 });
 

@@ -1,11 +1,18 @@
-// What to do about an Azure failure: retry (and when), wait for role propagation, or stop with a fix.
-// Pure: reads RestError-like objects (statusCode, code, headers, message), failed-LRO errors and AADSTS
-// codes from federated token requests.
+// What to do about a failure of any job's step (provisioning, health, rotation, revocation, restore): retry
+// (and when), wait for role propagation, or stop with a fix. The one classifier of the job engine. Pure: reads
+// RestError-like objects (statusCode, code, headers, message, Key Vault's inner error), failed-LRO errors,
+// AADSTS codes from federated token requests, and database errors (Prisma with the pg driver adapter, pg).
+import { azureFailure } from "../azure/errors";
+import type { KeyProbeProblem } from "../azure/key-probe";
+import { AppError } from "../errors";
 import type { HealthCause } from "../health/causes";
 
 export type AzureErrorClass =
-  /** Throttled (429), a 5xx, a network failure or a failed-but-retryable operation: try again later. */
-  | { kind: "retryable"; reason: "throttled" | "server" | "network"; azureCode: string; message: string; retryAfterMs?: number }
+  /**
+   * Throttled (429), a 5xx, a network failure, a failed-but-retryable operation, a lost or conflicting database
+   * connection, or something unexpected that is not an answer from Azure: try again later.
+   */
+  | { kind: "retryable"; reason: "throttled" | "server" | "network" | "database" | "internal"; azureCode: string; message: string; retryAfterMs?: number }
   /** The key role was (probably) just assigned and has not reached Key Vault yet: retry within the propagation window. */
   | { kind: "propagation"; azureCode: string; message: string; cause: HealthCause }
   /** Retrying will not help until someone changes something: stop and say what. */
@@ -19,9 +26,55 @@ type ErrorLike = {
   errorCode?: string;
   message?: string;
   response?: { headers?: { get?(name: string): string | undefined | null } | Record<string, string | undefined> };
-  details?: { error?: { code?: string; message?: string; innererror?: { code?: string } } };
+  details?: { error?: { code?: string; message?: string } };
+  meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string; originalCode?: string } } };
   cause?: unknown;
 };
+
+/**
+ * A failure we detect ourselves that is worth retrying (e.g. the key probe was throttled or got no answer).
+ * Thrown inside a job; the classifier treats it like Azure's own transient errors.
+ */
+export class RetryableFailure extends Error {
+  constructor(readonly azureCode: string, message: string) {
+    super(message);
+    this.name = "RetryableFailure";
+  }
+}
+
+/** Key probe results that say nothing about the key itself (throttled, no answer): retry, don't refuse. */
+export const TRANSIENT_PROBE_PROBLEMS: ReadonlySet<KeyProbeProblem> = new Set(["THROTTLED", "UNAVAILABLE"]);
+
+/** Prisma's codes for a database that cannot be reached, a dropped connection, a timeout or a write conflict. */
+const TRANSIENT_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028", "P2034", "P2037"]);
+/** The pg driver adapter's error kinds behind those codes. */
+const TRANSIENT_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TransactionWriteConflict", "TooManyConnections"]);
+/**
+ * SQLSTATEs worth a retry: connection exceptions (08xxx), serialization failure and deadlock (40001, 40P01),
+ * the server shutting down or terminating the session (57P01-57P03), too many connections (53300).
+ */
+const TRANSIENT_SQLSTATE = /^(08[0-9A-Z]{3}|40001|40P01|57P0[1-3]|53300)$/;
+
+/** The code of a transient database failure (Prisma code, SQLSTATE or pg message), or undefined. */
+export function transientDatabaseCode(input: unknown): string | undefined {
+  const error = (input ?? {}) as ErrorLike;
+  const code = typeof error.code === "string" ? error.code : undefined;
+  const adapter = error.meta?.driverAdapterError?.cause ?? (error.name === "DriverAdapterError" ? (error.cause as { kind?: string; code?: string; originalCode?: string } | undefined) : undefined);
+  const sqlState = adapter?.originalCode ?? adapter?.code;
+  if (sqlState && TRANSIENT_SQLSTATE.test(sqlState)) return sqlState;
+  if (adapter?.kind && TRANSIENT_ADAPTER_KINDS.has(adapter.kind)) return code && code.startsWith("P") ? code : adapter.kind;
+  if (code && TRANSIENT_PRISMA_CODES.has(code) && /^Prisma/.test(error.name ?? "")) return code;
+  if (error.name === "PrismaClientInitializationError" && error.errorCode && TRANSIENT_PRISMA_CODES.has(error.errorCode)) return error.errorCode;
+  // pg itself (pg-boss, raw clients): a SQLSTATE on the error, or the connection dropping under a query.
+  if (code && TRANSIENT_SQLSTATE.test(code) && typeof (error as { severity?: unknown }).severity === "string") return code;
+  if (/Connection terminated( unexpectedly| due to connection timeout)|Client has encountered a connection error|timeout exceeded when trying to connect/.test(String(error.message ?? ""))) return "ConnectionTerminated";
+  return undefined;
+}
+
+/** Whether retrying later may help, whatever failed: Azure, the network or the database. */
+export function isTransientFailure(error: unknown): boolean {
+  return classifyAzureError(error).kind === "retryable";
+}
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "REQUEST_SEND_ERROR"]);
 
@@ -87,10 +140,19 @@ function causeFromText(text: string): { cause: HealthCause; code?: string; propa
 }
 
 export function classifyAzureError(input: unknown): AzureErrorClass {
+  // Our own refusal is final, unless it wraps a transient failure (an ARM 503 while listing disks, say).
+  if (input instanceof AppError) {
+    const wrapped = input.cause === undefined ? undefined : classifyAzureError(input.cause);
+    if (wrapped?.kind === "retryable") return wrapped;
+    return { kind: "permanent", azureCode: input.azureCode ?? input.code, message: input.toLine(), cause: "UNKNOWN_ERROR" };
+  }
+  if (input instanceof RetryableFailure) return { kind: "retryable", reason: "server", azureCode: input.azureCode, message: input.message };
+  const database = transientDatabaseCode(input);
+  if (database) return { kind: "retryable", reason: "database", azureCode: database, message: "The portal's database connection failed; retrying." };
   const error = (input ?? {}) as ErrorLike;
   const status = error.statusCode ?? error.status;
   const message = String(error.message ?? input);
-  const innerCode = error.details?.error?.innererror?.code;
+  const innerCode = azureFailure(input).innerCode;
   const bodyCode = error.details?.error?.code;
   const rawCode = typeof error.code === "string" ? error.code : undefined;
   const lro = /long-running operation has failed\. ([A-Za-z][\w.]*)\./.exec(message)?.[1];
@@ -134,7 +196,10 @@ export function classifyAzureError(input: unknown): AzureErrorClass {
   }
   const fromText = causeFromText(text);
   if (fromText) return fromText.propagation ? { kind: "propagation", azureCode: fromText.code ?? code ?? "Forbidden", message, cause: fromText.cause } : { kind: "permanent", azureCode: fromText.code ?? code ?? "Unknown", message, cause: fromText.cause };
-  return { kind: "permanent", azureCode: code ?? (status ? `HTTP${status}` : "Unknown"), message, cause: "UNKNOWN_ERROR" };
+  // Azure answered with a code we do not know: retrying the same request will get the same answer.
+  if (status !== undefined || lro) return { kind: "permanent", azureCode: code ?? `HTTP${status}`, message, cause: "UNKNOWN_ERROR" };
+  // Not an answer from Azure at all (a bug, a database error we do not recognise): retry a bounded number of times.
+  return { kind: "retryable", reason: "internal", azureCode: "InternalError", message: "The portal hit an internal error; it will retry." };
 }
 
 export type BackoffPolicy = {

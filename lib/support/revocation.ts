@@ -7,6 +7,7 @@ import type { RevocationStatus } from "../db/generated/prisma/enums";
 import { AppError } from "../errors";
 import { azureFailure } from "../azure/errors";
 import { probeCustomerKey } from "../azure/key-probe";
+import { RetryableFailure, TRANSIENT_PROBE_PROBLEMS } from "../provisioning/azure-errors";
 import { associatedDisks, deallocateVm, startVm, vmPower, type AssociatedDisk } from "./azure";
 import { auditAction, auditSystem, customerTenantById, type SupportCtx } from "./context";
 import { enqueueSupportJob, openJob } from "./jobs";
@@ -279,6 +280,7 @@ export async function runRestoreJob(db: Db, job: Job): Promise<Record<string, un
     const probe = await probeCustomerKey(tenant.tenantId, des.keyReference.keyUrl);
     if (!probe.ok) {
       const text = PROBE_PROBLEM_TEXT[probe.problem];
+      if (TRANSIENT_PROBE_PROBLEMS.has(probe.problem)) throw new RetryableFailure(probe.azureCode ?? probe.problem, `The key probe of ${des.name} got no clear answer: ${text.reason}`);
       throw new AppError("VALIDATION_FAILED", `The key of ${des.name} is still not usable: ${text.reason}`, { azureCode: probe.azureCode ?? probe.problem, fix: text.fix });
     }
   }

@@ -6,6 +6,7 @@ import { AppError, toPublicError, type PublicError } from "../errors";
 import { azureFailure } from "../azure/errors";
 import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
 import { checkKey, parseVersionedKeyUrl, type CheckItem, type ParsedKeyUrl } from "../onboarding/checks";
+import { RetryableFailure, TRANSIENT_PROBE_PROBLEMS } from "../provisioning/azure-errors";
 import { listKeyVersions, readDes, readKeyFacts, updateDes, type DesState, type KeyVersionInfo } from "./azure";
 import { auditAction, auditSystem, customerTenantById, type SupportCtx } from "./context";
 import { enqueueSupportJob, openJob } from "./jobs";
@@ -256,6 +257,7 @@ export async function runRotateKeyJob(db: Db, job: Job): Promise<Record<string, 
   if (live.keyUrl?.toLowerCase() !== target.key.keyUrl) {
     const probe = await probeCustomerKey(des.customerTenant.tenantId, target.key.keyUrl);
     if (!probe.ok) {
+      if (TRANSIENT_PROBE_PROBLEMS.has(probe.problem)) throw new RetryableFailure(probe.azureCode ?? probe.problem, `The key probe before the switch got no clear answer: ${PROBE_PROBLEM_TEXT[probe.problem].reason}`);
       throw new AppError("VALIDATION_FAILED", `The key failed the wrap/unwrap probe before the switch: ${PROBE_PROBLEM_TEXT[probe.problem].reason}`, { azureCode: probe.azureCode ?? probe.problem, fix: PROBE_PROBLEM_TEXT[probe.problem].fix });
     }
     await updateDes(armId, { keyUrl: target.key.keyUrl });

@@ -3,7 +3,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
-import { testDb } from "../testing/db";
+import { testDatabaseUrl, testDb } from "../testing/db";
+import { startPgFaultProxy } from "../testing/pg-fault-proxy";
+import { createPrismaClient } from "../db/client";
+import { runJob as runJobUnderLease } from "../jobs/runner";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import type { Job } from "../db/generated/prisma/client";
@@ -252,6 +255,57 @@ describe("revocation", () => {
       "STAFF support.revoke.request SUCCESS",
       "STAFF support.revoke.reject SUCCESS",
     ]);
+  });
+
+  it("a dropped database connection and a throttled key probe are retried: revocation and restore still complete", async () => {
+    const proxy = await startPgFaultProxy(testDatabaseUrl());
+    const worker = createPrismaClient(proxy.url);
+    const policy = { ...DEFAULT_BACKOFF, baseDelayMs: 20, maxDelayMs: 100 };
+    /** The real job runner, on a database connection that goes through the fault proxy, until the job ends. */
+    const runToEnd = async (jobId: string) => {
+      for (let round = 0; round < 10; round++) {
+        await runJobUnderLease(worker, jobId, { workerId: "test-worker", leaseSeconds: 30, policy, pollIntervalMs: 20, log: logger, scheduleRetry: async () => undefined });
+        const job = await db.job.findUniqueOrThrow({ where: { id: jobId }, include: { attemptLog: { orderBy: { attempt: "asc" } } } });
+        if (job.status !== "QUEUED") return job;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, (job.runAfter?.getTime() ?? 0) - Date.now()) + 20));
+      }
+      throw new Error("the job did not finish in 10 attempts");
+    };
+    try {
+      const requested = await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+      if (!requested.ok) throw new Error(JSON.stringify(requested.error));
+      const approved = await approveRevocationAction.run(approver, { requestId: requested.data.requestId }, db);
+      if (!approved.ok) throw new Error(JSON.stringify(approved.error));
+      // The connection drops just as the job records the revocation as carried out (the VM is already deallocated).
+      proxy.dropNextMatching((wire) => wire.includes('"RevocationRequest"') && wire.includes("EXECUTED"));
+      const revoke = await runToEnd(approved.data.jobId);
+      expect(proxy.dropped).toBe(1);
+      expect(revoke).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+      expect(revoke.attemptLog[0]!.errorCode).toMatch(/^(P1001|P1017|ConnectionTerminated|08\w{3}|57P0\d)$/);
+      expect(await db.revocationRequest.findUniqueOrThrow({ where: { id: requested.data.requestId } })).toMatchObject({ status: "EXECUTED", lastErrorCode: null });
+      expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
+      expect(await db.customerTenant.findUniqueOrThrow({ where: { id: fixture.customerTenantId } })).toMatchObject({ healthState: "REVOKED", healthCause: "REVOKED_BY_PROVIDER" });
+
+      // Key Vault throttles the restore's probe beyond the SDK's own retry: the job waits and tries again.
+      const restore = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
+      if (!restore.ok) throw new Error(JSON.stringify(restore.error));
+      sim.faults.throttle("keyvault", 2, 0);
+      const restored = await runToEnd(restore.data.jobId);
+      expect(restored).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
+      expect(restored.attemptLog[0]!.errorCode).toBe("Throttled");
+      expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+      expect(await auditSinceMark()).toEqual([
+        "STAFF support.revoke.request SUCCESS",
+        "STAFF support.revoke.approve SUCCESS",
+        "SYSTEM support.revoke.execute SUCCESS",
+        "STAFF support.restore.request SUCCESS",
+        "SYSTEM support.restore.execute SUCCESS",
+      ]);
+    } finally {
+      sim.faults.clearFaults();
+      await worker.$disconnect();
+      await proxy.close();
+    }
   });
 
   it("leaves an intact audit chain behind", async () => {

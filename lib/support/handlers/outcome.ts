@@ -1,8 +1,8 @@
-// Turns a support operation into a job outcome the runner understands: done, try again (Azure throttled,
-// 5xx, role propagation) or give up — and only on giving up is the failure recorded and audited once.
+// Turns a support operation into a job outcome the runner understands: done, try again (Azure throttled or
+// 5xx, role propagation, a dropped database connection) or give up — and only on giving up is the failure
+// recorded and audited once. The same classifier and backoff as provisioning decide.
 import type { Job } from "../../db/generated/prisma/client";
 import type { Db } from "../../db/client";
-import { AppError } from "../../errors";
 import type { JobContext, JobOutcome } from "../../jobs/types";
 import { classifyAzureError, retryDecision } from "../../provisioning/azure-errors";
 
@@ -15,18 +15,14 @@ export async function runSupportOperation(ctx: JobContext, operation: SupportOpe
   try {
     return { status: "succeeded", result: await operation.run(ctx.db, ctx.job) };
   } catch (error) {
-    // Our own refusals (probe failed, request no longer approved) need a person to change something first.
-    if (error instanceof AppError) {
-      const failure = { code: error.azureCode ?? error.code, message: error.fix ? `${error.safeMessage} ${error.fix}` : error.safeMessage };
-      await operation.failed(ctx.db, ctx.job, failure);
-      return { status: "failed", errorCode: failure.code, errorMessage: failure.message };
-    }
-    const azure = classifyAzureError(error);
+    if (ctx.signal.aborted) throw error;
+    const failure = classifyAzureError(error);
+    ctx.log.warn({ err: error, kind: failure.kind, azureCode: failure.azureCode }, "support job attempt failed");
     const elapsed = Date.now() - (ctx.job.startedAt ?? ctx.job.createdAt).getTime();
-    const decision = retryDecision(azure, ctx.attempt, elapsed, ctx.policy);
-    const message = azure.message.slice(0, 500);
-    if (decision.retry) return { status: "retry", delayMs: decision.delayMs, errorCode: azure.azureCode, errorMessage: message };
-    await operation.failed(ctx.db, ctx.job, { code: azure.azureCode, message });
-    return { status: "failed", errorCode: azure.azureCode, errorMessage: message };
+    const decision = retryDecision(failure, ctx.attempt, elapsed, ctx.policy);
+    const message = failure.message.slice(0, 500);
+    if (decision.retry) return { status: "retry", delayMs: decision.delayMs, errorCode: failure.azureCode, errorMessage: message };
+    await operation.failed(ctx.db, ctx.job, { code: failure.azureCode, message });
+    return { status: "failed", errorCode: failure.azureCode, errorMessage: message };
   }
 }
