@@ -7,7 +7,7 @@ const nextConfig: NextConfig = {
   // `npm run typecheck` checks the whole project as its own step; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
   // Server-only packages that must stay as Node modules (native pg, worker threads, WASM).
-  serverExternalPackages: ["pg", "pg-boss", "pino", "@prisma/client", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket"],
+  serverExternalPackages: ["pg", "pg-boss", "pino", "@prisma/client", "@prisma/adapter-pg"],
   async headers() {
     return [
       {

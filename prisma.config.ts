@@ -29,7 +29,7 @@ function patchForSchemaEngine(adapter: SqlDriverAdapter): SqlDriverAdapter {
   const a = adapter as PatchableAdapter;
   const performIO = a.performIO.bind(a);
   a.performIO = async (query) => {
-    // PostgreSQL ≥ 18 (PGlite) has NOT NULL constraints of type 'n'; the engine would panic on them.
+    // PostgreSQL ≥ 18 (the embedded server) has NOT NULL constraints of type 'n'; the engine would panic on them.
     const sql = query.sql.replace("NOT IN ('p', 'u', 'f')", "NOT IN ('p', 'u', 'f', 'n')");
     const result = await performIO({ ...query, sql });
     // Columns of type `name`/`char` cannot be deserialised by the adapter: read them as text.
@@ -60,23 +60,9 @@ function disposeWith(adapter: SqlDriverAdapter, after: () => Promise<unknown>): 
   return adapter;
 }
 
-/** The shadow database for `migrate dev`/`migrate diff`: PrismaPg would otherwise reuse the main one. */
+/** The shadow database for `migrate dev`/`migrate diff`, created beside the main one (needs CREATEDB): PrismaPg would otherwise reuse the main one. */
 async function connectShadow(url: string): Promise<SqlDriverAdapter> {
   const admin = (await adapterFactory(url).connect()) as unknown as PatchableAdapter;
-  const version = (await admin.client.query("select version() as v")) as { rows: { v: string }[] };
-  if (version.rows[0]?.v.includes("PGlite")) {
-    await admin.dispose();
-    const { PGlite } = await import("@electric-sql/pglite");
-    const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-    const db = await PGlite.create();
-    const server = new PGLiteSocketServer({ db, port: 0, maxConnections: 20 });
-    await server.start();
-    const shadow = await adapterFactory(`postgresql://postgres@${server.getServerConn()}/postgres`).connect();
-    return disposeWith(patchForSchemaEngine(shadow), async () => {
-      await server.stop();
-      await db.close();
-    });
-  }
   const name = `prisma_shadow_${randomUUID().replaceAll("-", "")}`;
   const shadowUrl = new URL(url);
   shadowUrl.pathname = `/${name}`;

@@ -1,19 +1,11 @@
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { ensureSimCa } from "./e2e/azure-sim/ca.ts";
-import { toolingEnv } from "./lib/env.ts";
 
 // The SDK clients in the tests talk HTTPS to the simulator: its CA must be trusted from process start,
 // so it is made here, before the test workers are forked with this environment.
 process.env.NODE_EXTRA_CA_CERTS = ensureSimCa().bundlePath;
 process.env.NEXT_TELEMETRY_DISABLED = "1";
-
-/** Whether the local PostgreSQL answers: then each test file gets its own database and files run in parallel. */
-function localPostgresAnswers(): boolean {
-  const probe = "const pg=require('pg');const c=new pg.Client({connectionString:process.argv[1],connectionTimeoutMillis:2000});c.connect().then(()=>c.end()).then(()=>process.exit(0),()=>process.exit(1))";
-  return spawnSync(process.execPath, ["-e", probe, toolingEnv().TEST_DATABASE_ADMIN_URL], { timeout: 5000 }).status === 0;
-}
 
 export default defineConfig({
   resolve: {
@@ -27,8 +19,6 @@ export default defineConfig({
     include: ["lib/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts", "e2e/azure-sim/**/*.test.ts"],
     environment: "node",
     pool: "forks",
-    // Without PostgreSQL the tests share one embedded database, so files run one after another.
-    fileParallelism: localPostgresAnswers(),
     globalSetup: ["lib/testing/global-setup.ts"],
     setupFiles: ["lib/testing/setup.ts"],
     testTimeout: 30_000,

@@ -99,6 +99,7 @@ const toolingSchema = z.object({
   CI: z.string().optional().transform((value) => value !== undefined && value !== "false" && value !== "0"),
   DATABASE_URL: postgresUrl.optional(),
   TEST_DATABASE_ADMIN_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/postgres"),
+  EMBEDDED_DATABASE_PORT: z.coerce.number({ message: "must be a free TCP port for the embedded PostgreSQL, e.g. 54329" }).int().min(1).max(65535).default(54329),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   PROVIDER_TENANT_ID: z.string().optional(),

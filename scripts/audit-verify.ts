@@ -1,11 +1,10 @@
 // npm run audit:verify — re-computes the audit log's hash chain and reports the first event that was changed
-// or deleted: DATABASE_URL when set, otherwise the embedded database in .data/pglite (like db:migrate).
+// or deleted: DATABASE_URL when set, otherwise the embedded database in .data/postgres (like db:migrate).
 // Exit code 0 = intact, 2 = broken, 1 = could not check.
-import path from "node:path";
 import { toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
 import { createPrismaClient } from "../lib/db/client";
-import { startEmbeddedDatabase } from "../lib/db/embedded";
+import { startProjectDatabase } from "../lib/db/embedded";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 import { verifyAuditChain } from "../lib/audit/verify";
 
@@ -31,9 +30,9 @@ async function main(): Promise<number> {
     await checkDatabaseReachable(url);
     return verifyAt(url, describeDatabase(url));
   }
-  const embedded = await startEmbeddedDatabase({ dataDir: path.resolve(import.meta.dirname, "..", ".data", "pglite") });
+  const embedded = await startProjectDatabase();
   try {
-    return await verifyAt(embedded.url, "the embedded database in .data/pglite");
+    return await verifyAt(embedded.url, "the embedded database in .data/postgres");
   } finally {
     await embedded.stop();
   }

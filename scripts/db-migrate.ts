@@ -1,9 +1,8 @@
 // npm run db:migrate — applies the committed migrations to the configured database
 // (DATABASE_URL), or to the embedded one under .data/ when DATABASE_URL is unset.
-import path from "node:path";
 import { toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
-import { startEmbeddedDatabase } from "../lib/db/embedded";
+import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 
@@ -15,10 +14,10 @@ async function main() {
     console.log(`Migrations applied to ${describeDatabase(url)}.`);
     return;
   }
-  const embedded = await startEmbeddedDatabase({ dataDir: path.resolve(import.meta.dirname, "..", ".data", "pglite") });
+  const embedded = await startProjectDatabase();
   try {
     await applyMigrations(embedded.url);
-    console.log("Migrations applied to the embedded database in .data/pglite.");
+    console.log("Migrations applied to the embedded database in .data/postgres.");
   } finally {
     await embedded.stop();
   }

@@ -6,13 +6,14 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSy
 import path from "node:path";
 import { childEnv, toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
-import { startEmbeddedDatabase } from "../lib/db/embedded";
+import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 import { createDisposableDatabase } from "../lib/db/test-database";
 import { ensureSimCa } from "../e2e/azure-sim/ca";
 import { startSimulator } from "../e2e/azure-sim/index";
 import { publishE2eDatabase } from "../e2e/support/e2e-database";
+import { supervise } from "./supervise";
 
 type Mode = "demo" | "dev" | "e2e";
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -68,7 +69,7 @@ async function prepareDatabase(mode: Mode): Promise<string> {
     cleanups.push(() => database.drop());
     // Specs seed their own data into this run's database (see e2e/support/e2e-database.ts).
     cleanups.push(publishE2eDatabase(tooling.PORT, database.url));
-    say(`  database   fresh ${database.kind === "postgres" ? `PostgreSQL ${describeDatabase(database.url)}` : "embedded PostgreSQL (in memory)"}`);
+    say(`  database   fresh ${database.kind === "postgres" ? `PostgreSQL ${describeDatabase(database.url)}` : `throwaway embedded PostgreSQL ${describeDatabase(database.url)}`}`);
     return database.url;
   }
   if (tooling.DATABASE_URL) {
@@ -77,10 +78,10 @@ async function prepareDatabase(mode: Mode): Promise<string> {
     say(`  database   PostgreSQL ${describeDatabase(tooling.DATABASE_URL)} (migrated)`);
     return tooling.DATABASE_URL;
   }
-  const embedded = await startEmbeddedDatabase({ dataDir: path.join(DATA_DIR, "pglite") });
+  const embedded = await startProjectDatabase(say);
   cleanups.push(() => embedded.stop());
   await applyMigrations(embedded.url);
-  say(`  database   embedded PostgreSQL in .data/pglite (migrated), ${embedded.url}`);
+  say(`  database   embedded PostgreSQL in .data/postgres (migrated${embedded.reused ? "; already running, left running" : ""}), ${embedded.url}`);
   return embedded.url;
 }
 
@@ -128,8 +129,10 @@ async function main() {
     throw new AppError("CONFIG_INVALID", "No production build to test.", { fix: "Run `npm run build` first (npm run test:e2e does)." });
   }
 
-  // The job worker (DES provisioning, health checks): same environment as Next; stopped before the database.
-  startChild(["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], env, (code) => say(`  worker     exited (${code}); jobs wait until it runs again (npm run worker).`));
+  // The job worker (DES provisioning, health checks): same environment as Next; restarted with back-off when
+  // it dies; stopped before the database.
+  const worker = supervise({ name: "worker", command: process.execPath, args: ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], spawnOptions: { cwd: ROOT, env, stdio: "inherit" }, say });
+  cleanups.unshift(() => worker.stop());
   const args = mode === "dev" ? [NEXT_BIN, "dev", "-p", String(tooling.PORT)] : [NEXT_BIN, "start", "-p", String(tooling.PORT)];
   startChild(args, env, (code) => {
     say(`Next.js exited (${code}); stopping.`);
@@ -138,7 +141,7 @@ async function main() {
   say(`\n  ➜ Open ${appUrl}   (Ctrl-C stops; data is kept for the next start)\n`);
 }
 
-/** A long-running child (Next.js, the worker), stopped with SIGTERM before the database and the simulator. */
+/** Next.js, stopped with SIGTERM before the database and the simulator; when it exits, everything stops. */
 function startChild(args: string[], env: NodeJS.ProcessEnv, onUnexpectedExit: (code: number | null) => void): void {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
   cleanups.unshift(

@@ -1,10 +1,9 @@
 // npm run seed:demo -- --tenants 10000 [--seed N] — fills the database with demo customer tenants for the
-// operator dashboard: DATABASE_URL when set, otherwise the embedded database in .data/pglite (like db:migrate).
-import path from "node:path";
+// operator dashboard: DATABASE_URL when set, otherwise the embedded database in .data/postgres (like db:migrate).
 import { parseArgs } from "node:util";
 import { toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
-import { startEmbeddedDatabase } from "../lib/db/embedded";
+import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 import { seedDemoData } from "../lib/dashboard/demo-seed";
@@ -35,9 +34,9 @@ async function main() {
     await seedInto(url, describeDatabase(url), opts);
     return;
   }
-  const embedded = await startEmbeddedDatabase({ dataDir: path.resolve(import.meta.dirname, "..", ".data", "pglite") });
+  const embedded = await startProjectDatabase();
   try {
-    await seedInto(embedded.url, "the embedded database in .data/pglite", opts);
+    await seedInto(embedded.url, "the embedded database in .data/postgres", opts);
   } finally {
     await embedded.stop();
   }

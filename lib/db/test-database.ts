@@ -1,10 +1,16 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { assertLocalDatabase } from "./guard";
-import { startEmbeddedDatabase } from "./embedded";
+import { startThrowawayDatabase } from "./embedded";
 import { applyMigrations } from "./migrate";
 
-export type DisposableDatabase = { url: string; kind: "postgres" | "embedded"; drop(): Promise<void> };
+export type DisposableDatabase = {
+  url: string;
+  /** The server's maintenance database, for copies of this one (CREATE DATABASE … TEMPLATE). */
+  adminUrl: string;
+  kind: "postgres" | "embedded";
+  drop(): Promise<void>;
+};
 
 async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -18,33 +24,47 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, migrated database on the server behind `adminUrl`; `drop()` removes it. */
+async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}_${randomBytes(4).toString("hex")}`;
+  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  try {
+    await applyMigrations(url.toString());
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url: url.toString(), drop };
+}
+
 /**
  * A brand-new, migrated database for one test run: a fresh database on the local PostgreSQL when it
- * answers, otherwise an in-memory embedded PostgreSQL. `drop()` removes it.
+ * answers, otherwise on a throwaway embedded PostgreSQL server (stopped and deleted by `drop()`).
  */
 export async function createDisposableDatabase(adminUrl: string, prefix: string): Promise<DisposableDatabase> {
   assertLocalDatabase(adminUrl);
   if (await canConnect(adminUrl)) {
-    const name = `${prefix}_${Date.now()}_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    await applyMigrations(url.toString());
-    return {
-      url: url.toString(),
-      kind: "postgres",
-      async drop() {
-        const client = new pg.Client({ connectionString: adminUrl });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await client.end();
-      },
-    };
+    return { ...(await freshDatabase(adminUrl, prefix)), adminUrl, kind: "postgres" };
   }
-  const embedded = await startEmbeddedDatabase();
-  await applyMigrations(embedded.url);
-  return { url: embedded.url, kind: "embedded", drop: () => embedded.stop() };
+  const embedded = await startThrowawayDatabase();
+  try {
+    const database = await freshDatabase(embedded.adminUrl, prefix);
+    return { url: database.url, adminUrl: embedded.adminUrl, kind: "embedded", drop: () => embedded.stop() };
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
 }

@@ -18,17 +18,12 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-if (inject("databaseKind") === "postgres") {
-  const templateName = new URL(template).pathname.slice(1);
-  const name = `${templateName}_f${randomBytes(4).toString("hex")}`;
-  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateName}"`);
-  const url = new URL(template);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
-  afterAll(async () => {
-    await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  });
-} else {
-  // The embedded database is a single database: files then run one after another (vitest.config.ts).
-  process.env.DATABASE_URL = template;
-}
+const templateName = new URL(template).pathname.slice(1);
+const name = `${templateName}_f${randomBytes(4).toString("hex")}`;
+await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateName}"`);
+const url = new URL(template);
+url.pathname = `/${name}`;
+process.env.DATABASE_URL = url.toString();
+afterAll(async () => {
+  await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+});
