@@ -1,5 +1,6 @@
 // The one typed, validated view of the environment. Nothing else in the project reads process.env.
 import { z } from "zod";
+import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, parseKeyVaultHosts } from "./azure/key-url.ts"; // with extension: vitest.config.ts loads this file natively
 
 const uuid = (what: string) => z.string({ message: `missing: a GUID — ${what}` }).uuid({ message: `must be a GUID (${what})` });
 const httpsUrl = (what: string) =>
@@ -42,6 +43,15 @@ const serverSchema = z.object({
     .string({ message: "missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope" })
     .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
     .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" }),
+  KEY_VAULT_DNS_SUFFIXES: z
+    .string()
+    .default(DEFAULT_KEY_VAULT_DNS_SUFFIXES)
+    .transform((value, ctx) => {
+      const parsed = parseKeyVaultHosts(value);
+      if (parsed.ok) return parsed.hosts;
+      ctx.addIssue({ code: "custom", message: `must list the Key Vault DNS suffixes of your cloud, e.g. vault.azure.net,managedhsm.azure.net (vault.azure.cn in Azure China, vault.usgovcloudapi.net in Azure Government): ${parsed.reason}` });
+      return z.NEVER;
+    }),
   // Read by @azure/identity's ManagedIdentityCredential (App Service style); declared so they are validated.
   IDENTITY_ENDPOINT: z.string().url({ message: "must be the managed identity endpoint URL" }).optional(),
   IDENTITY_HEADER: z.string().optional(),

@@ -4,7 +4,7 @@
  * NODE_EXTRA_CA_CERTS (read once per process) can point at the bundle.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,33 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 }
 
+/** Vaults are `{vault}.vault.localhost` (see localhost-resolver.mjs); Node accepts a wildcard of three labels. */
+const LEAF_NAMES = 'DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1';
+
+function namesAllHosts(certPath: string): boolean {
+  try {
+    return execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', certPath], { stdio: 'pipe' }).toString().includes('*.vault.localhost');
+  } catch {
+    return false;
+  }
+}
+
+function issueLeaf(dir: string): void {
+  // Written aside and renamed, so a simulator starting meanwhile never reads a new key with an old certificate.
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'localhost.key.new', '-out', 'localhost.csr', '-subj', '/CN=localhost'], dir);
+  writeFileSync(path.join(dir, 'leaf.ext'), [
+    `subjectAltName=${LEAF_NAMES}`,
+    'basicConstraints=CA:FALSE',
+    'keyUsage=digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+  ].join('\n'));
+  // 397 days: the longest lifetime browsers accept for a leaf certificate.
+  openssl(['x509', '-req', '-in', 'localhost.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', 'localhost.crt.new', '-days', '397', '-extfile', 'leaf.ext'], dir);
+  renameSync(path.join(dir, 'localhost.key.new'), path.join(dir, 'localhost.key'));
+  renameSync(path.join(dir, 'localhost.crt.new'), path.join(dir, 'localhost.crt'));
+}
+
 function stillValid(certPath: string): boolean {
   try {
     openssl(['x509', '-checkend', String(MIN_VALIDITY_SECONDS), '-noout', '-in', certPath], path.dirname(certPath));
@@ -42,22 +69,20 @@ export function ensureSimCa(dir: string = path.join(repoRoot, '.data/sim-ca')): 
     bundlePath: path.join(dir, 'bundle.crt'),
   };
   const complete = Object.values(files).every((file) => existsSync(file));
-  if (complete && stillValid(files.caCertPath) && stillValid(files.certPath)) return files;
+  if (complete && stillValid(files.caCertPath) && stillValid(files.certPath)) {
+    if (namesAllHosts(files.certPath)) return files;
+    // An older leaf without the vault names: re-issue it under the same CA, so running processes keep trusting it.
+    if (existsSync(path.join(dir, 'ca.key'))) {
+      issueLeaf(dir);
+      return files;
+    }
+  }
 
   mkdirSync(dir, { recursive: true });
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '825',
     '-subj', '/CN=CMK Portal Azure Simulator CA', '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'localhost.key', '-out', 'localhost.csr', '-subj', '/CN=localhost'], dir);
-  writeFileSync(path.join(dir, 'leaf.ext'), [
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    'basicConstraints=CA:FALSE',
-    'keyUsage=digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-  ].join('\n'));
-  // 397 days: the longest lifetime browsers accept for a leaf certificate.
-  openssl(['x509', '-req', '-in', 'localhost.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', 'localhost.crt', '-days', '397', '-extfile', 'leaf.ext'], dir);
+  issueLeaf(dir);
   const system = existsSync(SYSTEM_BUNDLE) ? readFileSync(SYSTEM_BUNDLE, 'utf8') : '';
   writeFileSync(files.bundlePath, `${system.trimEnd()}\n${readFileSync(files.caCertPath, 'utf8')}`);
   return files;

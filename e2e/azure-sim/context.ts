@@ -51,7 +51,14 @@ export interface SimContext {
 
 export const ARM_AUDIENCES = ['https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/', 'https://management.core.windows.net'];
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000'];
-export const VAULT_AUDIENCES = ['https://vault.azure.net', 'https://vault.azure.net/', 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093'];
+/**
+ * The simulator's equivalent of `vault.azure.net`: vaults are `https://{vault}.vault.localhost:{port}/` and their
+ * 401 challenge names `https://vault.localhost`, which the Key Vault SDK accepts for a host under it.
+ */
+export const SIM_VAULT_DNS_SUFFIX = 'vault.localhost';
+export const SIM_VAULT_RESOURCE = `https://${SIM_VAULT_DNS_SUFFIX}`;
+/** Tokens Key Vault accepts: Azure's resource (with or without slash, or its app id) and the simulator's. */
+export const VAULT_AUDIENCES = ['https://vault.azure.net', 'https://vault.azure.net/', 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093', SIM_VAULT_RESOURCE, `${SIM_VAULT_RESOURCE}/`];
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export function issuerFor(origin: string, tenantId: string): string {

@@ -67,24 +67,30 @@ async function providerArmToken(): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-async function cmkGraphToken(): Promise<string> {
+async function cmkGraphToken(tenantId: string): Promise<string> {
   const env = sim.appEnv();
   const mi = await fetch(`${env.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=api://AzureADTokenExchange&client_id=${SIM.uami.clientId}`,
     { headers: { 'X-IDENTITY-HEADER': env.IDENTITY_HEADER ?? '' } });
   const assertion = ((await mi.json()) as { access_token: string }).access_token;
-  const response = await fetch(`${sim.url}/${contoso.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({
+  const response = await fetch(`${sim.url}/${tenantId}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({
     grant_type: 'client_credentials', client_id: SIM.cmkAppClientId, scope: 'https://graph.microsoft.com/.default',
     client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-type Caller = 'provider' | 'contosoAdmin' | 'contosoKeyAdmin' | 'keyVault' | 'graph';
+/**
+ * `graph`: the CMK app in Contoso; `graphHome`: the CMK app in its home (provider) tenant, where its application object
+ * lives; `graphUser`: the portal on behalf of Contoso's admin (how the product reads the organization).
+ */
+type Caller = 'provider' | 'contosoAdmin' | 'contosoKeyAdmin' | 'keyVault' | 'graph' | 'graphHome' | 'graphUser';
 
 async function tokenFor(caller: Caller): Promise<string> {
   switch (caller) {
     case 'provider': return providerArmToken();
     case 'keyVault': return obo('contosoKeyAdmin', 'https://vault.azure.net/.default');
-    case 'graph': return cmkGraphToken();
+    case 'graph': return cmkGraphToken(contoso.tenantId);
+    case 'graphHome': return cmkGraphToken(SIM.providerTenantId);
+    case 'graphUser': return obo('contosoAdmin', 'https://graph.microsoft.com/.default');
     default: return obo(caller, 'https://management.azure.com/.default');
   }
 }
@@ -156,16 +162,20 @@ const CASES: ContractCase[] = [
     { lifetimeActions: [{ trigger: { timeAfterCreate: 'P90D' }, action: { type: 'Rotate' } }, { trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }], attributes: { expiryTime: 'P2Y' } }] },
   { file: 'keyvault-data/GetKeyRotationPolicy-example.json', status: '200', caller: 'keyVault', request: () => ['GET', vaultUrl(`keys/${contoso.keyName}/rotationpolicy`)] },
   { file: 'keyvault-data/wrapKey-example.json', status: '200', caller: 'keyVault', request: () => ['POST', vaultUrl(`keys/${contoso.keyName}/${keyVersion()}/wrapkey`), { alg: 'RSA1_5', value: 'ovQIlbB0DgWhZA7sgkPxbg9H-Ly-VlNGPSgGrrZvlIo' }] },
-  { file: 'graph/organization-list.response.json', status: 'body', caller: 'graph', request: () => ['GET', `${sim.url}/graph/v1.0/organization`], optional: ['value[].partnerTenantType'] },
+  { file: 'graph/organization-list.response.json', status: 'body', caller: 'graphUser', request: () => ['GET', `${sim.url}/graph/v1.0/organization`], optional: ['value[].partnerTenantType'] },
   { file: 'graph/serviceprincipal-list.response.json', status: 'body', caller: 'graph', request: () => ['GET', `${sim.url}/graph/v1.0/servicePrincipals?$filter=appId eq '${SIM.cmkAppClientId}'`] },
   { file: 'graph/serviceprincipal-get.response.json', status: 'body', caller: 'graph', request: () => ['GET', `${sim.url}/graph/v1.0/servicePrincipals(appId='${SIM.cmkAppClientId}')`],
     optional: ['verifiedPublisher.displayName', 'verifiedPublisher.verifiedPublisherId', 'verifiedPublisher.addedDateTime'] },
+  { file: 'graph/application-get.response.json', status: 'body', caller: 'graphHome', request: () => ['GET', `${sim.url}/graph/v1.0/applications(appId='${SIM.cmkAppClientId}')`],
+    optional: ['samlMetadataUrl', 'certification', 'verifiedPublisher.displayName', 'verifiedPublisher.verifiedPublisherId', 'verifiedPublisher.addedDateTime'] },
 ];
 
 beforeAll(async () => {
   sim = await startSimulator({ lroDurationMs: 50 });
   sim.faults.grantConsent(SIM.cmkAppClientId, contoso.tenantId);
   const cmkSp = sim.state.servicePrincipal(SIM.cmkAppClientId, contoso.tenantId)!;
+  // Listing service principals needs Application.Read.All, which the CMK app itself does not hold.
+  cmkSp.grantedGraphPermissions = ['Application.Read.All'];
   const created = await call('contosoAdmin', 'PUT', arm(`${vaultPath}/providers/Microsoft.Authorization/roleAssignments/7f5b7a0e-7c55-4b0f-9d5b-1d0d6f1b3c11`, '2022-04-01'),
     { properties: { roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLES.keyVaultCryptoServiceEncryptionUser}`, principalId: cmkSp.id, principalType: 'ServicePrincipal' } });
   expect(created.status).toBe(201);

@@ -53,9 +53,9 @@ export class SimControl {
     else this.faults.consentDenied.delete(tenantId);
   }
 
-  /** Grants admin consent for an app in a tenant without the browser flow (creates its service principal). */
+  /** Grants admin consent for an app in a tenant without the browser flow (creates its service principal, replicating as after consent). */
   grantConsent(appId: string, tenantId: string): string {
-    return this.state.addServicePrincipal(appId, tenantId, true).id;
+    return this.state.addServicePrincipal(appId, tenantId, true, this.ctx().settings.servicePrincipalReplicationMs).id;
   }
 
   /** Deletes the app's service principal in a tenant (the customer removed the enterprise app). */

@@ -10,7 +10,10 @@ import type { Application, ServicePrincipal, Tenant, User } from './state';
 import type { Claims } from './tokens';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
-const CONSENT_ADMIN_ROLES = ['Global Administrator', 'Privileged Role Administrator', 'Cloud Application Administrator', 'Application Administrator'];
+/** May consent to anything, Microsoft Graph application permissions included. */
+const CONSENT_ANY_ROLES = ['Global Administrator', 'Privileged Role Administrator'];
+/** May consent to anything except Microsoft Graph application permissions (app roles). */
+const CONSENT_NON_GRAPH_APP_ROLES = ['Cloud Application Administrator', 'Application Administrator'];
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 const DEFAULT_DELEGATED_SCOPE: Record<string, string> = { [GRAPH_RESOURCE]: 'User.Read' };
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
@@ -178,20 +181,23 @@ export class EntraService {
       return this.finish(request, { error: 'access_denied', error_subcodes: 'cancel',
         error_description: 'AADSTS65004: User declined to consent to access the app.' });
     }
-    if (!this.isConsentAdmin(user)) {
+    if (!this.isConsentAdmin(user, request.clientId)) {
       return this.finish(request, { error: 'access_denied', error_subcodes: 'admin_consent_required',
-        error_description: `AADSTS90094: Admin consent is required for the permissions requested by this application. The signed-in user '${user.upn}' is not an administrator of tenant '${user.tenantId}'.` });
+        error_description: `AADSTS90094: Admin consent is required for the permissions requested by this application. The signed-in user '${user.upn}' has no role in tenant '${user.tenantId}' that may grant them.` });
     }
     if (this.ctx.faults.consentDenied.has(user.tenantId)) {
       return this.finish(request, { error: 'access_denied', error_subcodes: 'policy',
         error_description: `AADSTS90093: The tenant '${user.tenantId}' blocks granting consent to application '${request.clientId}' by policy.` });
     }
-    this.ctx.state.addServicePrincipal(request.clientId, user.tenantId, true);
+    this.ctx.state.addServicePrincipal(request.clientId, user.tenantId, true, this.ctx.settings.servicePrincipalReplicationMs);
     return this.finish(request, { admin_consent: 'True', tenant: user.tenantId, scope: request.scope });
   }
 
-  private isConsentAdmin(user: User): boolean {
-    return user.directoryRoles.some((r) => CONSENT_ADMIN_ROLES.includes(r));
+  /** Cloud Application and Application Administrators cannot grant Microsoft Graph application permissions. */
+  private isConsentAdmin(user: User, appId: string): boolean {
+    const requestsGraphAppRoles = (this.ctx.state.applications.get(appId)?.graphApplicationPermissions.length ?? 0) > 0;
+    const allowed = requestsGraphAppRoles ? CONSENT_ANY_ROLES : [...CONSENT_ANY_ROLES, ...CONSENT_NON_GRAPH_APP_ROLES];
+    return user.directoryRoles.some((r) => allowed.includes(r));
   }
 
   private silentUser(req: SimRequest, tenantSegment: string, loginHint?: string): User | undefined {
@@ -261,12 +267,12 @@ export class EntraService {
 
   private consentPage(requestId: string, request: AuthorizeRequest, user: User): SimResponse {
     const app = this.ctx.state.applications.get(request.clientId);
-    const body = this.isConsentAdmin(user)
+    const body = this.isConsentAdmin(user, request.clientId)
       ? `<p><strong>${escapeHtml(app?.displayName ?? request.clientId)}</strong> (${request.clientId}) requests permissions in <strong>${escapeHtml(this.ctx.state.tenants.get(user.tenantId)?.displayName ?? user.tenantId)}</strong>:</p>
-         <ul><li>${escapeHtml(request.scope)}</li><li>Sign in and read user profile</li></ul>
+         <ul>${(app?.graphApplicationPermissions ?? []).map((p) => `<li>Microsoft Graph application permission ${escapeHtml(p)}</li>`).join('')}<li>Sign in and read user profile</li></ul>
          <p>Accepting creates a service principal (enterprise application) for this app in your organization.</p>
          <button name="sim_decision" value="accept">Accept</button> <button name="sim_decision" value="cancel" class="secondary">Cancel</button>`
-      : `<h2>Need admin approval</h2><p>${escapeHtml(app?.displayName ?? request.clientId)} needs permission to access resources in your organization that only an admin can grant. Signed in as <strong>${escapeHtml(user.upn)}</strong>, who is not an administrator.</p>
+      : `<h2>Need admin approval</h2><p>${escapeHtml(app?.displayName ?? request.clientId)} needs permission to access resources in your organization that only an admin can grant. Signed in as <strong>${escapeHtml(user.upn)}</strong>, whose role cannot grant it.</p>
          <button name="sim_decision" value="accept">Return to the application</button>`;
     return html(200, page('Permissions requested', `<p>Signed in as ${escapeHtml(user.upn)}</p><form method="post"><input type="hidden" name="sim_request" value="${requestId}">${body}</form>`));
   }
@@ -399,7 +405,7 @@ export class EntraService {
     if (!requested.isDefault) {
       return entraError(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
     }
-    const sp = this.ctx.state.servicePrincipal(client.app.appId, pathTenant.id);
+    const sp = this.ctx.state.replicatedServicePrincipal(client.app.appId, pathTenant.id);
     if (!sp) return this.notInstalled(client.app.appId, pathTenant.id);
     const issued = this.ctx.signer.sign(this.appClaims(sp, requested.resource));
     return json(200, { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.token });
@@ -434,7 +440,7 @@ export class EntraService {
   }
 
   private userTokenResponse(user: User, app: Application, scope: string, nonce: string | undefined): SimResponse {
-    if (!this.ctx.state.servicePrincipal(app.appId, user.tenantId)) return this.notInstalled(app.appId, user.tenantId);
+    if (!this.ctx.state.replicatedServicePrincipal(app.appId, user.tenantId)) return this.notInstalled(app.appId, user.tenantId);
     const requested = parseResourceScopes(scope);
     const access = this.ctx.signer.sign(this.userClaims(user, app, requested));
     const refreshToken = randomBytes(48).toString('base64url');

@@ -89,11 +89,11 @@ describe('faults', () => {
     await auth.roleAssignments.create(vaultId, 'a1b2c3d4-0000-4000-8000-000000000001', {
       roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLES.keyVaultCryptoServiceEncryptionUser}`,
       principalId: sim.state.servicePrincipal(SIM.cmkAppClientId, contoso.tenantId)!.id, principalType: 'ServicePrincipal' });
-    const keys = new KeyClient(vaultUri(), cmkCredential(contoso.tenantId), { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 } });
+    const keys = new KeyClient(vaultUri(), cmkCredential(contoso.tenantId), { retryOptions: { maxRetries: 0 } });
     await expect(keys.getKey(contoso.keyName)).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
     await new Promise((r) => setTimeout(r, 450));
     const key = await keys.getKey(contoso.keyName);
-    const crypto = new CryptographyClient(key, cmkCredential(contoso.tenantId), { disableChallengeResourceVerification: true });
+    const crypto = new CryptographyClient(key, cmkCredential(contoso.tenantId));
     const wrapped = await crypto.wrapKey('RSA-OAEP', randomBytes(32));
     expect(wrapped.result.length).toBe(384);
   });
@@ -109,10 +109,10 @@ describe('faults', () => {
     await poller;
     expect(sim.state.virtualMachines.values().find((vm) => vm.name === 'vm-app-2')?.powerState).toBe('deallocated');
 
-    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'), { disableChallengeResourceVerification: true });
+    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'));
     const key = await keys.getKey(contoso.keyName);
     sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, false);
-    const crypto = new CryptographyClient(key.id!, await personaCredential(sim, 'contosoKeyAdmin'), { disableChallengeResourceVerification: true });
+    const crypto = new CryptographyClient(key.id!, await personaCredential(sim, 'contosoKeyAdmin'));
     await expect(crypto.unwrapKey('RSA-OAEP', randomBytes(384))).rejects.toMatchObject({ statusCode: 403 });
   });
 });
@@ -123,7 +123,7 @@ describe('automatic key rotation', () => {
     const spId = sim.state.servicePrincipal(SIM.cmkAppClientId, contoso.tenantId)!.id;
     sim.state.roleAssignments.set({ id: `${vaultId}/providers/Microsoft.Authorization/roleAssignments/x`, name: 'x', scope: vaultId,
       roleDefinitionId: BUILTIN_ROLES.keyVaultCryptoServiceEncryptionUser, principalId: spId, principalType: 'ServicePrincipal', createdOn: '', effectiveAt: 0 });
-    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'), { disableChallengeResourceVerification: true });
+    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'));
     const original = await keys.getKey(contoso.keyName);
     const compute = new ComputeManagementClient(mi(), SIM.providerSubscriptionId, { endpoint: `${sim.url}/arm` });
     await compute.diskEncryptionSets.beginCreateOrUpdateAndWait(SIM.providerResourceGroup, 'rotating-des', {
@@ -166,9 +166,9 @@ describe('token checks', () => {
   it('Key Vault: the first call gets the bearer challenge naming the vault tenant; a firewall blocks public access', async () => {
     const response = await fetch(`${vaultUri()}keys?api-version=7.5`);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer authorization="${sim.url}/${contoso.tenantId}", resource="https://vault.azure.net"`);
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer authorization="${sim.url}/${contoso.tenantId}", resource="https://vault.localhost"`);
     sim.state.vaultByName(contoso.vaultName)!.publicNetworkAccess = 'Disabled';
-    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'), { disableChallengeResourceVerification: true });
+    const keys = new KeyClient(vaultUri(), await personaCredential(sim, 'contosoKeyAdmin'));
     await expect(keys.getKey(contoso.keyName)).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining('Public network access is disabled') });
   });
 });

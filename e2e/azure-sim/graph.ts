@@ -1,6 +1,7 @@
 /** Microsoft Graph v1.0 at `/graph/v1.0`: me, organization, service principals, applications and their federated credentials. */
 import { randomUUID } from 'node:crypto';
 import { authenticateSimple } from './auth';
+import { registrationEntity } from './graph-writes';
 import { GRAPH_AUDIENCES, type SimContext } from './context';
 import { jsonBody, json, serviceError, type SimRequest, type SimResponse } from './http';
 import { stableGuid } from './seed';
@@ -10,7 +11,11 @@ import type { Claims } from './tokens';
 /** Azure's limit of federated identity credentials per application. */
 export const MAX_APP_FEDERATED_CREDENTIALS = 20;
 
-const READ_DIRECTORY_ROLES = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+// Application permissions per operation, as the Graph v1.0 reference pages list them.
+const READ_APPLICATIONS_ROLES = ['Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const LIST_FIC_ROLES = ['Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
+const GET_FIC_ROLES = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
+const READ_ORGANIZATION_ROLES = ['Directory.Read.All', 'Directory.ReadWrite.All'];
 const WRITE_APPLICATION_ROLES = ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy', 'Directory.ReadWrite.All'];
 
 const graphError = (status: number, code: string, message: string) => serviceError('graph', status, code, message);
@@ -20,9 +25,14 @@ function context(ctx: SimContext, entity: string): string {
   return `${ctx.origin}/graph/v1.0/$metadata#${entity}`;
 }
 
-/** App-only tokens need an application permission; delegated tokens read as the signed-in user (members may read the directory). */
-function mayRead(claims: Claims): boolean {
-  return claims.idtyp !== 'app' || (claims.roles ?? []).some((r) => READ_DIRECTORY_ROLES.includes(r));
+/** App-only tokens need one of `roles` (application permissions); delegated tokens read as the signed-in user (members may read the directory). */
+function mayRead(claims: Claims, roles = READ_APPLICATIONS_ROLES): boolean {
+  return claims.idtyp !== 'app' || (claims.roles ?? []).some((r) => roles.includes(r));
+}
+
+/** An app may read its own application and service principal objects without any permission (not list or filter them). */
+function maySelfRead(claims: Claims, appId: string): boolean {
+  return mayRead(claims) || (claims.idtyp === 'app' && claims.appid === appId);
 }
 
 function servicePrincipalEntity(ctx: SimContext, sp: ServicePrincipal): Record<string, unknown> {
@@ -51,12 +61,47 @@ function permissionScope(appId: string, value: string): Record<string, unknown> 
     userConsentDescription: value, userConsentDisplayName: value, value };
 }
 
-function applicationEntity(app: Application): Record<string, unknown> {
+const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** Graph's delegated User.Read ("Sign in and read user profile"), the one permission id the simulator does not make up. */
+const USER_READ_SCOPE_ID = 'e1fe6dd8-ba31-4d61-89e7-88639da4683d';
+
+/** `requiredResourceAccess`: Graph User.Read (every registration starts with it) and the app's Graph application permissions. */
+function requiredResourceAccess(app: Application): Record<string, unknown>[] {
+  return [{ resourceAppId: GRAPH_APP_ID, resourceAccess: [{ id: USER_READ_SCOPE_ID, type: 'Scope' },
+    ...app.graphApplicationPermissions.map((role) => ({ id: stableGuid(GRAPH_RESOURCE, `role:${role}`), type: 'Role' }))] }];
+}
+
+/** The v1.0 application resource, property for property as in the Graph "Get application" example. */
+function applicationEntity(ctx: SimContext, app: Application): Record<string, unknown> {
   return {
-    id: app.objectId, appId: app.appId, displayName: app.displayName, createdDateTime: app.createdDateTime, signInAudience: 'AzureADMultipleOrgs',
-    identifierUris: app.apiScopes.length ? [`api://${app.appId}`] : [], publisherDomain: null, web: { redirectUris: app.redirectUris },
-    appRoles: app.appRoles.map((v) => appRole(app.appId, v)), api: { oauth2PermissionScopes: app.apiScopes.map((v) => permissionScope(app.appId, v)) },
+    id: app.objectId, deletedDateTime: null, isFallbackPublicClient: null, appId: app.appId, applicationTemplateId: null,
+    identifierUris: app.apiScopes.length ? [`api://${app.appId}`] : [], createdDateTime: app.createdDateTime, disabledByMicrosoftStatus: null,
+    displayName: app.displayName, isDeviceOnlyAuthSupported: null, groupMembershipClaims: null, optionalClaims: null, addIns: [],
+    publisherDomain: ctx.state.tenants.get(app.homeTenantId)?.domain ?? null, samlMetadataUrl: null, signInAudience: 'AzureADMultipleOrgs',
+    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null }, certification: null, tags: [], tokenEncryptionKeyId: null,
+    api: { requestedAccessTokenVersion: 2, acceptMappedClaims: null, knownClientApplications: [],
+      oauth2PermissionScopes: app.apiScopes.map((v) => permissionScope(app.appId, v)), preAuthorizedApplications: [] },
+    appRoles: app.appRoles.map((v) => appRole(app.appId, v)), publicClient: { redirectUris: [] },
+    info: { termsOfServiceUrl: null, supportUrl: null, privacyStatementUrl: null, marketingUrl: null, logoUrl: null },
+    keyCredentials: [], parentalControlSettings: { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' }, passwordCredentials: [],
+    requiredResourceAccess: requiredResourceAccess(app),
+    web: { redirectUris: app.redirectUris, homePageUrl: null, logoutUrl: null, implicitGrantSettings: { enableIdTokenIssuance: false, enableAccessTokenIssuance: false } },
+    ...registrationEntity(app),
   };
+}
+
+/**
+ * `$select` as Graph applies it to a single entity: only the named properties, named in `@odata.context`;
+ * a property the type does not have is a 400.
+ */
+function entityResponse(ctx: SimContext, req: SimRequest, set: string, type: string, entity: Record<string, unknown>): SimResponse {
+  const select = req.url.searchParams.get('$select');
+  if (!select) return json(200, { '@odata.context': context(ctx, `${set}/$entity`), ...entity });
+  const fields = select.split(',').map((f) => f.trim()).filter(Boolean);
+  const unknown = fields.find((f) => !(f in entity));
+  if (unknown) return graphError(400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.${type}'.`);
+  return json(200, { '@odata.context': context(ctx, `${set}(${fields.join(',')})/$entity`), ...Object.fromEntries(fields.map((f) => [f, entity[f]])) });
 }
 
 function ficEntity(fic: Application['federatedIdentityCredentials'][number]): Record<string, unknown> {
@@ -80,6 +125,7 @@ export function handleGraph(ctx: SimContext, req: SimRequest): SimResponse {
       userPrincipalName: user.upn, id: user.id });
   }
   if (path === '/organization' && req.method === 'GET') {
+    if (!mayRead(claims, READ_ORGANIZATION_ROLES)) return forbidden();
     return json(200, { '@odata.context': context(ctx, 'organization'), value: [{
       id: tenant.id, deletedDateTime: null, businessPhones: [], city: null, country: null, countryLetterCode: 'NL', createdDateTime: tenant.createdDateTime,
       defaultUsageLocation: 'NL', displayName: tenant.displayName, isMultipleDataLocationsForServicesEnabled: null, marketingNotificationEmails: [],
@@ -89,7 +135,8 @@ export function handleGraph(ctx: SimContext, req: SimRequest): SimResponse {
       provisionedPlans: [], verifiedDomains: [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: tenant.domain, type: 'Managed' }],
     }] });
   }
-  const sps = [...state.servicePrincipals.values()].filter((sp) => sp.tenantId === tenant.id);
+  const now = Date.now();
+  const sps = [...state.servicePrincipals.values()].filter((sp) => sp.tenantId === tenant.id && sp.visibleFrom <= now);
   if (path === '/servicePrincipals' && req.method === 'GET') {
     if (!mayRead(claims)) return forbidden();
     const filter = req.url.searchParams.get('$filter');
@@ -103,10 +150,10 @@ export function handleGraph(ctx: SimContext, req: SimRequest): SimResponse {
   }
   const spMatch = /^\/servicePrincipals(?:\/([0-9a-f-]{36})|\(appId='([^']+)'\))$/i.exec(path);
   if (spMatch && req.method === 'GET') {
-    if (!mayRead(claims)) return forbidden();
     const sp = sps.find((s) => (spMatch[1] ? s.id === spMatch[1] : s.appId === spMatch[2]));
+    if (!(sp ? maySelfRead(claims, sp.appId) : maySelfRead(claims, spMatch[2] ?? ''))) return forbidden();
     if (!sp) return graphError(404, 'Request_ResourceNotFound', `Resource '${spMatch[1] ?? spMatch[2]}' does not exist or one of its queried reference-property objects are not present.`);
-    return json(200, { '@odata.context': context(ctx, 'servicePrincipals/$entity'), ...servicePrincipalEntity(ctx, sp) });
+    return entityResponse(ctx, req, 'servicePrincipals', 'servicePrincipal', servicePrincipalEntity(ctx, sp));
   }
   return applications(ctx, req, claims, path);
 }
@@ -117,22 +164,24 @@ function applications(ctx: SimContext, req: SimRequest, claims: Claims, path: st
   if (path === '/applications' && req.method === 'GET') {
     if (!mayRead(claims)) return forbidden();
     const appId = /appId eq '([^']*)'/i.exec(req.url.searchParams.get('$filter') ?? '')?.[1];
-    return json(200, { '@odata.context': context(ctx, 'applications'), value: apps.filter((a) => !appId || a.appId === appId).map(applicationEntity) });
+    return json(200, { '@odata.context': context(ctx, 'applications'), value: apps.filter((a) => !appId || a.appId === appId).map((a) => applicationEntity(ctx, a)) });
   }
   const match = /^\/applications(?:\/([0-9a-f-]{36})|\(appId='([^']+)'\))(\/federatedIdentityCredentials(?:\/([^/]+))?)?$/i.exec(path);
   if (!match) return graphError(400, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
   const app = apps.find((a) => (match[1] ? a.objectId === match[1] : a.appId === match[2]));
-  if (!app) return graphError(404, 'Request_ResourceNotFound', `Resource '${match[1] ?? match[2]}' does not exist or one of its queried reference-property objects are not present.`);
+  if (!app) {
+    return maySelfRead(claims, match[2] ?? '') ? graphError(404, 'Request_ResourceNotFound', `Resource '${match[1] ?? match[2]}' does not exist or one of its queried reference-property objects are not present.`) : forbidden();
+  }
   if (!match[3]) {
     if (req.method !== 'GET') return graphError(405, 'Request_BadRequest', 'Only GET is supported on applications by the simulator.');
-    return mayRead(claims) ? json(200, { '@odata.context': context(ctx, 'applications/$entity'), ...applicationEntity(app) }) : forbidden();
+    return maySelfRead(claims, app.appId) ? entityResponse(ctx, req, 'applications', 'application', applicationEntity(ctx, app)) : forbidden();
   }
   const fics = app.federatedIdentityCredentials;
   const ficKey = match[4];
   const mayWrite = claims.idtyp !== 'app' || (claims.roles ?? []).some((r) => WRITE_APPLICATION_ROLES.includes(r));
   if (!ficKey) {
     if (req.method === 'GET') {
-      return mayRead(claims) ? json(200, { '@odata.context': context(ctx, `applications('${app.objectId}')/federatedIdentityCredentials`), value: fics.map(ficEntity) }) : forbidden();
+      return mayRead(claims, LIST_FIC_ROLES) ? json(200, { '@odata.context': context(ctx, `applications('${app.objectId}')/federatedIdentityCredentials`), value: fics.map(ficEntity) }) : forbidden();
     }
     if (req.method !== 'POST') return graphError(405, 'Request_BadRequest', 'Method not allowed.');
     if (!mayWrite) return forbidden();
@@ -152,7 +201,7 @@ function applications(ctx: SimContext, req: SimRequest, claims: Claims, path: st
   }
   const fic = fics.find((f) => f.id === ficKey || f.name === ficKey);
   if (!fic) return graphError(404, 'Request_ResourceNotFound', `Resource '${ficKey}' does not exist or one of its queried reference-property objects are not present.`);
-  if (req.method === 'GET') return mayRead(claims) ? json(200, ficEntity(fic)) : forbidden();
+  if (req.method === 'GET') return mayRead(claims, GET_FIC_ROLES) ? json(200, ficEntity(fic)) : forbidden();
   if (!mayWrite) return forbidden();
   if (req.method === 'DELETE') {
     fics.splice(fics.indexOf(fic), 1);

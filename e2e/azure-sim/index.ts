@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureSimCa, type SimCaFiles } from './ca';
-import { Faults, type SimContext, type SimSettings } from './context';
+import './localhost-resolver.mjs';
+import { Faults, SIM_VAULT_DNS_SUFFIX, type SimContext, type SimSettings } from './context';
 import { SimControl } from './control';
 import { EntraService } from './entra';
 import { KeyVaultService } from './keyvault';
@@ -18,6 +20,14 @@ import { TokenSigner } from './tokens';
 
 export { SIM, PERSONAS, BUILTIN_ROLES, defaultScenario, type Scenario } from './seed';
 export type { SimControl } from './control';
+
+const RESOLVER = fileURLToPath(new URL('./localhost-resolver.mjs', import.meta.url));
+
+/** NODE_OPTIONS that load the resolver once (appEnv() may be applied to this process's environment repeatedly). */
+function withResolver(nodeOptions: string): string {
+  const flag = `--import ${pathToFileURL(RESOLVER).href}`;
+  return nodeOptions.includes(flag) ? nodeOptions : `${nodeOptions} ${flag}`.trim();
+}
 
 /** Listeners kept bound in advance so that a vault can get its own port synchronously. */
 const SPARE_VAULT_LISTENERS = 6;
@@ -105,7 +115,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
       portVaults.set(vaultPort, vaultName);
       void refillSpares();
     }
-    return `https://localhost:${vaultPort}`;
+    return `https://${key}.${SIM_VAULT_DNS_SUFFIX}:${vaultPort}`;
   };
   const signer = new TokenSigner();
   let startupScenario = opts.scenario;
@@ -153,6 +163,10 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
       PROVIDER_UAMI_CLIENT_ID: SIM.uami.clientId,
       PROVIDER_DES_REGIONS: SIM.desRegions.join(','),
       NODE_EXTRA_CA_CERTS: ca.bundlePath,
+      // The product accepts keys only on these hosts; any port, as each simulated vault has its own.
+      KEY_VAULT_DNS_SUFFIXES: `${SIM_VAULT_DNS_SUFFIX}:*`,
+      // Child processes resolve the vaults' *.localhost names as this one does (RFC 6761).
+      NODE_OPTIONS: withResolver(process.env.NODE_OPTIONS ?? ''),
     }),
     vaultListenersReady: refillSpares,
     stop: async () => {

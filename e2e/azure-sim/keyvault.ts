@@ -5,7 +5,7 @@
  */
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { onNewKeyVersion } from './arm/compute';
-import { VAULT_AUDIENCES, type SimContext } from './context';
+import { SIM_VAULT_DNS_SUFFIX, SIM_VAULT_RESOURCE, VAULT_AUDIENCES, type SimContext } from './context';
 import { bearerToken, jsonBody, json, serviceError, type SimRequest, type SimResponse } from './http';
 import { keyMaterial } from './keys';
 import { newKeyVersion, nowSeconds, type KeyVersion, type RotationPolicy, type Vault, type VaultKey } from './state';
@@ -63,11 +63,16 @@ export class KeyVaultService {
     if (!match || !vault) {
       return kvError(404, 'VaultNotFound', `The vault '${match?.[1] ?? ''}' does not exist in the simulator (a real client would fail DNS resolution).`);
     }
+    // A vault's port answers only under the vault's own host name, as a request for another name never reaches it in Azure.
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (vaultName && host !== `${vault.name.toLowerCase()}.${SIM_VAULT_DNS_SUFFIX}`) {
+      return kvError(404, 'VaultNotFound', `The host '${host}' is not the vault '${vault.name}' (its address is ${this.ctx.state.vaultUri(vault)}).`);
+    }
     if (!req.url.searchParams.get('api-version')) {
       return kvError(400, 'BadParameter', "The 'api-version' query parameter is missing.");
     }
     const token = bearerToken(req);
-    const challenge = { 'www-authenticate': `Bearer authorization="${this.ctx.origin}/${vault.tenantId}", resource="https://vault.azure.net"` };
+    const challenge = { 'www-authenticate': `Bearer authorization="${this.ctx.origin}/${vault.tenantId}", resource="${SIM_VAULT_RESOURCE}"` };
     if (!token) return kvError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', undefined, challenge);
     const verified = this.ctx.signer.verify(token);
     if (!verified.ok) {
@@ -75,7 +80,7 @@ export class KeyVaultService {
     }
     const claims = verified.claims;
     if (!VAULT_AUDIENCES.includes(claims.aud)) {
-      return kvError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected https://vault.azure.net, found: ${claims.aud}.`, undefined, challenge);
+      return kvError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${SIM_VAULT_RESOURCE}, found: ${claims.aud}.`, undefined, challenge);
     }
     if (claims.tid !== vault.tenantId) {
       return kvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${this.ctx.origin}/${vault.tenantId}/v2.0, found ${claims.iss}.`, undefined, challenge);

@@ -46,7 +46,7 @@ async function onboardContoso(): Promise<void> {
 }
 
 async function contosoKeyUrl(): Promise<string> {
-  const keys = new KeyClient(`${sim.url}/kv/${contoso.vaultName}/`, await personaCredential(sim, 'contosoKeyAdmin'), { disableChallengeResourceVerification: true });
+  const keys = new KeyClient(sim.state.vaultUri(sim.state.vaultByName(contoso.vaultName)!), await personaCredential(sim, 'contosoKeyAdmin'));
   return (await keys.getKey(contoso.keyName)).id ?? '';
 }
 
@@ -126,7 +126,7 @@ describe('ARM clients', () => {
     for await (const v of client.vaults.list()) names.push(v.name);
     expect(names).toEqual([contoso.vaultName]);
     const vault = await client.vaults.get(contoso.resourceGroup, contoso.vaultName);
-    expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, vaultUri: expect.stringMatching(/^https:\/\/localhost:\d+\/$/) });
+    expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, vaultUri: expect.stringMatching(/^https:\/\/[a-z0-9-]+\.vault\.localhost:\d+\/$/) });
     const created = await client.vaults.beginCreateOrUpdateAndWait(contoso.resourceGroup, 'contoso-second-kv', {
       location: 'westeurope', properties: { tenantId: contoso.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true, enablePurgeProtection: true },
     });
@@ -206,7 +206,7 @@ describe('ARM clients', () => {
 describe('@azure/keyvault-keys', () => {
   it('KeyClient get/list/create/update/rotate and CryptographyClient wrap/unwrap round trips', async () => {
     const credential = await personaCredential(sim, 'contosoKeyAdmin');
-    const keys = new KeyClient(`${sim.url}/kv/${contoso.vaultName}/`, credential, { disableChallengeResourceVerification: true });
+    const keys = new KeyClient(sim.state.vaultUri(sim.state.vaultByName(contoso.vaultName)!), credential);
     const key = await keys.getKey(contoso.keyName);
     expect(key.keyType).toBe('RSA');
     const names = [];
@@ -223,7 +223,7 @@ describe('@azure/keyvault-keys', () => {
     await keys.updateKeyRotationPolicy(contoso.keyName, { lifetimeActions: [{ action: 'Rotate', timeAfterCreate: 'P90D' }], expiresIn: 'P2Y' });
     expect((await keys.getKeyRotationPolicy(contoso.keyName)).expiresIn).toBe('P2Y');
 
-    const crypto = new CryptographyClient(rotated.id ?? '', credential, { disableChallengeResourceVerification: true });
+    const crypto = new CryptographyClient(rotated.id ?? '', credential);
     const secret = randomBytes(32);
     for (const algorithm of ['RSA-OAEP', 'RSA-OAEP-256'] as const) {
       const wrapped = await crypto.wrapKey(algorithm, secret);

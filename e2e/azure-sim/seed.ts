@@ -283,9 +283,8 @@ export function defaultScenario(issuerBase: string): Scenario {
       },
       {
         appId: CMK_APP_CLIENT_ID, displayName: 'Skyline CMK Access', homeTenantId: PROVIDER_TENANT,
+        // No Graph application permission: it reads only its own service principal and application, which needs none.
         redirectUris: LOCAL_REDIRECT_URIS,
-        // Lets the provider confirm consent by reading its own service principal in the customer tenant.
-        graphApplicationPermissions: ['Application.Read.All'],
         federatedIdentityCredentials: [{
           name: SIM.cmkFicName, issuer: `${issuerBase}/${PROVIDER_TENANT}/v2.0`, subject: SIM.uami.principalId,
           audiences: ['api://AzureADTokenExchange'], description: 'Provider UAMI used by disk encryption sets',

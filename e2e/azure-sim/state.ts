@@ -245,13 +245,13 @@ export class SimState {
     return `${this.vaultOrigin(vault.name)}/keys/${keyName}${version ? `/${version}` : ''}`;
   }
 
-  /** Parses a key URL of this simulator: `https://localhost:{vaultPort}/keys/{name}[/{version}]` (or the `/kv/{vault}/keys/...` alias). */
+  /** Parses a key URL of this simulator: `https://{vault}.vault.localhost:{vaultPort}/keys/{name}[/{version}]` (or the `/kv/{vault}/keys/...` alias). */
   parseKeyUrl(keyUrl: string): { vaultName: string; keyName: string; version?: string } | undefined {
     const alias = /^https:\/\/[^/]+\/kv\/([^/]+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
     if (alias?.[1] && alias[2]) return { vaultName: alias[1], keyName: alias[2], version: alias[3] || undefined };
-    const own = /^https:\/\/(?:localhost|127\.0\.0\.1):(\d+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
-    const vaultName = own ? this.vaultNameForPort(Number(own[1])) : undefined;
-    if (!own?.[2] || !vaultName) return undefined;
-    return { vaultName, keyName: own[2], version: own[3] || undefined };
+    const own = /^https:\/\/([a-z0-9-]+)\.vault\.localhost:(\d+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
+    const vaultName = own ? this.vaultNameForPort(Number(own[2])) : undefined;
+    if (!own?.[3] || !vaultName || lower(vaultName) !== lower(own[1] ?? '')) return undefined;
+    return { vaultName, keyName: own[3], version: own[4] || undefined };
   }
 }

@@ -4,6 +4,7 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import { serverEnv } from "../env";
 import { GRAPH_SCOPE } from "./endpoints";
+import { azureFailure } from "./errors";
 
 export function graphClient(credential: TokenCredential): Client {
   const endpoint = serverEnv().AZURE_GRAPH_ENDPOINT;
@@ -22,20 +23,26 @@ export function graphClient(credential: TokenCredential): Client {
   });
 }
 
-const servicePrincipalList = z.object({
-  value: z.array(z.object({ id: z.string(), appId: z.string(), displayName: z.string().nullish(), appOwnerOrganizationId: z.string().nullish() })),
-});
+const servicePrincipal = z.object({ id: z.string(), appId: z.string(), displayName: z.string().nullish(), appOwnerOrganizationId: z.string().nullish() });
 
-export type ServicePrincipal = z.infer<typeof servicePrincipalList>["value"][number];
+export type ServicePrincipal = z.infer<typeof servicePrincipal>;
 
-/** The service principal of an app in the tenant the credential belongs to, or null when there is none. */
-export async function findServicePrincipal(credential: TokenCredential, appId: string): Promise<ServicePrincipal | null> {
-  const response = await graphClient(credential)
-    .api("/servicePrincipals")
-    .filter(`appId eq '${appId}'`)
-    .select("id,appId,displayName,appOwnerOrganizationId")
-    .get();
-  return servicePrincipalList.parse(response).value[0] ?? null;
+/**
+ * The calling app's own service principal in the credential's tenant, or null when there is none (404).
+ * An app may read its own service principal without any Graph permission; listing or `$filter` would need
+ * Application.Read.All, which the CMK app deliberately does not have.
+ */
+export async function ownServicePrincipal(credential: TokenCredential, appId: string): Promise<ServicePrincipal | null> {
+  try {
+    const response = await graphClient(credential)
+      .api(`/servicePrincipals(appId='${appId}')`)
+      .select("id,appId,displayName,appOwnerOrganizationId")
+      .get();
+    return servicePrincipal.parse(response);
+  } catch (error) {
+    if (azureFailure(error).status === 404) return null;
+    throw error;
+  }
 }
 
 const organizationList = z.object({

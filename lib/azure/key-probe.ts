@@ -3,9 +3,11 @@
 // checks, rotation and restore.
 import { randomBytes } from "node:crypto";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { AppError } from "../errors";
 import { newCustomerTenantCredential } from "./credentials";
 import { azureFailure } from "./errors";
-import { parseVersionedKeyUrl } from "../onboarding/checks";
+import { parseVersionedKeyUrl } from "./key-url";
+import { serverEnv } from "../env";
 
 /** Why the provider cannot use the key (codes shared with health checks). */
 export type KeyProbeProblem =
@@ -23,7 +25,13 @@ export type KeyProbeResult =
   | { ok: true; keyId: string; enabled: boolean; expiresOn?: Date; checkedAt: Date }
   | { ok: false; problem: KeyProbeProblem; azureCode?: string; checkedAt: Date };
 
-const PROBE_OPTIONS = { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 1 } };
+/**
+ * A new options object for every client: SDK constructors append their user-agent prefix to the object they
+ * are given, so a shared one grows with every client until Key Vault refuses the header.
+ */
+function probeOptions() {
+  return { retryOptions: { maxRetries: 1 } };
+}
 
 /** Maps a failure of the probe to its cause. */
 export function classifyProbeFailure(error: unknown): { problem: KeyProbeProblem; azureCode?: string } {
@@ -41,17 +49,18 @@ export function classifyProbeFailure(error: unknown): { problem: KeyProbeProblem
 }
 
 export async function probeCustomerKey(customerTenantId: string, keyUrl: string): Promise<KeyProbeResult> {
-  const parsed = parseVersionedKeyUrl(keyUrl);
-  if (!parsed.ok) throw new Error(`Not a versioned key URL: ${parsed.reason}`);
+  // Checked before any request: the SDK sends the CMK app's token to whichever host answers with a challenge.
+  const parsed = parseVersionedKeyUrl(keyUrl, serverEnv().KEY_VAULT_DNS_SUFFIXES);
+  if (!parsed.ok) throw new AppError("VALIDATION_FAILED", `Not a usable key URL: ${parsed.reason}`, { fix: "Use the versioned “Key Identifier” of a key in your Key Vault." });
   // A fresh credential each time, so a removed consent shows now, not when a cached token expires.
   const credential = newCustomerTenantCredential(customerTenantId);
   try {
-    const keys = new KeyClient(parsed.key.vaultUri, credential, PROBE_OPTIONS);
+    const keys = new KeyClient(parsed.key.vaultUri, credential, probeOptions());
     const key = await keys.getKey(parsed.key.keyName, { version: parsed.key.version });
     const checkedAt = new Date();
     if (key.properties.enabled === false) return { ok: false, problem: "KEY_DISABLED", azureCode: "KeyDisabled", checkedAt };
     if (key.properties.expiresOn && key.properties.expiresOn <= checkedAt) return { ok: false, problem: "KEY_EXPIRED", azureCode: "KeyExpired", checkedAt };
-    const crypto = new CryptographyClient(parsed.key.keyUrl, credential, PROBE_OPTIONS);
+    const crypto = new CryptographyClient(parsed.key.keyUrl, credential, probeOptions());
     const secret = randomBytes(32);
     const wrapped = await crypto.wrapKey("RSA-OAEP", secret);
     const unwrapped = await crypto.unwrapKey("RSA-OAEP", wrapped.result);

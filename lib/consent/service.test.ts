@@ -66,13 +66,34 @@ describe("admin consent", () => {
   it("never trusts the tenant parameter and does not record consent Graph cannot confirm", async () => {
     const wrong = stateOf(await startAdminConsent(db, admin));
     expect(await problemOf(completeAdminConsent(db, admin, { state: wrong, admin_consent: "True", tenant: SIM.customers.fabrikam.tenantId }))).toBe("wrong-tenant");
-    // Entra says yes, but no service principal exists in the tenant: not recorded as granted.
+    // Entra says yes, but no service principal shows up in the tenant: not recorded as granted; the admin is asked to check again.
     const unconfirmed = stateOf(await startAdminConsent(db, admin));
-    expect(await problemOf(completeAdminConsent(db, admin, { state: unconfirmed, admin_consent: "True", tenant: CONTOSO }))).toBe("not-confirmed");
+    expect(await problemOf(completeAdminConsent(db, admin, { state: unconfirmed, admin_consent: "True", tenant: CONTOSO }, new Date(), [50, 50]))).toBe("replicating");
     expect((await db.customerTenant.findUniqueOrThrow({ where: { tenantId: CONTOSO } })).consentStatus).toBe("NOT_GRANTED");
+    expect(await problemOf(confirmConsent(db, admin))).toBe("not-confirmed");
   });
 
+  it("waits for the new service principal to replicate instead of failing consent", async () => {
+    sim.faults.setSettings({ servicePrincipalReplicationMs: 2_500 });
+    try {
+      sim.faults.grantConsent(SIM.cmkAppClientId, CONTOSO);
+      expect(await problemOf(confirmConsent(db, admin))).toBe("not-confirmed");
+      const state = stateOf(await startAdminConsent(db, admin));
+      const started = Date.now();
+      const { servicePrincipalObjectId } = await completeAdminConsent(db, admin, { state, admin_consent: "True", tenant: CONTOSO });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+      expect(servicePrincipalObjectId).toBe(sim.state.servicePrincipal(SIM.cmkAppClientId, CONTOSO)?.id);
+      expect((await db.customerTenant.findUniqueOrThrow({ where: { tenantId: CONTOSO } })).consentStatus).toBe("GRANTED");
+    } finally {
+      sim.faults.setSettings({ servicePrincipalReplicationMs: 0 });
+      sim.faults.revokeConsent(SIM.cmkAppClientId, CONTOSO);
+      await db.customerTenant.update({ where: { tenantId: CONTOSO }, data: { consentStatus: "NOT_GRANTED", servicePrincipalObjectId: null, consentGrantedAt: null } });
+    }
+  }, 20_000);
+
   it("confirms consent through Graph, stores the service principal object id and opens the vault step", async () => {
+    // The CMK app has no Graph permission at all: it confirms consent by reading its own service principal.
+    expect(sim.state.applications.get(SIM.cmkAppClientId)?.graphApplicationPermissions).toEqual([]);
     sim.faults.grantConsent(SIM.cmkAppClientId, CONTOSO);
     const state = stateOf(await startAdminConsent(db, admin));
     const { servicePrincipalObjectId } = await completeAdminConsent(db, admin, { state, admin_consent: "True", tenant: CONTOSO });

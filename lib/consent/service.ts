@@ -1,18 +1,28 @@
 // Admin consent for the provider's CMK app: a single-use, session-bound round trip to Entra, confirmed
 // by what Graph says in the customer's tenant (never by the query string).
 import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { recordAudit } from "../audit/log";
 import { authorityFor, GRAPH_SCOPE } from "../azure/endpoints";
 import { customerTenantCredential, delegatedCredential } from "../azure/credentials";
-import { currentOrganization, findServicePrincipal } from "../azure/graph";
+import { currentOrganization, ownServicePrincipal } from "../azure/graph";
 import type { SessionUser } from "../auth/session-store";
 import { advanceOnboarding } from "../onboarding/progress";
 import { CONSENT_PROBLEMS, type ConsentProblem } from "./problems";
 
 export const CONSENT_STATE_TTL_MS = 10 * 60_000;
+
+/**
+ * After Entra reports consent, the new service principal can take a while to replicate: until then the federated
+ * token request fails with AADSTS700016 (or AADSTS7000229) as if there were no consent. Wait this long, in steps.
+ */
+export const REPLICATION_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
+
+/** Entra's answer to a federated token request in a tenant without the app's service principal (both codes are seen). */
+const NO_SERVICE_PRINCIPAL = /AADSTS(700016|7000229)\b/;
 
 export class ConsentError extends AppError {
   constructor(readonly problem: ConsentProblem, azureCode?: string) {
@@ -65,7 +75,13 @@ function problemFromEntra(error: string, description: string): ConsentError {
 }
 
 /** Handles Entra's redirect back: state first, then the outcome, then confirmation through Graph. */
-export async function completeAdminConsent(db: Db, user: SessionUser, callback: ConsentCallback, now = new Date()): Promise<{ servicePrincipalObjectId: string }> {
+export async function completeAdminConsent(
+  db: Db,
+  user: SessionUser,
+  callback: ConsentCallback,
+  now = new Date(),
+  replicationRetryDelaysMs: readonly number[] = REPLICATION_RETRY_DELAYS_MS,
+): Promise<{ servicePrincipalObjectId: string }> {
   if (!callback.state) throw new ConsentError("invalid-state");
   const stateHash = hashState(callback.state);
   // Single use: the state is claimed atomically; a replay finds it already used.
@@ -85,17 +101,25 @@ export async function completeAdminConsent(db: Db, user: SessionUser, callback: 
   if (callback.tenant && callback.tenant.toLowerCase() !== user.tenantId.toLowerCase()) {
     throw new ConsentError("wrong-tenant");
   }
-  return confirmConsent(db, user);
+  return confirmConsent(db, user, replicationRetryDelaysMs);
 }
 
 /**
  * Asks the customer's tenant itself whether the CMK app's service principal exists, with an app-only
  * token obtained through the federated credential. Stores its object id (the role assignment target).
+ * `replicationRetryDelaysMs` is given when Entra has just reported consent: the service principal is then
+ * waited for, and still missing means "not replicated yet", not "no consent".
  */
-export async function confirmConsent(db: Db, user: SessionUser): Promise<{ servicePrincipalObjectId: string }> {
+export async function confirmConsent(db: Db, user: SessionUser, replicationRetryDelaysMs?: readonly number[]): Promise<{ servicePrincipalObjectId: string }> {
   const env = serverEnv();
   const tenant = await db.customerTenant.findUniqueOrThrow({ where: { tenantId: user.tenantId } });
-  const servicePrincipal = await lookUpServicePrincipal(user.tenantId);
+  let servicePrincipal = await lookUpServicePrincipal(user.tenantId);
+  for (const delay of replicationRetryDelaysMs ?? []) {
+    if (servicePrincipal) break;
+    await sleep(delay);
+    servicePrincipal = await lookUpServicePrincipal(user.tenantId);
+  }
+  if (!servicePrincipal && replicationRetryDelaysMs) throw new ConsentError("replicating");
   if (!servicePrincipal) {
     if (tenant.consentStatus === "GRANTED") {
       await db.customerTenant.update({ where: { id: tenant.id }, data: { consentStatus: "REMOVED" } });
@@ -118,14 +142,17 @@ export async function confirmConsent(db: Db, user: SessionUser): Promise<{ servi
   return { servicePrincipalObjectId: servicePrincipal.id };
 }
 
-/** The CMK app's service principal in a customer tenant, or null when consent is missing or removed. */
+/**
+ * The CMK app's service principal in a customer tenant, or null when consent is missing or removed. The app reads
+ * its own service principal, which needs no Graph permission.
+ */
 export async function lookUpServicePrincipal(customerTenantId: string): Promise<{ id: string } | null> {
   const credential = customerTenantCredential(customerTenantId);
   try {
-    return await findServicePrincipal(credential, serverEnv().CMK_APP_CLIENT_ID);
+    return await ownServicePrincipal(credential, serverEnv().CMK_APP_CLIENT_ID);
   } catch (error) {
-    // Without a service principal Entra refuses the federated token itself (AADSTS700016).
-    if (/AADSTS700016/.test(String((error as Error).message))) return null;
+    // Without a service principal Entra refuses the federated token itself.
+    if (NO_SERVICE_PRINCIPAL.test(String((error as Error).message))) return null;
     throw new AppError("AZURE_ERROR", "We could not check consent in your tenant right now.", { fix: "Try again in a minute.", cause: error });
   }
 }

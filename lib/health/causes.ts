@@ -78,13 +78,13 @@ const CATALOGUE: Record<HealthCause, Omit<HealthCauseInfo, "code">> = {
   },
   CONSENT_REMOVED: {
     title: "The provider's app was removed from your directory",
-    explanation: "The CMK app has no service principal in the customer tenant any more (enterprise app deleted or consent revoked, AADSTS700016), so no token can be issued there.",
+    explanation: "The CMK app has no service principal in the customer tenant any more (enterprise app deleted or consent revoked, AADSTS700016 or AADSTS7000229), so no token can be issued there.",
     customerFix: "Grant admin consent to the provider's app again (onboarding, first step), then assign it the key role again.",
     owner: "customer",
   },
   VAULT_FIREWALL: {
-    title: "The key vault's firewall blocks the provider",
-    explanation: "The vault's network rules refuse the request (ForbiddenByFirewall).",
+    title: "Firewall blocks the provider's probe",
+    explanation: "The vault's network rules refuse the provider's wrap/unwrap probe (ForbiddenByFirewall). The key and the provider's role may be fine: only the network path is closed, so this is not a revocation. Azure's disk encryption itself passes as a trusted service only if the vault lets trusted Microsoft services bypass the firewall.",
     customerFix: "In the key vault's Networking settings, allow trusted Microsoft services to bypass the firewall, or allow public access from the provider.",
     owner: "customer",
   },

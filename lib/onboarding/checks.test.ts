@@ -74,14 +74,18 @@ describe("key eligibility", () => {
 
 describe("versioned key URL", () => {
   const version = "0123456789abcdef0123456789ABCDEF";
+  const azure = [{ suffix: "vault.azure.net", anyPort: false }];
   it("parses Azure and simulator URLs, normalising the version", () => {
-    expect(parseVersionedKeyUrl(`https://contoso.vault.azure.net/keys/disk-key/${version}`)).toEqual({
+    expect(parseVersionedKeyUrl(`https://contoso.vault.azure.net/keys/disk-key/${version}`, azure)).toEqual({
       ok: true,
       key: { vaultUri: "https://contoso.vault.azure.net/", keyName: "disk-key", version: version.toLowerCase(), keyUrl: `https://contoso.vault.azure.net/keys/disk-key/${version.toLowerCase()}` },
     });
-    // The simulator gives each vault its own port, as Azure gives each vault its own host.
-    const sim = parseVersionedKeyUrl(`https://localhost:8444/keys/disk-key/${version}`);
-    expect(sim).toMatchObject({ ok: true, key: { vaultUri: "https://localhost:8444/", keyName: "disk-key" } });
+    // The simulator gives each vault its own host under vault.localhost, on a port of its own.
+    const sim = parseVersionedKeyUrl(`https://contoso-kv.vault.localhost:8444/keys/disk-key/${version}`, [{ suffix: "vault.localhost", anyPort: true }]);
+    expect(sim).toMatchObject({ ok: true, key: { vaultUri: "https://contoso-kv.vault.localhost:8444/", keyName: "disk-key" } });
+  });
+  it("refuses the simulator's vaults under the default (Azure) configuration", () => {
+    expect(parseVersionedKeyUrl(`https://contoso-kv.vault.localhost:8444/keys/disk-key/${version}`, azure)).toMatchObject({ ok: false, rule: "host" });
   });
   it.each([
     ["not a url", "not a URL"],
@@ -91,7 +95,7 @@ describe("versioned key URL", () => {
     ["https://contoso.vault.azure.net/keys/disk-key/abc", "32 hexadecimal"],
     ["https://contoso.vault.azure.net/secrets/s/0123456789abcdef0123456789abcdef", "does not point to a key"],
   ])("rejects %s", (value, reason) => {
-    const result = parseVersionedKeyUrl(value);
+    const result = parseVersionedKeyUrl(value, azure);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toContain(reason);
   });

@@ -1,5 +1,9 @@
-// The rules a customer's vault and key must meet for a cross-tenant disk encryption set. Pure functions:
-// each red item says why, and how to fix it.
+// The rules a customer's vault and key must meet for a cross-tenant disk encryption set. Pure functions
+// (except the configured Key Vault hosts' default): each red item says why, and how to fix it.
+import { serverEnv } from "../env";
+import { parseVersionedKeyUrl as parseKeyUrl, type KeyVaultHost, type ParsedKeyUrl } from "../azure/key-url";
+
+export type { ParsedKeyUrl };
 
 export type CheckStatus = "pass" | "warn" | "fail";
 export type CheckItem = { id: string; status: CheckStatus; title: string; reason: string; fix?: string };
@@ -122,22 +126,10 @@ export function checkKey(key: KeyFacts, now = new Date()): CheckItem[] {
   return items;
 }
 
-export type ParsedKeyUrl = { vaultUri: string; keyName: string; version: string; keyUrl: string };
-
 /**
- * A versioned key URL: {vaultUri}keys/{name}/{32-hex version}. Disk encryption sets need the version
- * even when they follow new versions automatically.
+ * A versioned key URL in a vault of the configured cloud (KEY_VAULT_DNS_SUFFIXES); the rule itself is
+ * lib/azure/key-url.ts. Disk encryption sets need the version even when they follow new versions automatically.
  */
-export function parseVersionedKeyUrl(value: string): { ok: true; key: ParsedKeyUrl } | { ok: false; reason: string } {
-  if (!URL.canParse(value.trim())) return { ok: false, reason: "This is not a URL. A key URL looks like https://VAULT.vault.azure.net/keys/NAME/VERSION." };
-  const url = new URL(value.trim());
-  if (url.protocol !== "https:") return { ok: false, reason: "Key URLs use https://." };
-  if (url.search || url.hash) return { ok: false, reason: "A key URL has no query string or fragment." };
-  const match = /^(.*\/)keys\/([a-zA-Z0-9-]{1,127})(?:\/([^/]*))?\/?$/.exec(url.pathname);
-  if (!match) return { ok: false, reason: "This URL does not point to a key (it should contain /keys/NAME/VERSION)." };
-  const [, prefix, keyName, version] = match;
-  if (!version) return { ok: false, reason: "The URL has no key version. Disk encryption needs a versioned URL: copy the “Key Identifier” of the current version." };
-  if (!/^[0-9a-fA-F]{32}$/.test(version)) return { ok: false, reason: "The key version must be 32 hexadecimal characters." };
-  const vaultUri = `${url.origin}${prefix}`;
-  return { ok: true, key: { vaultUri, keyName: keyName!, version: version.toLowerCase(), keyUrl: `${vaultUri}keys/${keyName}/${version.toLowerCase()}` } };
+export function parseVersionedKeyUrl(value: string, hosts: KeyVaultHost[] = serverEnv().KEY_VAULT_DNS_SUFFIXES) {
+  return parseKeyUrl(value, hosts);
 }

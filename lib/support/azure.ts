@@ -4,11 +4,13 @@
 import type { DiskEncryptionSet } from "@azure/arm-compute";
 import { KeyClient } from "@azure/keyvault-keys";
 import { customerTenantCredential } from "../azure/credentials";
+import { parseVaultUri } from "../azure/key-url";
+import { serverEnv } from "../env";
+import { AppError } from "../errors";
 import { providerCompute } from "../provisioning/des";
 import type { KeyFacts, ParsedKeyUrl } from "../onboarding/checks";
 
 const LRO_POLL = { updateIntervalInMs: 1000 };
-const KEY_CLIENT_OPTIONS = { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 2 } };
 
 /** The console's reads and writes keep the SDK's default retries (three). */
 function compute() {
@@ -100,8 +102,14 @@ export async function startVm(vmId: string): Promise<void> {
 
 export type KeyVersionInfo = { version: string; keyUrl: string; enabled: boolean; createdOn: Date | undefined; expiresOn: Date | undefined; notBefore: Date | undefined };
 
+/**
+ * The vault URI is checked before any request (the SDK sends the CMK app's token to whichever host answers
+ * with a challenge). A new options object per client: SDK constructors append their user-agent prefix to it.
+ */
 function keyClient(customerTenantId: string, vaultUri: string): KeyClient {
-  return new KeyClient(vaultUri, customerTenantCredential(customerTenantId), KEY_CLIENT_OPTIONS);
+  const checked = parseVaultUri(vaultUri, serverEnv().KEY_VAULT_DNS_SUFFIXES);
+  if (!checked.ok) throw new AppError("VALIDATION_FAILED", `Not a Key Vault address: ${checked.reason}`, { fix: "Use a key in a Key Vault of the provider's Azure cloud." });
+  return new KeyClient(checked.vaultUri, customerTenantCredential(customerTenantId), { retryOptions: { maxRetries: 2 } });
 }
 
 /** Every version of the key, oldest first, read with the federated token (the customer's own role assignment). */

@@ -156,7 +156,7 @@ function classifyReadProblem(error: unknown): KeyProbeProblem {
   if (status === 404) return "KEY_NOT_FOUND";
   if (status === 401 || status === 403) return code && /Firewall/i.test(code) ? "VAULT_FIREWALL" : "ROLE_MISSING";
   if (status === 429) return "THROTTLED";
-  return /AADSTS700016/.test(String((error as Error).message)) ? "CONSENT_REMOVED" : "UNAVAILABLE";
+  return /AADSTS(700016|7000229)\b/.test(String((error as Error).message)) ? "CONSENT_REMOVED" : "UNAVAILABLE";
 }
 
 async function desOfTenant(db: Db, customerTenantId: string, diskEncryptionSetId: string) {

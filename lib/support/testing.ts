@@ -26,7 +26,7 @@ export function providerCompute(sim: SimHandle): ComputeManagementClient {
 }
 
 export async function contosoKeyClient(sim: SimHandle): Promise<KeyClient> {
-  return new KeyClient(`${sim.url}/kv/${contoso.vaultName}/`, await personaCredential(sim, "contosoKeyAdmin"), { disableChallengeResourceVerification: true });
+  return new KeyClient(sim.state.vaultUri(sim.state.vaultByName(contoso.vaultName)!), await personaCredential(sim, "contosoKeyAdmin"));
 }
 
 /** The customer creates a new version of their key (as their key administrator would). */

@@ -93,7 +93,7 @@ function keyCaller(ctx: SimContext, identity: UserAssignedIdentity, federatedCli
   if (!fic) {
     return forbidden(`AADSTS700213: No matching federated identity record found for presented assertion subject '${identity.principalId}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`);
   }
-  const sp = ctx.state.servicePrincipal(app.appId, vault.tenantId);
+  const sp = ctx.state.replicatedServicePrincipal(app.appId, vault.tenantId);
   if (!sp) {
     return forbidden(`AADSTS700016: Application with identifier '${app.appId}' was not found in the directory '${vault.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
   }
