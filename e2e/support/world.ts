@@ -13,7 +13,8 @@ export async function freshWorld(): Promise<void> {
   const client = new pg.Client({ connectionString: e2eDatabaseUrl(toolingEnv().E2E_APP_PORT) });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
+    // Worker heartbeats are kept: the run's worker keeps running across files, and readiness depends on them.
+    const { rows } = await client.query<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('_prisma_migrations', 'WorkerHeartbeat')`);
     await client.query(`TRUNCATE ${rows.map((r) => r.name).join(", ")} CASCADE`);
     await client.query(`TRUNCATE ${pg.escapeIdentifier(QUEUE_SCHEMA)}.job`);
   } finally {

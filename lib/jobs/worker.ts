@@ -10,6 +10,7 @@ import { scheduleHealthChecks, type HealthScan } from "../health/scheduler";
 import { checkTenantHealth } from "../health/service";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
 import { registeredHandlers } from "./handlers";
+import { startHeartbeat } from "./heartbeat";
 import { HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
 import { newWorkerId, runJob } from "./runner";
 import { sweepJobs } from "./sweeper";
@@ -28,6 +29,8 @@ export type WorkerOptions = {
   queuePollingSeconds?: number;
   sweepIntervalMs?: number;
   healthTickMs?: number;
+  /** How often the worker's heartbeat row is refreshed (default 10 s). */
+  heartbeatIntervalMs?: number;
   log?: Logger;
 };
 
@@ -80,6 +83,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void tick();
   }
   void sweepNow();
+  const heartbeat = await startHeartbeat(db, { instanceId: id, log, intervalMs: options.heartbeatIntervalMs });
   log.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, "worker started");
 
   let stopped: Promise<void> | undefined;
@@ -87,6 +91,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     id, db, boss, sweepNow,
     stop() {
       stopped ??= (async () => {
+        await heartbeat.stop().catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
         clearInterval(sweepTimer);
         if (healthTimer) clearInterval(healthTimer);
         shutdown.abort(new Error("worker shutting down"));
