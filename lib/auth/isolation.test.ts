@@ -29,6 +29,8 @@ const HOSTILE_INPUTS: Record<string, unknown> = {
   "onboarding.verify": {},
   "onboarding.submit": { rotationToLatest: true },
   "customer.rotate_to_newest_version": {},
+  // Staff-only: a customer who learnt the id of tenant B's failed revocation must still be refused.
+  "support.retry_revocation": { requestId: "0b0b0b0b-0000-4000-8000-00000000000b" },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineStaffAction } from "../auth/actions";
 import { requestAutoRotation, requestKeySwitch } from "./rotation";
-import { approveRevocation, cancelRevocation, rejectRevocation, requestRestore, requestRevocation } from "./revocation";
+import { approveRevocation, cancelRevocation, rejectRevocation, requestRestore, requestRevocation, retryRevocation } from "./revocation";
 
 const SUPPORT = ["Support", "SupportApprover"] as const;
 const APPROVER = ["SupportApprover"] as const;
@@ -65,6 +65,17 @@ export const cancelRevocationAction = defineStaffAction(
   async (ctx, input) => {
     await cancelRevocation(ctx, input);
     return { status: "CANCELLED" as const };
+  },
+);
+
+/** A failed revocation runs again under its existing approval (any support person, audited). */
+export const retryRevocationAction = defineStaffAction(
+  "support.retry_revocation",
+  SUPPORT,
+  z.object({ requestId: id("revocation request") }),
+  async (ctx, input) => {
+    const { jobId } = await retryRevocation(ctx, input);
+    return { jobId };
   },
 );
 

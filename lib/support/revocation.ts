@@ -157,6 +157,34 @@ export async function approveRevocation(ctx: SupportCtx, input: { requestId: str
   return { request: approved, jobId: job.id };
 }
 
+/**
+ * A revocation whose job gave up (FAILED, e.g. Azure kept refusing) runs again under the approval it already
+ * has, once someone fixed the cause. VMs the failed run already stopped stay recorded; the new run skips them.
+ */
+export async function retryRevocation(ctx: SupportCtx, input: { requestId: string }): Promise<{ request: RevocationRequest; jobId: string }> {
+  const request = await ctx.db.revocationRequest.findUnique({ where: { id: input.requestId } });
+  if (!request) throw new AppError("NOT_FOUND", "This revocation request does not exist.", { fix: "Reload the page." });
+  const refuse = async (problem: string, error: AppError): Promise<never> => {
+    await auditAction(ctx, request.customerTenantId, "support.revoke.retry", "FAILURE", { targetType: "revocationRequest", targetId: request.id, details: { problem, status: request.status } });
+    throw error;
+  };
+  if (request.status !== "FAILED") await refuse(`status-${request.status.toLowerCase()}`, new AppError("CONFLICT", "Only a revocation that failed can be retried.", { fix: "Reload the page to see what happened to it." }));
+  if (await openJob(ctx.db, request.customerTenantId, ["REVOKE", "RESTORE"])) await refuse("busy", new AppError("CONFLICT", "A revoke or restore for this customer is still running.", { fix: "Wait until it has finished." }));
+  const reopened = await ctx.db.$transaction(async (tx) => {
+    // The same lock as a new request: at most one open revocation per tenant.
+    await tx.$executeRaw`select pg_advisory_xact_lock(${REVOCATION_LOCK}, hashtext(${request.customerTenantId}))`;
+    if (await tx.revocationRequest.findFirst({ where: { customerTenantId: request.customerTenantId, status: { in: OPEN } } })) return "other-open" as const;
+    const changed = await tx.revocationRequest.updateMany({ where: { id: request.id, status: "FAILED" }, data: { status: "APPROVED", lastErrorCode: null, lastErrorMessage: null } });
+    return changed.count === 1 ? ("reopened" as const) : ("raced" as const);
+  });
+  if (reopened === "other-open") await refuse("other-open", new AppError("CONFLICT", "Another revocation for this customer is pending or in force.", { fix: "Decide that one instead." }));
+  if (reopened === "raced") await refuse("raced", new AppError("CONFLICT", "Someone else retried or restored this revocation a moment ago.", { fix: "Reload the page." }));
+  const job = await enqueueSupportJob(ctx.db, { kind: "REVOKE", customerTenantId: request.customerTenantId, idempotencyKey: `revoke:${request.id}:retry:${ctx.requestId ?? Date.now()}`, payload: { revocationRequestId: request.id, requestId: ctx.requestId ?? null }, requestedBy: ctx.user.userOid });
+  const retried = await ctx.db.revocationRequest.update({ where: { id: request.id }, data: { executeJobId: job.id } });
+  await auditAction(ctx, request.customerTenantId, "support.revoke.retry", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, details: { jobId: job.id, previousJobId: request.executeJobId, previousErrorCode: request.lastErrorCode, stoppedVmIds: request.stoppedVmIds } });
+  return { request: retried, jobId: job.id };
+}
+
 export async function rejectRevocation(ctx: SupportCtx, input: { requestId: string; note: string }, now = new Date()): Promise<RevocationRequest> {
   return withdraw(ctx, input.requestId, "REJECTED", "support.revoke.reject", input.note, now);
 }

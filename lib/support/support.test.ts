@@ -10,7 +10,7 @@ import { runJob as runJobUnderLease } from "../jobs/runner";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import type { Job } from "../db/generated/prisma/client";
-import { approveRevocationAction, cancelRevocationAction, rejectRevocationAction, requestRevocationAction, restoreAccessAction, rotateKeyAction, setAutoRotationAction } from "./actions";
+import { approveRevocationAction, cancelRevocationAction, rejectRevocationAction, requestRevocationAction, restoreAccessAction, retryRevocationAction, rotateKeyAction, setAutoRotationAction } from "./actions";
 import { rotateToNewestVersionAction } from "./customer-actions";
 import { keyOverview } from "./rotation";
 import { approveRevocation, expireStaleRevocations, REVOCATION_APPROVAL_WINDOW_MS, requestRevocation, runRevokeJob } from "./revocation";
@@ -306,6 +306,41 @@ describe("revocation", () => {
       await worker.$disconnect();
       await proxy.close();
     }
+  });
+
+  it("a revocation Azure refused can be retried by a support person under the same approval, audited", async () => {
+    const requested = await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+    if (!requested.ok) throw new Error(JSON.stringify(requested.error));
+    const approved = await approveRevocationAction.run(approver, { requestId: requested.data.requestId }, db);
+    if (!approved.ok) throw new Error(JSON.stringify(approved.error));
+    // Azure refuses the deallocation outright: the job gives up and the request shows why.
+    sim.faults.failNextOperations(1, "OperationNotAllowed", "Operation 'deallocate' is not allowed on VM 'vm-app-1' right now.");
+    expect((await runJob(approved.data.jobId)).ok).toBe(false);
+    const failed = await db.revocationRequest.findUniqueOrThrow({ where: { id: requested.data.requestId } });
+    expect(failed).toMatchObject({ status: "FAILED", lastErrorCode: "OperationNotAllowed", stoppedVmIds: [expect.stringMatching(/vm-app-1$/)] });
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+
+    // Not for other roles, not for customers; a request that did not fail cannot be "retried".
+    expect(await retryRevocationAction.run(operator, { requestId: failed.id }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await retryRevocationAction.run(customer, { requestId: failed.id }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    const retried = await retryRevocationAction.run(support2, { requestId: failed.id }, db);
+    if (!retried.ok) throw new Error(JSON.stringify(retried.error));
+    expect(await db.revocationRequest.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "APPROVED", executeJobId: retried.data.jobId, lastErrorCode: null });
+    expect(await retryRevocationAction.run(support2, { requestId: failed.id }, db)).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+
+    expect((await runJob(retried.data.jobId)).ok).toBe(true);
+    expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
+    expect(await db.revocationRequest.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "EXECUTED", decidedByOid: approver.userOid });
+    expect(await auditSinceMark()).toEqual([
+      "STAFF support.revoke.request SUCCESS",
+      "STAFF support.revoke.approve SUCCESS",
+      "SYSTEM support.revoke.execute FAILURE",
+      "STAFF support.revoke.retry SUCCESS",
+      "STAFF support.revoke.retry FAILURE",
+      "SYSTEM support.revoke.execute SUCCESS",
+    ]);
+    const retryEvent = await db.auditEvent.findFirstOrThrow({ where: { seq: { gt: mark }, action: "support.revoke.retry", result: "SUCCESS" } });
+    expect(retryEvent).toMatchObject({ actorId: support2.userOid, details: expect.objectContaining({ previousErrorCode: "OperationNotAllowed", jobId: retried.data.jobId }) });
   });
 
   it("leaves an intact audit chain behind", async () => {

@@ -7,6 +7,7 @@ import {
   rejectRevocationAction,
   requestRevocationAction,
   restoreAccessAction,
+  retryRevocationAction,
   rotateKeyAction,
   setAutoRotationAction,
 } from "@/lib/support/actions";
@@ -33,6 +34,10 @@ export async function rejectRevocation(input: unknown) {
 
 export async function cancelRevocation(input: unknown) {
   return invokeAction(cancelRevocationAction, input);
+}
+
+export async function retryRevocation(input: unknown) {
+  return invokeAction(retryRevocationAction, input);
 }
 
 export async function restoreAccess(input: unknown) {

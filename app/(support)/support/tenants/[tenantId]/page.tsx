@@ -12,7 +12,7 @@ import { keyOverview, type DesOverview } from "@/lib/support/rotation";
 import { activeRevocation, assessRevocationImpact, revocationsFor, type RevocationImpact } from "@/lib/support/revocation";
 import { Badge, Card, Field, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "../../_components/parts";
 import { RotationControls } from "./_components/rotation-controls";
-import { DecideRevocation, RequestRevocationForm, RestoreForm } from "./_components/revocation-controls";
+import { DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
 
 export const metadata: Metadata = { title: "Customer key — support" };
 export const dynamic = "force-dynamic";
@@ -275,6 +275,16 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
             </div>
           )}
           {active?.status === "RESTORING" && <p role="status">Restoring: probing the key, then starting the stopped VMs…</p>}
+          {!active && history[0]?.status === "FAILED" && (
+            <div role="status" className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
+              <p className="font-medium">
+                The approved revocation of {utc(history[0].requestedAt)} failed{history[0].lastErrorCode ? ` (${history[0].lastErrorCode})` : ""}.
+              </p>
+              {history[0].lastErrorMessage && <p>{history[0].lastErrorMessage}</p>}
+              <p>Stopped so far: {history[0].stoppedVmIds.map((id) => id.split("/").pop()).join(", ") || "none"}. Retrying runs it again under the same approval.</p>
+              <RetryRevocationButton requestId={history[0].id} />
+            </div>
+          )}
           {!active && revokedByCustomer && (
             <div className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
               <p className="font-medium">Revoked by customer: {customerCutOff && !customerCutOff.ok ? customerCutOff.health.detail : "the customer cut off the provider's access to their key."}</p>

@@ -4,7 +4,7 @@ import { useId, useState } from "react";
 import type { ActionResult } from "@/lib/auth/actions";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
-import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess } from "../actions";
+import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess, retryRevocation } from "../actions";
 import { DANGER_BUTTON, INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
 
 /** A required reason, then one staff action (the reason goes to the audit log). */
@@ -83,4 +83,9 @@ export function RestoreForm({ customerTenantId }: { customerTenantId: string }) 
       submit={(reason) => restoreAccess({ customerTenantId, reason })}
     />
   );
+}
+
+/** Runs a failed revocation again under its existing approval (the attempt is audited). */
+export function RetryRevocationButton({ requestId }: { requestId: string }) {
+  return <StaffButton variant="danger" label="Retry the revocation" action={() => retryRevocation({ requestId })} />;
 }
