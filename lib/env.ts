@@ -1,5 +1,6 @@
 // The one typed, validated view of the environment. Nothing else in the project reads process.env.
 import { z } from "zod";
+import { parseAuditSigningKey } from "./audit/checkpoint-key.ts"; // with extension: vitest.config.ts may load this file natively
 import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, parseKeyVaultHosts } from "./azure/key-url.ts"; // with extension: vitest.config.ts loads this file natively
 
 const uuid = (what: string) => z.string({ message: `missing: a GUID — ${what}` }).uuid({ message: `must be a GUID (${what})` });
@@ -14,6 +15,14 @@ const postgresUrl = z
   .refine((value) => /^postgres(ql)?:\/\/[^/]+/.test(value) && URL.canParse(value), {
     message: "must be a PostgreSQL URL such as postgresql://user:password@host:5432/database",
   });
+const auditSigningKey = z.string().transform((value, ctx) => {
+  try {
+    return parseAuditSigningKey(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `must be an Ed25519 private key, PKCS#8 PEM or its base64 DER (openssl genpkey -algorithm ed25519 -outform DER | base64 -w0): ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
 const positiveInt = (what: string, fallback: number) =>
   z.coerce.number({ message: `must be a whole number (${what})` }).int().positive().default(fallback);
 
@@ -67,6 +76,11 @@ const serverSchema = z.object({
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
   NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute URL that receives health notifications" }).optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (HMAC key)").optional(),
+
+  // Signed audit checkpoints: the key stays out of the database; the directory should be append-only storage.
+  AUDIT_SIGNING_KEY: auditSigningKey.optional(),
+  AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_INTERVAL_MINUTES: positiveInt("minutes between signed audit checkpoints", 60),
 });
 
 export type ServerEnv = z.infer<typeof serverSchema>;
@@ -108,6 +122,10 @@ export function resetServerEnvForTests(): void {
 const toolingSchema = z.object({
   CI: z.string().optional().transform((value) => value !== undefined && value !== "false" && value !== "0"),
   DATABASE_URL: postgresUrl.optional(),
+  // Migrations run as the schema owner; the app's DATABASE_URL is a role that may not change the schema.
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
+  AUDIT_SIGNING_KEY: auditSigningKey.optional(),
+  AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   TEST_DATABASE_ADMIN_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/postgres"),
   EMBEDDED_DATABASE_PORT: z.coerce.number({ message: "must be a free TCP port for the embedded PostgreSQL, e.g. 54329" }).int().min(1).max(65535).default(54329),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

@@ -1,4 +1,4 @@
-// `npm run worker`: runs queued Azure jobs (DES provisioning, health checks, notifications) with bounded
+// `npm run worker`: runs queued Azure jobs (DES provisioning, health checks, notifications) and signs audit checkpoints, with bounded
 // concurrency. Works on PostgreSQL and the embedded database alike; SIGTERM/SIGINT finish gracefully.
 import { EnvError, serverEnv } from "../lib/env";
 import { AppError } from "../lib/errors";
@@ -22,6 +22,7 @@ async function main() {
     concurrency: env.WORKER_CONCURRENCY,
     leaseSeconds: env.JOB_LEASE_SECONDS,
     healthIntervalMinutes: env.HEALTH_CHECK_INTERVAL_MINUTES,
+    ...(env.AUDIT_SIGNING_KEY && { auditCheckpoint: { key: env.AUDIT_SIGNING_KEY, dir: env.AUDIT_CHECKPOINT_DIR, intervalMinutes: env.AUDIT_CHECKPOINT_INTERVAL_MINUTES } }),
   });
   process.stdout.write(`worker ${worker.id} running (concurrency ${env.WORKER_CONCURRENCY}, lease ${env.JOB_LEASE_SECONDS}s, health every ${env.HEALTH_CHECK_INTERVAL_MINUTES} min)\n`);
 }

@@ -16,6 +16,8 @@ export function jobQueueName(kind: JobKind): string {
 export const HEALTH_SCAN_QUEUE = "health_scan";
 /** Signed webhook deliveries of health notifications, retried by pg-boss with backoff. */
 export const WEBHOOK_QUEUE = "notify_webhook";
+/** Signing the audit chain's head (lib/audit/checkpoint-job.ts): one message per interval for the fleet. */
+export const AUDIT_CHECKPOINT_QUEUE = "audit_checkpoint";
 
 export type JobWake = { jobId: string };
 
@@ -36,7 +38,7 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   });
   boss.on("error", () => undefined);
   await boss.start();
-  const queues = [...Object.values(JobKind).map(jobQueueName), HEALTH_SCAN_QUEUE];
+  const queues = [...Object.values(JobKind).map(jobQueueName), HEALTH_SCAN_QUEUE, AUDIT_CHECKPOINT_QUEUE];
   for (const name of queues) await boss.createQueue(name, { name, policy: "standard", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 * 60 });
   await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
   return boss;

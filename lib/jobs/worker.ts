@@ -5,13 +5,15 @@ import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import { createPrismaClient, type Db } from "../db/client";
 import { logger as rootLogger } from "../logger";
+import { scheduleAuditCheckpoint, writeAuditCheckpoint } from "../audit/checkpoint-job";
+import type { AuditSigningKey } from "../audit/checkpoint-key";
 import { deliverHealthNotification, type HealthNotification } from "../health/notify";
 import { scheduleHealthChecks, type HealthScan } from "../health/scheduler";
 import { checkTenantHealth } from "../health/service";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
 import { registeredHandlers } from "./handlers";
 import { startHeartbeat } from "./heartbeat";
-import { HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
+import { AUDIT_CHECKPOINT_QUEUE, HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
 import { newWorkerId, runJob } from "./runner";
 import { sweepJobs } from "./sweeper";
 
@@ -31,6 +33,8 @@ export type WorkerOptions = {
   healthTickMs?: number;
   /** How often the worker's heartbeat row is refreshed (default 10 s). */
   heartbeatIntervalMs?: number;
+  /** Signed audit checkpoints (AUDIT_SIGNING_KEY); none without a key. */
+  auditCheckpoint?: { key: AuditSigningKey; dir?: string; intervalMinutes: number; tickMs?: number };
   log?: Logger;
 };
 
@@ -69,6 +73,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await boss.work<HealthNotification>(WEBHOOK_QUEUE, polling, async ([message]) => {
     if (message) await deliverHealthNotification(db, message.data);
   });
+  const checkpoints = options.auditCheckpoint;
+  let checkpointTimer: NodeJS.Timeout | undefined;
+  if (checkpoints) {
+    await boss.work(AUDIT_CHECKPOINT_QUEUE, polling, async ([message]) => {
+      if (message) await writeAuditCheckpoint(db, { key: checkpoints.key, dir: checkpoints.dir, log });
+    });
+    const tick = () => scheduleAuditCheckpoint(boss, checkpoints.intervalMinutes).catch((error: unknown) => log.warn({ err: error }, "audit checkpoint scheduling failed"));
+    checkpointTimer = setInterval(() => void tick(), checkpoints.tickMs ?? 60_000);
+    void tick();
+  } else {
+    log.warn("AUDIT_SIGNING_KEY is not set: no signed audit checkpoints, so a rewrite of the audit log by the database owner would go unnoticed");
+  }
 
   const sweepNow = () => sweepJobs(db, boss).catch((error: unknown) => {
     log.warn({ err: error }, "job sweep failed");
@@ -94,6 +110,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await heartbeat.stop().catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
         clearInterval(sweepTimer);
         if (healthTimer) clearInterval(healthTimer);
+        if (checkpointTimer) clearInterval(checkpointTimer);
         shutdown.abort(new Error("worker shutting down"));
         await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
         await db.$disconnect();

@@ -1,0 +1,40 @@
+// The last walk of the audit chain, kept in the database with its time: every server process and the
+// worker share it, so a dashboard shows when the chain was last verified instead of walking it per render.
+import type { Db } from "../db/client";
+import { verifyAuditChain, type AuditChainStatus, type VerifyOptions } from "./verify";
+
+const CHECK_NAME = "audit-chain";
+
+export type StoredAuditChainCheck = Pick<AuditChainStatus, "ok" | "checked" | "firstBrokenSeq" | "reason" | "checkpoints" | "lastCheckpointAt"> & { checkedAt: Date };
+
+export async function recordAuditChainCheck(db: Db, status: AuditChainStatus, checkedAt: Date): Promise<StoredAuditChainCheck> {
+  const fields = { checkedAt, ok: status.ok, checked: status.checked, firstBrokenSeq: status.firstBrokenSeq ?? null, reason: status.reason ?? null, checkpoints: status.checkpoints, lastCheckpointAt: status.lastCheckpointAt ?? null };
+  await db.auditChainCheck.upsert({ where: { name: CHECK_NAME }, create: { name: CHECK_NAME, ...fields }, update: fields });
+  return toStored(fields);
+}
+
+export async function lastAuditChainCheck(db: Db): Promise<StoredAuditChainCheck | null> {
+  const row = await db.auditChainCheck.findUnique({ where: { name: CHECK_NAME } });
+  return row ? toStored(row) : null;
+}
+
+function toStored(row: { checkedAt: Date; ok: boolean; checked: number; firstBrokenSeq: bigint | null; reason: string | null; checkpoints: number; lastCheckpointAt: Date | null }): StoredAuditChainCheck {
+  return {
+    checkedAt: row.checkedAt,
+    ok: row.ok,
+    checked: row.checked,
+    checkpoints: row.checkpoints,
+    ...(row.firstBrokenSeq !== null && { firstBrokenSeq: row.firstBrokenSeq }),
+    ...(row.reason !== null && { reason: row.reason }),
+    ...(row.lastCheckpointAt !== null && { lastCheckpointAt: row.lastCheckpointAt }),
+  };
+}
+
+/** The stored result while it is younger than freshMs; otherwise walks the chain again and stores that. */
+export async function auditChainCheckAtMostEvery(db: Db, options: VerifyOptions & { freshMs: number; now?: () => Date }): Promise<StoredAuditChainCheck> {
+  const now = options.now ?? (() => new Date());
+  const last = await lastAuditChainCheck(db);
+  if (last && now().getTime() - last.checkedAt.getTime() < options.freshMs) return last;
+  const status = await verifyAuditChain(db, options);
+  return recordAuditChainCheck(db, status, now());
+}
