@@ -3,9 +3,12 @@ import Link from "next/link";
 import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { describeHealthCause } from "@/lib/health/causes";
+import { jobEngineNotice } from "@/lib/jobs/engine-notice";
+import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { customerStatus } from "@/lib/onboarding/status";
 import { KeySupportPanel } from "./_components/key-support-panel";
 
@@ -30,6 +33,8 @@ export default async function StatusPage() {
   const sets = status?.tenant.diskEncryptionSets ?? [];
   const inProgress = sets.some((des) => ["QUEUED", "CREATING", "UPDATING", "DELETING"].includes(des.provisioningState));
   const health = status?.tenant.healthCause ? describeHealthCause(status.tenant.healthCause) : null;
+  const engine = await jobEngineStatus(db());
+  const engineNotice = jobEngineNotice(engine, "customer", inProgress);
 
   return (
     <PageShell audience="Customer" title="Your disk encryption set" user={access.user}>
@@ -44,6 +49,7 @@ export default async function StatusPage() {
         </div>
       ) : (
         <div className="space-y-8">
+          <JobEngineAlert notice={engineNotice} />
           {sets.map((des) => (
             <section key={des.id} aria-label={`Disk encryption set in ${des.region}`} className="rounded-xl border border-slate-200 bg-white p-6">
               <div className="flex flex-wrap items-center gap-3">
@@ -51,7 +57,7 @@ export default async function StatusPage() {
                 <span data-testid="des-state" className="rounded-full bg-brand-50 px-3 py-1 text-sm font-medium text-brand-900">
                   {STATE_LABEL[des.provisioningState] ?? des.provisioningState}
                 </span>
-                {inProgress && (
+                {inProgress && !engineNotice && (
                   <span role="status" className="text-sm text-slate-500">
                     Updating live…
                   </span>
@@ -88,7 +94,7 @@ export default async function StatusPage() {
             </section>
           ))}
 
-          <KeySupportPanel entraTenantId={access.user.tenantId} />
+          <KeySupportPanel entraTenantId={access.user.tenantId} engine={engine} />
 
           <section aria-labelledby="health-heading" className="rounded-xl border border-slate-200 bg-white p-6">
             <h2 id="health-heading" className="text-lg font-semibold">

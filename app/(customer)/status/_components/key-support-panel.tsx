@@ -1,4 +1,7 @@
+import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
 import { db } from "@/lib/db/client";
+import { jobEngineNotice } from "@/lib/jobs/engine-notice";
+import type { JobEngineStatus } from "@/lib/jobs/heartbeat";
 import { notificationsFor } from "@/lib/support/notifications";
 import { activeRevocation } from "@/lib/support/revocation";
 import { NewestKeyVersionButton } from "./newest-key-version";
@@ -6,7 +9,7 @@ import { NewestKeyVersionButton } from "./newest-key-version";
 const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
 
 /** Key rotation on request, and what provider support is doing about revocation (the admins' notifications). */
-export async function KeySupportPanel({ entraTenantId }: { entraTenantId: string }) {
+export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId: string; engine: JobEngineStatus }) {
   const tenant = await db().customerTenant.findUnique({ where: { tenantId: entraTenantId }, include: { _count: { select: { diskEncryptionSets: true } } } });
   if (!tenant || tenant._count.diskEncryptionSets === 0) return null;
   const [revocation, notifications] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5)]);
@@ -29,6 +32,7 @@ export async function KeySupportPanel({ entraTenantId }: { entraTenantId: string
           <p className="mt-1">Reason: {revocation.reason}</p>
         </div>
       )}
+      {revocation && <JobEngineAlert notice={jobEngineNotice(engine, "customer", ["APPROVED", "EXECUTING", "RESTORING"].includes(revocation.status))} />}
       <div className="space-y-2">
         <p className="text-slate-700">Created a new version of your key? Move your disk encryption set to it now instead of waiting for automatic rotation.</p>
         <NewestKeyVersionButton />

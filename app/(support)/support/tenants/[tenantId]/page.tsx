@@ -2,11 +2,14 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AccessProblem } from "@/components/auth/access-problem";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
+import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
 import { PageShell } from "@/components/ui/page-shell";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { AppError, toPublicError } from "@/lib/errors";
 import { describeHealthCause } from "@/lib/health/causes";
+import { jobEngineNotice } from "@/lib/jobs/engine-notice";
+import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { liveKeyChecks } from "@/lib/support/key-check";
 import { keyOverview, type DesOverview } from "@/lib/support/rotation";
 import { activeRevocation, assessRevocationImpact, revocationsFor, type RevocationImpact } from "@/lib/support/revocation";
@@ -182,12 +185,13 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
       </PageShell>
     );
   }
-  const [overview, checks, active, history, jobs] = await Promise.all([
+  const [overview, checks, active, history, jobs, engine] = await Promise.all([
     keyOverview(db(), tenant.id),
     liveKeyChecks(db(), tenant.id),
     activeRevocation(db(), tenant.id),
     revocationsFor(db(), tenant.id),
     db().job.findMany({ where: { customerTenantId: tenant.id, kind: { in: ["ROTATE_KEY", "REVOKE", "RESTORE"] } }, orderBy: { createdAt: "desc" }, take: 8 }),
+    jobEngineStatus(db()),
   ]);
   let impact: RevocationImpact | undefined;
   let impactError: string | undefined;
@@ -205,11 +209,13 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
   const customerCutOff = checks.find((c) => !c.ok && c.health.state === "REVOKED");
   const revokedByCustomer = tenant.healthCause === "REVOKED_BY_CUSTOMER" || Boolean(customerCutOff);
   const isApprover = user.roles.includes("SupportApprover");
+  const engineNotice = jobEngineNotice(engine, "support", inProgress || active?.status === "APPROVED" || active?.status === "EXECUTING" || active?.status === "RESTORING");
 
   return (
     <PageShell audience="Support" title={tenant.displayName} user={user} nav={<SupportNav />}>
       <AutoRefresh active={inProgress} everyMs={2000} />
       <div className="space-y-6">
+        <JobEngineAlert notice={engineNotice} />
         <Card title="Customer">
           <dl>
             <Field label="Entra tenant id">{tenant.tenantId}</Field>
@@ -263,7 +269,9 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
           )}
           {(active?.status === "APPROVED" || active?.status === "EXECUTING") && (
             <p role="status" className="rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-900">
-              Approved by {active.decidedByName}: stopping the VMs that use the customer&apos;s key…
+              {engineNotice
+                ? `Approved by ${active.decidedByName}: waiting for the job engine to stop the VMs that use the customer's key (it is not running, see above).`
+                : <>Approved by {active.decidedByName}: stopping the VMs that use the customer&apos;s key…</>}
             </p>
           )}
           {active?.status === "EXECUTED" && (
@@ -274,7 +282,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
               <RestoreForm customerTenantId={tenant.id} />
             </div>
           )}
-          {active?.status === "RESTORING" && <p role="status">Restoring: probing the key, then starting the stopped VMs…</p>}
+          {active?.status === "RESTORING" && <p role="status">{engineNotice ? "Restore waiting for the job engine (it is not running, see above)." : "Restoring: probing the key, then starting the stopped VMs…"}</p>}
           {!active && history[0]?.status === "FAILED" && (
             <div role="status" className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
               <p className="font-medium">
