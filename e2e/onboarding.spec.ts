@@ -78,7 +78,7 @@ test("(g) a new vault and key created from the wizard — keyboard only — and 
   await simControl("keys/enable", { vault: "northwind-cmk-we", key: "northwind-disk-key" });
   await page.getByRole("button", { name: "Verify again" }).focus();
   await page.keyboard.press("Space");
-  await expect(page.getByText("Verified: the provider wrapped and unwrapped a test value")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 20_000 });
   await page.getByRole("link", { name: "Continue to review" }).focus();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
@@ -129,7 +129,7 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await expect(page.getByText(/Not yet — attempt \d+\./)).toBeVisible({ timeout: 15_000 });
   await expect(page.getByText("role propagation can take a few minutes")).toBeVisible();
   await screenshot(page, "wizard-verify-waiting");
-  await expect(page.getByText("Verified: the provider wrapped and unwrapped a test value")).toBeVisible({ timeout: 40_000 });
+  await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 40_000 });
   await simControl("settings", { propagationDelayMs: 0 });
   await screenshot(page, "wizard-verified");
 

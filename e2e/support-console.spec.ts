@@ -94,7 +94,7 @@ test("set-up: Contoso onboards, its DES is provisioned, the provider encrypts a 
   await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
   await page.getByRole("row").filter({ hasText: contoso.keyName }).getByRole("button", { name: `Use ${contoso.keyName}` }).click();
   await page.getByRole("button", { name: "Grant access" }).click();
-  await expect(page.getByText("Verified: the provider wrapped and unwrapped a test value")).toBeVisible({ timeout: 40_000 });
+  await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 40_000 });
   await page.getByRole("link", { name: "Continue to review" }).click();
   // Rotation stays in support's hands for these journeys (Azure would otherwise follow new versions itself).
   await page.getByRole("checkbox", { name: /Follow new key versions automatically/ }).uncheck();

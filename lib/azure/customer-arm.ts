@@ -162,7 +162,8 @@ export async function createKey(credential: TokenCredential, ref: VaultRef, inpu
   return toKeySummary(key);
 }
 
-export type AccessState = { state: "granted" } | { state: "wrong-scope"; scopes: string[] } | { state: "missing" };
+/** `missingPermissions`: on access-policy vaults, the key permissions the app's policy lacks (all of them without a policy). */
+export type AccessState = { state: "granted" } | { state: "wrong-scope"; scopes: string[] } | { state: "missing"; missingPermissions?: string[] };
 
 /** Whether the provider app's service principal already has what it needs on this key. */
 export async function findKeyAccess(credential: TokenCredential, input: { vault: VaultSummary; keyName: string; servicePrincipalObjectId: string }): Promise<AccessState> {
@@ -171,7 +172,8 @@ export async function findKeyAccess(credential: TokenCredential, input: { vault:
     const full = await vaultClient(credential, vault.subscriptionId).vaults.get(vault.resourceGroup, vault.vaultName);
     const policy = (full.properties.accessPolicies ?? []).find((p) => p.objectId.toLowerCase() === servicePrincipalObjectId.toLowerCase());
     const keys = (policy?.permissions.keys ?? []).map((k) => k.toLowerCase());
-    return ACCESS_POLICY_KEY_PERMISSIONS.every((p) => keys.includes(p.toLowerCase()) || keys.includes("all")) ? { state: "granted" } : { state: "missing" };
+    const missingPermissions = ACCESS_POLICY_KEY_PERMISSIONS.filter((p) => !keys.includes(p.toLowerCase()) && !keys.includes("all"));
+    return missingPermissions.length === 0 ? { state: "granted" } : { state: "missing", missingPermissions };
   }
   const scope = keyScope(vault.vaultResourceId, keyName);
   const scopes: string[] = [];

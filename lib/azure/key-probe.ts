@@ -1,6 +1,6 @@
 // The provider side proves it can use a customer's key across tenants: federated token for the customer
-// tenant → read the key version → wrap and unwrap a random value. Used by onboarding verification, health
-// checks, rotation and restore.
+// tenant → read the key version → Key Vault wraps and unwraps a random value (get, wrapKey and unwrapKey, each
+// checked by Key Vault). Used by onboarding verification, health checks, rotation and restore.
 import { randomBytes } from "node:crypto";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { AppError } from "../errors";
@@ -62,8 +62,10 @@ export async function probeCustomerKey(customerTenantId: string, keyUrl: string)
     if (key.properties.expiresOn && key.properties.expiresOn <= checkedAt) return { ok: false, problem: "KEY_EXPIRED", azureCode: "KeyExpired", checkedAt };
     const crypto = new CryptographyClient(parsed.key.keyUrl, credential, probeOptions());
     const secret = randomBytes(32);
-    const wrapped = await crypto.wrapKey("RSA-OAEP", secret);
-    const unwrapped = await crypto.unwrapKey("RSA-OAEP", wrapped.result);
+    // RSA-OAEP-256, because the SDK wraps RSA-OAEP and RSA1_5 locally with the public key (its RsaCryptographyProvider),
+    // which would prove nothing about the wrapKey permission; for RSA-OAEP-256 it has to ask Key Vault.
+    const wrapped = await crypto.wrapKey("RSA-OAEP-256", secret);
+    const unwrapped = await crypto.unwrapKey("RSA-OAEP-256", wrapped.result);
     if (!Buffer.from(unwrapped.result).equals(secret)) return { ok: false, problem: "UNAVAILABLE", azureCode: "WrapRoundTripMismatch", checkedAt };
     return { ok: true, keyId: key.id ?? parsed.key.keyUrl, enabled: true, expiresOn: key.properties.expiresOn, checkedAt };
   } catch (error) {

@@ -25,7 +25,7 @@ import {
   type VaultSummary,
 } from "../azure/customer-arm";
 import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
-import { checkKey, checkVault, normaliseRegion, worst, type CheckItem } from "./checks";
+import { checkKey, checkVault, normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
 import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, parseVaultResourceId, type AccessSnippets } from "./access";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
@@ -265,7 +265,10 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
     await audit(ctx, tenant.id, "onboarding.select_key", "FAILURE", { key: key.keyUri, failing: failing.map((c) => c.id) });
     throw new AppError("VALIDATION_FAILED", `This key cannot be used: ${failing.map((c) => c.reason).join(" ")}`, { fix: failing[0]?.fix });
   }
-  const keyUrl = key.keyUriWithVersion.replace(/\/+$/, "").replace(/:443\//, "/");
+  // The key URL is later handed to the provider's probe and Azure: it must name a vault of the configured cloud.
+  const parsed = parseVersionedKeyUrl(key.keyUriWithVersion);
+  if (!parsed.ok) throw new AppError("VALIDATION_FAILED", `This key cannot be used: ${parsed.reason}`, { fix: "Pick a key in a Key Vault of the provider's Azure cloud." });
+  const keyUrl = parsed.key.keyUrl;
   if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid);
   if (onboarding.keyUrl !== keyUrl) {
     await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
@@ -344,16 +347,22 @@ export async function confirmAccessDoneElsewhere(ctx: Ctx): Promise<{ status: "g
   if (state.state === "wrong-scope") {
     throw new AppError("VALIDATION_FAILED", `The role is assigned, but at a scope that does not include this key (${state.scopes.join(", ")}).`, { fix: "Assign it at the key's scope with the command shown, or at the vault." });
   }
-  if (state.state === "missing") throw new AppError("VALIDATION_FAILED", "The provider's app does not have access to the key yet.", { fix: "Run the command shown (someone with the rights must), then check again." });
+  if (state.state === "missing") {
+    const lacking = state.missingPermissions && state.missingPermissions.length < 3 ? ` Its access policy lacks ${state.missingPermissions.join(", ")}.` : "";
+    throw new AppError("VALIDATION_FAILED", `The provider's app does not have access to the key yet.${lacking}`, { fix: "Run the command shown (someone with the rights must), then check again." });
+  }
   await markAccessGranted(ctx, tenant.id, { method: vault.rbacAuthorization ? "role-assignment" : "access-policy", confirmedBy: "check" });
   return { status: "granted" };
 }
 
 // ─── Step 5: verify ───────────────────────────────────────────────────────
 
-export const DIAGNOSES: Record<KeyProbeProblem | "WRONG_SCOPE", { title: string; fix: string }> = {
+export type VerifyProblem = KeyProbeProblem | "WRONG_SCOPE" | "ACCESS_POLICY_INCOMPLETE";
+
+export const DIAGNOSES: Record<VerifyProblem, { title: string; fix: string }> = {
   ROLE_MISSING: { title: "The provider's app has no access to the key.", fix: "Grant access again in step 4 (the role Key Vault Crypto Service Encryption User on the key, or an access policy with get, wrap key, unwrap key)." },
   WRONG_SCOPE: { title: "The role is assigned at a scope that does not include this key.", fix: "Assign the role on the key itself (or its vault) in step 4." },
+  ACCESS_POLICY_INCOMPLETE: { title: "The provider's app's access policy lacks key permissions disk encryption needs (get, wrap key and unwrap key).", fix: "Grant access again in step 4, or add the missing key permissions to the app's entry in the vault's Access policies." },
   KEY_DISABLED: { title: "The key is disabled.", fix: "Enable the key (or its current version) in your vault, then verify again." },
   KEY_NOT_FOUND: { title: "The key or this version no longer exists.", fix: "Pick the key again in step 3 (a deleted key can be recovered from the vault's deleted keys)." },
   KEY_EXPIRED: { title: "The key has expired.", fix: "Extend its expiry or rotate to a new version, then pick it again in step 3." },
@@ -365,9 +374,15 @@ export const DIAGNOSES: Record<KeyProbeProblem | "WRONG_SCOPE", { title: string;
 };
 
 export type VerifyOutcome =
-  | { state: "verified"; keyUrl: string }
+  | { state: "verified"; keyUrl: string; proven: string }
   | { state: "waiting"; problem: KeyProbeProblem; attempt: number; elapsedMs: number; retryInMs: number; windowMs: number }
-  | { state: "failed"; problem: KeyProbeProblem | "WRONG_SCOPE"; title: string; fix: string; azureCode?: string; attempt: number };
+  | { state: "failed"; problem: VerifyProblem; title: string; fix: string; azureCode?: string; attempt: number };
+
+/** What a successful verification proved, in the customer's words. */
+export function verifiedProof(accessPolicy: boolean): string {
+  const probe = "From its own tenant, the provider's app read your key, and Key Vault wrapped and unwrapped a test value with it for the app.";
+  return accessPolicy ? `${probe} The app's access policy grants get, wrap key and unwrap key.` : probe;
+}
 
 function backoffMs(attempt: number): number {
   return Math.min(30_000, 2_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
@@ -385,12 +400,24 @@ export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {
   const attempt = (input.restart ? 0 : onboarding.verifyAttempts) + 1;
   // Consent first: a cached token may still open the key for a while after the app was removed.
   const consentGone = (await lookUpServicePrincipal(ctx.user.tenantId).catch(() => ({ id: "unknown" }))) === null;
+  if (!consentGone && !vault.rbacAuthorization) {
+    // Read with the admin's own access, before the probe: access policies apply at once, so a gap is not propagation.
+    const policy = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch((error: unknown) => {
+      throw toAzureAppError(error, "read the vault's access policies");
+    });
+    if (policy.state === "missing") {
+      const missing = policy.missingPermissions ?? [];
+      await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: "ACCESS_POLICY_INCOMPLETE", verifiedAt: null } });
+      await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem: "ACCESS_POLICY_INCOMPLETE", missingPermissions: missing, attempts: attempt });
+      return { state: "failed", problem: "ACCESS_POLICY_INCOMPLETE", title: `The provider's app's access policy lacks the key permission${missing.length === 1 ? "" : "s"} ${missing.join(", ")}, which disk encryption needs.`, fix: DIAGNOSES.ACCESS_POLICY_INCOMPLETE.fix, attempt };
+    }
+  }
   const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
   if (result.ok) {
     await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, lastVerifyProblem: null } });
     await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid);
     await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt }, { type: "key", id: keyUrl });
-    return { state: "verified", keyUrl };
+    return { state: "verified", keyUrl, proven: verifiedProof(!vault.rbacAuthorization) };
   }
   await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: result.problem, verifiedAt: null } });
   const elapsedMs = now.getTime() - startedAt.getTime();
@@ -399,7 +426,7 @@ export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {
   if (transient && elapsedMs < VERIFY_WINDOW_MS) {
     return { state: "waiting", problem: result.problem, attempt, elapsedMs, retryInMs: Math.round(backoffMs(attempt)), windowMs: VERIFY_WINDOW_MS };
   }
-  let problem: KeyProbeProblem | "WRONG_SCOPE" = result.problem;
+  let problem: VerifyProblem = result.problem;
   if (problem === "ROLE_MISSING" && !consentRemoved) {
     // Tell "never granted" from "granted somewhere else" with the admin's own view of the assignments.
     const state = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch(() => null);

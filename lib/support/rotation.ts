@@ -147,7 +147,7 @@ export async function validateKeyForSwitch(customerTenantId: string, keyUrl: str
     checks.push({ id: "probe", status: "fail", title: "Wrap/unwrap probe", reason: `${problem.reason}${probe.azureCode ? ` (${probe.azureCode})` : ""}`, fix: problem.fix });
     return { ok: false, key: parsed.key, checks };
   }
-  checks.push({ id: "probe", status: "pass", title: "Wrap/unwrap probe", reason: "The provider wrapped and unwrapped a test value with this key version." });
+  checks.push({ id: "probe", status: "pass", title: "Wrap/unwrap probe", reason: "Key Vault wrapped and unwrapped a test value with this key version for the provider's app." });
   return { ok: true, key: parsed.key, checks };
 }
 

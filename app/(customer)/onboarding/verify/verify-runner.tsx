@@ -70,7 +70,7 @@ export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) 
             </p>
           </div>
         )}
-        {outcome?.state === "verified" && <Verified />}
+        {outcome?.state === "verified" && <Verified proven={outcome.proven} />}
         {outcome?.state === "failed" && (
           <div role="alert">
             <p className="font-medium text-red-800">{outcome.title}</p>
@@ -89,10 +89,10 @@ export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) 
   );
 }
 
-function Verified() {
+function Verified({ proven }: { proven?: string }) {
   return (
     <div>
-      <p className="font-medium text-emerald-800">Verified: the provider wrapped and unwrapped a test value with your key, from its own tenant.</p>
+      <p className="font-medium text-emerald-800">Verified. {proven ?? "From its own tenant, the provider's app read your key, and Key Vault wrapped and unwrapped a test value with it for the app."}</p>
       <Link href="/onboarding/review" className="mt-3 inline-block font-medium text-brand-700 underline">
         Continue to review
       </Link>
