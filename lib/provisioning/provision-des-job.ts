@@ -9,7 +9,7 @@ import { describeHealthCause } from "../health/causes";
 import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
 import { classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
-import { checkProviderReadiness } from "./readiness";
+import { blockingItems, checkProviderReadiness } from "./readiness";
 import { pauseArmWrites, sleep, waitForArmWriteSlot } from "./write-gate";
 
 export type ProvisionPayload = { diskEncryptionSetId: string; keyUrl: string; region: string };
@@ -83,10 +83,10 @@ async function ensureProviderReady(db: Db): Promise<void> {
   }
   const report = await checkProviderReadiness();
   if (!report.ok) {
-    const failing = report.items.find((item) => !item.ok);
+    const [failing] = blockingItems(report);
     // Azure throttled or failed the check itself: retry like any transient error.
     if (failing?.transient) throw Object.assign(new Error(`Provider readiness check could not run: ${failing.detail}`), { statusCode: 503, code: failing.azureCode ?? "ReadinessCheckUnavailable" });
-    throw new StopProvisioning(`ProviderNotReady:${failing?.id ?? "unknown"}`, failing?.id === "fic-match" || failing?.id === "fic-count" ? "FIC_MISSING" : "PROVIDER_PERMISSION");
+    throw new StopProvisioning(`ProviderNotReady:${failing?.id ?? "unknown"}`, failing?.id === "fic-match" ? "FIC_MISSING" : "PROVIDER_PERMISSION");
   }
   readinessConfirmedAt = Date.now();
 }
