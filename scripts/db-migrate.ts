@@ -1,5 +1,5 @@
 // npm run db:migrate — applies the committed migrations to the configured database
-// (DATABASE_URL), or to the embedded one under .data/ when DATABASE_URL is unset.
+// (DATABASE_MIGRATION_URL, else DATABASE_URL), or to the embedded one under .data/ when neither is set.
 import { toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
 import { startProjectDatabase } from "../lib/db/embedded";
@@ -7,7 +7,9 @@ import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 
 async function main() {
-  const url = toolingEnv().DATABASE_URL;
+  // The schema owner's URL when the app's DATABASE_URL is a role that may not change the schema.
+  const env = toolingEnv();
+  const url = env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
   if (url) {
     await checkDatabaseReachable(url);
     await applyMigrations(url);

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSy
 import path from "node:path";
 import { childEnv, toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
+import { demoCheckpointDir, generateAuditSigningKeyText, persistentAuditSigningKeyText } from "../lib/audit/checkpoint-key";
 import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
@@ -74,7 +75,8 @@ async function prepareDatabase(mode: Mode): Promise<string> {
   }
   if (tooling.DATABASE_URL) {
     await checkDatabaseReachable(tooling.DATABASE_URL);
-    await applyMigrations(tooling.DATABASE_URL);
+    // As the schema owner when given (the app's own role may not change the schema).
+    await applyMigrations(tooling.DATABASE_MIGRATION_URL ?? tooling.DATABASE_URL);
     say(`  database   PostgreSQL ${describeDatabase(tooling.DATABASE_URL)} (migrated)`);
     return tooling.DATABASE_URL;
   }
@@ -116,6 +118,9 @@ async function main() {
     ...azureEnv,
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: sessionSecret,
+    // Audit checkpoints: the demo signs with a key kept under .data/ and keeps the copies there too.
+    ...(!tooling.AUDIT_SIGNING_KEY && { AUDIT_SIGNING_KEY: mode === "e2e" ? generateAuditSigningKeyText() : persistentAuditSigningKeyText(DATA_DIR) }),
+    ...(!tooling.AUDIT_CHECKPOINT_DIR && mode !== "e2e" && { AUDIT_CHECKPOINT_DIR: demoCheckpointDir(DATA_DIR) }),
     APP_BASE_URL: appUrl,
     NODE_ENV: mode === "dev" ? "development" : "production",
   });

@@ -38,8 +38,8 @@ describe("the checkpoint schedule", () => {
     expect(checkpoints).toMatchObject([{ headSeq: 3n, eventCount: 3n, keyId: key.keyId }]);
     // Both workers kept ticking every 100 ms meanwhile; give them a little longer, then count the messages.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const [{ messages }] = await db.$queryRaw<{ messages: bigint }[]>`select count(*) as messages from pgboss.job where name = 'audit_checkpoint'`;
-    expect(messages).toBe(1n);
+    const [queued] = await db.$queryRaw<{ messages: bigint }[]>`select count(*) as messages from pgboss.job where name = 'audit_checkpoint'`;
+    expect(queued?.messages).toBe(1n);
     expect(await db.auditCheckpoint.count()).toBe(1);
   }, 60_000);
 });
