@@ -1,6 +1,9 @@
 // Demo and benchmark data: many customer tenants with a realistic spread of onboarding progress, DES
 // states, key health and 7 days of history. Bulk inserts (one multi-row INSERT … SELECT FROM unnest per
 // table and chunk), so 10,000 tenants take seconds. Deterministic for a given seed.
+// Seeded data is history, never work: every job is finished (SUCCEEDED or FAILED, in the past) and every
+// tenant is marked not monitored, so a running worker neither provisions nor health-checks tenants that do
+// not exist in Azure, and the dashboard stays as seeded.
 import pg from "pg";
 import { auditHash, GENESIS_HASH } from "../audit/log";
 import type { ActorType, AuditResult } from "../db/generated/prisma/enums";
@@ -107,7 +110,7 @@ export async function seedDemoData(databaseUrl: string, options: DemoSeedOptions
   // Log-normal-ish duration around a median.
   const around = (medianMinutes: number) => medianMinutes * 60_000 * Math.exp((random() - 0.5) * 1.6);
 
-  const tenants = table("CustomerTenant", "id:uuid,tenantId:uuid,displayName:text,primaryDomain:text,consentStatus:\"ConsentStatus\",servicePrincipalObjectId:uuid,consentGrantedAt:timestamp,healthState:\"HealthState\",healthCause:text,lastHealthCheckAt:timestamp,lastHealthChangeAt:timestamp,createdAt:timestamp,updatedAt:timestamp");
+  const tenants = table("CustomerTenant", "id:uuid,tenantId:uuid,displayName:text,primaryDomain:text,consentStatus:\"ConsentStatus\",servicePrincipalObjectId:uuid,consentGrantedAt:timestamp,healthState:\"HealthState\",healthCause:text,lastHealthCheckAt:timestamp,lastHealthChangeAt:timestamp,monitored:boolean,createdAt:timestamp,updatedAt:timestamp");
   const onboardings = table("Onboarding", "id:uuid,customerTenantId:uuid,step:\"OnboardingStep\",subscriptionId:uuid,vaultResourceId:text,permissionModel:\"VaultPermissionModel\",region:text,submittedAt:timestamp,createdAt:timestamp,updatedAt:timestamp");
   const stepEvents = table("OnboardingStepEvent", "id:uuid,onboardingId:uuid,step:\"OnboardingStep\",enteredAt:timestamp,actorOid:text");
   const keys = table("KeyReference", "id:uuid,customerTenantId:uuid,vaultResourceId:text,vaultUri:text,keyName:text,keyVersion:text,keyUrl:text,keyType:text,keySize:int,permissionModel:\"VaultPermissionModel\",region:text,createdAt:timestamp,updatedAt:timestamp");
@@ -177,21 +180,23 @@ export async function seedDemoData(databaseUrl: string, options: DemoSeedOptions
         const state = d === 0 ? pickWeighted(DES_STATE) : "SUCCEEDED";
         const name = `des-${slug.slice(0, 20)}-${desRegion}`;
         const armId = state === "QUEUED" ? null : `/subscriptions/${providerSubscription}/resourceGroups/rg-cmk-des/providers/Microsoft.Compute/diskEncryptionSets/${name}-${hex(6)}`;
-        // Provisioning job: throttling retries are common; failures end on an access error.
-        const jobId = uuid();
+        // Provisioning job, finished: throttling retries are common; failures end on an access error. A DES
+        // still queued or being created is shown by its state alone, without a job a worker would pick up.
         const failure = state === "FAILED" ? pick(PROVISION_FAILURES) : null;
-        const attemptCount = state === "FAILED" ? 3 + Math.floor(random() * 3) : state === "QUEUED" ? 0 : random() < 0.25 ? 2 + Math.floor(random() * 2) : 1;
+        const inFlight = state === "QUEUED" || state === "CREATING";
+        const attemptCount = inFlight ? 0 : state === "FAILED" ? 3 + Math.floor(random() * 3) : random() < 0.25 ? 2 + Math.floor(random() * 2) : 1;
         let attemptAt = submittedAt.getTime() + 5_000;
-        for (let a = 1; a <= attemptCount; a++) {
-          const last = a === attemptCount;
-          const running = last && (state === "CREATING" || state === "UPDATING");
-          const code = last ? failure : random() < 0.7 ? "TooManyRequests" : "InternalServerError";
-          const finished = running ? null : new Date(attemptAt + 20_000 + random() * 60_000);
-          attempts.rows.push([uuid(), jobId, a, new Date(attemptAt), finished, running ? null : code, running || !code ? null : ERROR_MESSAGES[code]]);
-          attemptAt = (finished?.getTime() ?? attemptAt) + 30_000 * 2 ** a;
+        if (!inFlight) {
+          const jobId = uuid();
+          for (let a = 1; a <= attemptCount; a++) {
+            const code = a === attemptCount ? failure : random() < 0.7 ? "TooManyRequests" : "InternalServerError";
+            const finished = new Date(attemptAt + 20_000 + random() * 60_000);
+            attempts.rows.push([uuid(), jobId, a, new Date(attemptAt), finished, code, code ? ERROR_MESSAGES[code] : null]);
+            attemptAt = finished.getTime() + 30_000 * 2 ** a;
+          }
+          const finishedAt = new Date(Math.min(attemptAt, now.getTime() - 60_000));
+          jobs.rows.push([jobId, "PROVISION_DES", failure ? "FAILED" : "SUCCEEDED", `seed:provision:${desId}`, id, { diskEncryptionSetId: desId, keyUrl, region: desRegion }, attemptCount, failure, failure ? ERROR_MESSAGES[failure] : null, "system", submittedAt, finishedAt, submittedAt, finishedAt]);
         }
-        const jobStatus = state === "FAILED" ? "FAILED" : state === "QUEUED" ? "QUEUED" : state === "SUCCEEDED" ? "SUCCEEDED" : "RUNNING";
-        jobs.rows.push([jobId, "PROVISION_DES", jobStatus, `seed:provision:${desId}`, id, { diskEncryptionSetId: desId, keyUrl, region: desRegion }, attemptCount, failure, failure ? ERROR_MESSAGES[failure] : null, "system", attemptCount ? submittedAt : null, jobStatus === "SUCCEEDED" || jobStatus === "FAILED" ? new Date(attemptAt) : null, submittedAt, new Date(attemptAt)]);
         desTable.rows.push([desId, id, desRegion, name, armId, state, "UNKNOWN", keyId, true, failure, failure ? ERROR_MESSAGES[failure] : null, submittedAt, new Date(attemptAt)]);
         if (failure) audit.push({ occurredAt: new Date(attemptAt), actorType: "SYSTEM", actorId: "provisioning-worker", actorTenantId: null, actorRole: null, action: "provisioning.failed", targetType: "DiskEncryptionSet", targetId: desId, customerTenantId: id, reason: null, result: "FAILURE", requestId: null, details: { azureCode: failure } });
         anyFailed ||= state === "FAILED";
@@ -241,7 +246,7 @@ export async function seedDemoData(databaseUrl: string, options: DemoSeedOptions
         jobs.rows.push([uuid(), "ROTATE_KEY", "SUCCEEDED", `seed:rotate:${id}`, id, {}, 1, null, null, "system", rotatedAt, new Date(rotatedAt.getTime() + 40_000), rotatedAt, rotatedAt]);
       }
     }
-    tenants.rows.push([id, tenantId, displayName, `${slug}.example`, finalIndex >= 1 ? "GRANTED" : "NOT_GRANTED", finalIndex >= 1 ? uuid() : null, finalIndex >= 1 ? new Date(createdAt.getTime() + 60_000) : null, healthState, healthCause, lastHealthCheckAt, lastHealthChangeAt, createdAt, lastHealthChangeAt ?? lastStepAt]);
+    tenants.rows.push([id, tenantId, displayName, `${slug}.example`, finalIndex >= 1 ? "GRANTED" : "NOT_GRANTED", finalIndex >= 1 ? uuid() : null, finalIndex >= 1 ? new Date(createdAt.getTime() + 60_000) : null, healthState, healthCause, lastHealthCheckAt, lastHealthChangeAt, false, createdAt, lastHealthChangeAt ?? lastStepAt]);
   }
 
   const client = new pg.Client({ connectionString: databaseUrl });

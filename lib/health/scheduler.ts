@@ -24,6 +24,7 @@ export async function scheduleHealthChecks(db: Db, boss: PgBoss, options: { inte
   const intervalMs = options.intervalMinutes * 60_000;
   const candidates = await db.customerTenant.findMany({
     where: {
+      monitored: true,
       diskEncryptionSets: { some: { provisioningState: { in: ["SUCCEEDED", "UPDATING"] } } },
       OR: [{ lastHealthCheckAt: null }, { lastHealthCheckAt: { lt: new Date(now - intervalMs * 0.8) } }],
     },

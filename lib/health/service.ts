@@ -16,7 +16,7 @@ import { probeCustomerKey } from "../azure/key-probe";
 import { notificationFor, queueHealthNotification } from "./notify";
 
 export type HealthCheckResult =
-  | { status: "skipped"; reason: "not-found" | "no-des" | "revoked"; state?: HealthState }
+  | { status: "skipped"; reason: "not-found" | "not-monitored" | "no-des" | "revoked"; state?: HealthState }
   | { status: "inconclusive"; state: HealthState; detail: string }
   | { status: "checked"; state: HealthState; cause: string | null; changed: boolean; eventId?: string };
 
@@ -38,6 +38,8 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
     include: { diskEncryptionSets: { where: { provisioningState: { in: ["SUCCEEDED", "UPDATING"] } }, include: { keyReference: true } } },
   });
   if (!tenant) return { status: "skipped", reason: "not-found" };
+  // History-only tenants (demo data) have nothing in Azure to check: probing them would invent incidents.
+  if (!tenant.monitored) return { status: "skipped", reason: "not-monitored", state: tenant.healthState };
   // The provider revoked this tenant on purpose (support): not an incident. The check records that it ran and
   // leaves the state alone; restore moves the tenant out of REVOKED and checks resume. A customer's own
   // revocation (key disabled, role removed) is checked as usual, so its lifting is noticed.

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CustomerTenant" ADD COLUMN     "monitored" BOOLEAN NOT NULL DEFAULT true;
+
