@@ -22,7 +22,7 @@ test.describe("admin consent", () => {
     await page.getByRole("button", { name: "Return to the application" }).click();
     await expect(page).toHaveURL(/problem=not-admin/);
     await expect(page.locator("main").getByRole("alert")).toContainText("Only an administrator of your organization can grant this consent");
-    const link = page.getByLabel("Send this link to your Global Administrator or Privileged Role Administrator");
+    const link = page.getByLabel("Send this link to an administrator who can grant consent");
     await expect(link).toHaveValue(new RegExp(`^${SIM_URL}/aaaaaaaa-0000-4000-8000-00000000000a/v2\\.0/adminconsent\\?client_id=33333333-3333-4333-8333-333333333333`));
     await screenshot(page, "consent-not-admin");
   });

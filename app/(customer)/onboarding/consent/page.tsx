@@ -40,9 +40,21 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
           <div className="sm:col-span-2">
             <dt className="text-sm text-slate-500">What it gets</dt>
             <dd>
-              Consent installs the app in your organization (an enterprise application) with Microsoft Graph <strong>User.Read</strong>{" "}
-              (sign in and read its own profile). It gets <strong>no access to your keys</strong> until step 4, where you grant it the role{" "}
-              <em>Key Vault Crypto Service Encryption User</em> on one key only — it can then wrap and unwrap disk keys with it, nothing else. You can remove it at any time.
+              <ul className="list-disc space-y-1 pl-5">
+                <li>
+                  Consent creates the app&apos;s enterprise application (service principal) in your organization. That lets the app{" "}
+                  <strong>sign in to your tenant as itself</strong>, nothing more.
+                </li>
+                <li>
+                  <strong>No directory access:</strong> the app asks for no Microsoft Graph application permission, so it cannot read your users, groups
+                  or apps. Microsoft&apos;s consent screen also lists &ldquo;Sign in and read user profile&rdquo; (User.Read), which every app
+                  registration carries; this app never signs anyone in.
+                </li>
+                <li>
+                  <strong>No access to your keys yet:</strong> in step 4 (Grant access) you grant it, separately, the role <em>Key Vault Crypto Service Encryption User</em>{" "}
+                  on one key only. It can then wrap and unwrap disk keys with that key, nothing else. You can remove either at any time.
+                </li>
+              </ul>
             </dd>
           </div>
         </dl>
@@ -63,7 +75,11 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
                 <p className="mt-1">{problem.fix}</p>
               </div>
             )}
-            <p className="text-slate-600">You need to be a Global Administrator or Privileged Role Administrator of your organization to grant consent. If you are not, send the link to someone who is.</p>
+            <p className="text-slate-600">
+              To grant consent you need to be a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application
+              Administrator of your organization (the app requests no Microsoft Graph application permission, so the last two are enough). If you are
+              not, send the link to someone who is.
+            </p>
             <ConsentPanel shareLink={adminConsentShareLink(tenant.tenantId)} showShareLink={problemKey !== undefined && SHARE_LINK_PROBLEMS.has(problemKey) || tenant.consentStatus === "REMOVED"} />
           </>
         )}

@@ -1,4 +1,5 @@
 import type { DashboardReadiness } from "@/lib/dashboard/readiness";
+import { blockingItems } from "@/lib/provisioning/readiness";
 import { formatUtc } from "./format";
 
 /** The provider's own Azure set-up, shown at the top only when something is red. */
@@ -12,16 +13,18 @@ export function ReadinessBanner({ readiness }: { readiness: DashboardReadiness |
       </div>
     );
   }
-  const failing = readiness.items.filter((item) => !item.ok);
+  const failing = blockingItems(readiness);
+  // Warnings (e.g. a count the CMK app may not read) never block; they are listed only beside a real failure.
+  const shown = readiness.items.filter((item) => !item.ok);
   return (
     <div role="alert" className="mb-6 rounded-xl border border-red-300 bg-red-50 p-4 text-red-950">
       <p className="font-semibold">
         Provider set-up needs attention: {failing.length} readiness {failing.length === 1 ? "check fails" : "checks fail"} (checked {formatUtc(readiness.checkedAt)}).
       </p>
       <ul className="mt-2 space-y-2 text-sm">
-        {failing.map((item) => (
+        {shown.map((item) => (
           <li key={item.id}>
-            <strong>{item.title}:</strong> {item.detail}
+            <strong>{item.warning ? `Warning — ${item.title}` : item.title}:</strong> {item.detail}
             {item.fix && <span className="block">Fix: {item.fix}</span>}
           </li>
         ))}
