@@ -46,6 +46,8 @@ export type DesOverview = {
   liveError?: PublicError;
   versions?: KeyVersionInfo[];
   versionsError?: PublicError;
+  /** The provider's app may not list the key's versions (access policy without List): switch by key URL instead. */
+  versionsListForbidden?: boolean;
   activeVersion?: string;
   newestVersion?: KeyVersionInfo;
   rotation: RotationStatus;
@@ -97,7 +99,9 @@ export async function keyOverview(db: Db, customerTenantId: string): Promise<Des
         overview.versions = await listKeyVersions(tenant.tenantId, keyRef.vaultUri, keyRef.keyName);
         overview.newestVersion = newestUsable(overview.versions);
       } catch (error) {
-        overview.versionsError = toPublicError(readFailure(error, "read the key versions in the customer's vault"));
+        const failure = versionsFailure(error, des.keyReference.permissionModel, "staff");
+        overview.versionsError = toPublicError(failure);
+        overview.versionsListForbidden = failure.code === "FORBIDDEN";
       }
       const job = await db.job.findFirst({ where: { customerTenantId, kind: "ROTATE_KEY", payload: { path: ["diskEncryptionSetId"], equals: des.id } }, orderBy: { createdAt: "desc" } });
       overview.rotation = rotationStatus(job, overview.live);
@@ -109,6 +113,23 @@ export async function keyOverview(db: Db, customerTenantId: string): Promise<Des
 function readFailure(error: unknown, what: string): AppError {
   const failure = azureFailure(error);
   return new AppError("AZURE_ERROR", `Azure could not ${what}.`, { azureCode: failure.code ?? (failure.status ? `HTTP ${failure.status}` : undefined), fix: failure.status === 403 || failure.status === 401 ? "The provider's app may have lost access to the customer's vault; check the key with a probe." : "Try again in a minute.", cause: error });
+}
+
+/**
+ * Listing versions needs the List key permission, which onboarding does not ask for on access-policy vaults
+ * (get, wrap key and unwrap key are all a disk encryption set needs): say so, and point to the key-URL switch.
+ */
+function versionsFailure(error: unknown, permissionModel: string, audience: "staff" | "customer"): AppError {
+  const failure = azureFailure(error);
+  const firewall = /Firewall/i.test(`${failure.code ?? ""} ${failure.message}`);
+  if (failure.status !== 403 || firewall || permissionModel !== "ACCESS_POLICY") return readFailure(error, "read the key versions in the customer's vault");
+  return new AppError("FORBIDDEN", "The provider's app may not list this key's versions: the vault uses access policies, and the app's policy has get, wrap key and unwrap key but not List.", {
+    azureCode: failure.code ?? "Forbidden",
+    fix: audience === "staff"
+      ? "Ask the customer for the new version's Key Identifier and switch to it with “Validate and switch to this key”. Optionally the customer adds “List” to the app's key permissions, so that the newest version is found automatically."
+      : "Add “List” to the key permissions of the provider's app in your vault's Access policies (optional; it lets the portal find new versions), or send the new version's Key Identifier to your provider's support.",
+    cause: error,
+  });
 }
 
 /** The newest version that can be used now (enabled, active, not expired). */
@@ -193,7 +214,7 @@ export async function requestKeySwitch(ctx: SupportCtx, input: { customerTenantI
     const current = parseVersionedKeyUrl(fromKeyUrl);
     if (!current.ok) throw new AppError("CONFLICT", "The disk encryption set's key URL is not versioned.", { fix: "Supply a versioned key URL instead." });
     const versions = await listKeyVersions(tenant.tenantId, current.key.vaultUri, current.key.keyName).catch((error: unknown) => {
-      throw readFailure(error, "read the key versions in the customer's vault");
+      throw versionsFailure(error, des.keyReference.permissionModel, action.startsWith("customer.") ? "customer" : "staff");
     });
     const newest = newestUsable(versions);
     if (!newest) throw new AppError("CONFLICT", "The key has no enabled, unexpired version.", { fix: "The customer must create or enable a key version first." });
@@ -203,7 +224,8 @@ export async function requestKeySwitch(ctx: SupportCtx, input: { customerTenantI
   const validation = await validateKeyForSwitch(tenant.tenantId, targetKeyUrl);
   const failing = validation.checks.filter((c) => c.status === "fail").map((c) => c.id);
   if (!validation.ok || !validation.key) {
-    await auditAction(ctx, tenant.id, action, "FAILURE", { targetType: "diskEncryptionSet", targetId: des.armId!, details: { mode, keyUrl: targetKeyUrl, failing } });
+    // Only a parsed URL is recorded: a refused one may carry credentials (user:password@) or point anywhere.
+    await auditAction(ctx, tenant.id, action, "FAILURE", { targetType: "diskEncryptionSet", targetId: des.armId!, details: { mode, keyUrl: validation.key?.keyUrl ?? null, failing } });
     return { accepted: false, checks: validation.checks };
   }
   if (validation.key.keyUrl === fromKeyUrl.toLowerCase() || validation.key.keyUrl === fromKeyUrl) {

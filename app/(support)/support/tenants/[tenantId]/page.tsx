@@ -110,7 +110,7 @@ function KeySection({ des, customerTenantId, busy }: { des: DesOverview; custome
           </table>
         )}
       </div>
-      <RotationControls customerTenantId={customerTenantId} diskEncryptionSetId={des.id} onNewest={!des.newestVersion || des.newestVersion.version === des.activeVersion} rotationToLatest={live?.rotationToLatest ?? false} busy={busy} />
+      <RotationControls customerTenantId={customerTenantId} diskEncryptionSetId={des.id} onNewest={!des.newestVersion || des.newestVersion.version === des.activeVersion} listForbidden={Boolean(des.versionsListForbidden)} rotationToLatest={live?.rotationToLatest ?? false} busy={busy} />
     </Card>
   );
 }

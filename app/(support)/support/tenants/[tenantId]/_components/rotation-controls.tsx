@@ -8,7 +8,8 @@ import { BUTTON_STYLES } from "@/components/ui/action-button";
 import { rotateKey, setAutoRotation } from "../actions";
 import { INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
 
-type Props = { customerTenantId: string; diskEncryptionSetId: string; onNewest: boolean; rotationToLatest: boolean; busy: boolean };
+/** `listForbidden`: the provider's app may not list the key's versions (access policy without List). */
+type Props = { customerTenantId: string; diskEncryptionSetId: string; onNewest: boolean; listForbidden: boolean; rotationToLatest: boolean; busy: boolean };
 
 function Checks({ checks }: { checks: CheckItem[] }) {
   return (
@@ -23,7 +24,7 @@ function Checks({ checks }: { checks: CheckItem[] }) {
   );
 }
 
-export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewest, rotationToLatest, busy }: Props) {
+export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewest, listForbidden, rotationToLatest, busy }: Props) {
   const ids = { customerTenantId, diskEncryptionSetId };
   const keyUrlId = useId();
   const [keyUrl, setKeyUrl] = useState("");
@@ -32,7 +33,7 @@ export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewe
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-start gap-3">
-        <StaffButton label="Move to the newest key version" pendingLabel="Validating and queueing…" disabled={busy || onNewest} action={() => rotateKey(ids)} />
+        <StaffButton label="Move to the newest key version" pendingLabel="Validating and queueing…" disabled={busy || onNewest || listForbidden} action={() => rotateKey(ids)} />
         <StaffButton
           variant="secondary"
           label={rotationToLatest ? "Turn automatic rotation off" : "Turn automatic rotation on"}
@@ -40,7 +41,11 @@ export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewe
           action={() => setAutoRotation({ ...ids, enabled: !rotationToLatest })}
         />
       </div>
-      {onNewest && <p className="text-sm text-slate-600">The disk encryption set already uses the newest usable version.</p>}
+      {listForbidden ? (
+        <p className="text-sm text-slate-700">The newest version cannot be found from here: the vault&apos;s access policy does not let the provider&apos;s app list versions. Ask the customer for the new version&apos;s Key Identifier and use the form below.</p>
+      ) : (
+        onNewest && <p className="text-sm text-slate-600">The disk encryption set already uses the newest usable version.</p>
+      )}
       <form
         className="space-y-2 rounded-lg border border-slate-200 p-4"
         onSubmit={(event) => {
