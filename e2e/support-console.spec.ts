@@ -191,8 +191,15 @@ test("the customer disables the key: the console shows Revoked by customer, and 
   await expect(page.getByText("Key usable (wrap/unwrap probe passed)")).toBeVisible();
 });
 
-test("audit log: staff filter and export; the customer sees only their own tenant", async ({ page }) => {
+test("audit log: the audit reader filters and exports it, an operator may not read it, the customer sees only their own tenant", async ({ page }) => {
   await signInAs(page, PERSONAS.operator.upn, "support", "/support/audit");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
+  await expect(page.getByRole("alert")).toContainText("AuditReader or Support or SupportApprover");
+  const refusedExport = await page.request.get("/api/support/audit/export");
+  expect(refusedExport.status()).toBe(403);
+  await signOut(page);
+
+  await signInAs(page, PERSONAS.auditor.upn, "support", "/support/audit");
   // Verified in the background; a reload shows the result.
   await expect(async () => {
     await page.reload();

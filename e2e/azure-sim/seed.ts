@@ -241,6 +241,7 @@ export const PERSONAS = {
   approver: persona(PROVIDER_TENANT, 'approver@skyline.example', 'Alex Approver', 'portal app role SupportApprover', { appRoles: ['SupportApprover'] }),
   support2: persona(PROVIDER_TENANT, 'support2@skyline.example', 'Sasha Support', 'portal app role Support', { appRoles: ['Support'] }),
   providerNoRole: persona(PROVIDER_TENANT, 'norole@skyline.example', 'Nico Norole', 'no app role'),
+  auditor: persona(PROVIDER_TENANT, 'auditor@skyline.example', 'Ada Auditor', 'portal app role AuditReader', { appRoles: ['AuditReader'] }),
   contosoAdmin: persona(CUSTOMERS.contoso.tenantId, 'admin@contoso.example', 'Connie Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
   contosoKeyAdmin: persona(CUSTOMERS.contoso.tenantId, 'keyadmin@contoso.example', 'Kim Keyadmin', 'Key Vault Contributor + Crypto Officer, cannot assign roles'),
   contosoUser: persona(CUSTOMERS.contoso.tenantId, 'user@contoso.example', 'Una User', 'no roles'),
@@ -278,7 +279,7 @@ export function defaultScenario(issuerBase: string): Scenario {
     applications: [
       {
         appId: PORTAL_CLIENT_ID, displayName: 'CMK Portal', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.portalClientSecret,
-        redirectUris: LOCAL_REDIRECT_URIS, apiScopes: ['access_as_user'], appRoles: ['Operator', 'Support', 'SupportApprover'],
+        redirectUris: LOCAL_REDIRECT_URIS, apiScopes: ['access_as_user'], appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader'],
         servicePrincipalTenants: 'all',
       },
       {

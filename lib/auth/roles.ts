@@ -1,5 +1,6 @@
 // Who may enter which area. Staff roles come from the token's app-role claim, never from our database.
-export const STAFF_ROLES = ["Operator", "Support", "SupportApprover"] as const;
+// AuditReader opens no area: it only reads the full audit log (lib/support/audit-access.ts).
+export const STAFF_ROLES = ["Operator", "Support", "SupportApprover", "AuditReader"] as const;
 export type StaffRoleName = (typeof STAFF_ROLES)[number];
 export const CUSTOMER_ADMIN_ROLE = "CustomerAdmin";
 

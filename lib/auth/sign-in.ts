@@ -71,6 +71,6 @@ function domainOf(userName: string): string | null {
   return at > 0 ? userName.slice(at + 1).toLowerCase() : null;
 }
 
-function toStaffRoleEnum(role: string): "OPERATOR" | "SUPPORT" | "SUPPORT_APPROVER" {
-  return role === "Operator" ? "OPERATOR" : role === "Support" ? "SUPPORT" : "SUPPORT_APPROVER";
+function toStaffRoleEnum(role: string): "OPERATOR" | "SUPPORT" | "SUPPORT_APPROVER" | "AUDIT_READER" {
+  return role === "Operator" ? "OPERATOR" : role === "Support" ? "SUPPORT" : role === "AuditReader" ? "AUDIT_READER" : "SUPPORT_APPROVER";
 }

@@ -10,7 +10,7 @@ const COPY: Record<Area, { title: string; text: string }> = {
     text: "Use your organization's Microsoft Entra work account. To grant consent you (or a colleague) must be a Global Administrator or Privileged Role Administrator.",
   },
   operator: { title: "Sign in to the operator dashboard", text: "Use your provider work account. You need the Operator role on the CMK Portal app." },
-  support: { title: "Sign in to the support console", text: "Use your provider work account. You need the Support or SupportApprover role on the CMK Portal app." },
+  support: { title: "Sign in to the support console", text: "Use your provider work account. You need the Support or SupportApprover role on the CMK Portal app (AuditReader for the audit log alone)." },
 };
 
 const REASONS: Record<string, string> = {

@@ -18,7 +18,7 @@ function toParams(raw: Record<string, string | string[] | undefined>): URLSearch
   return params;
 }
 
-/** The whole audit log for Support, SupportApprover and Operator (page-level role check). */
+/** The whole audit log for AuditReader, Support and SupportApprover (page-level role check; see lib/support/audit-access.ts). */
 export default async function SupportAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await checkAuditAccess();
   if (!access.ok) return <AccessProblem area="support" access={access} />;

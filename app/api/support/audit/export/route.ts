@@ -1,18 +1,17 @@
 import { recordAudit } from "@/lib/audit/log";
 import { auditCsv, parseAuditQuery } from "@/lib/audit/query";
 import { currentSession } from "@/lib/auth/session";
-import { hasAnyRole } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
-import { AUDIT_READER_ROLES } from "@/lib/support/audit-access";
+import { mayReadFullAuditLog } from "@/lib/support/audit-access";
 
 export const dynamic = "force-dynamic";
 
-/** CSV of the audit log for the same filters as /support/audit (all pages). Support, approvers and operators. */
+/** CSV of the audit log for the same filters as /support/audit (all pages). Audit readers, support and approvers. */
 export async function GET(request: Request) {
   const user = await currentSession();
   if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export the audit log." }, { status: 401 });
-  if (user.kind !== "STAFF" || !hasAnyRole(user.roles, AUDIT_READER_ROLES)) {
-    return Response.json({ code: "FORBIDDEN", message: "Exporting the audit log needs the Support, SupportApprover or Operator role." }, { status: 403 });
+  if (!mayReadFullAuditLog(user)) {
+    return Response.json({ code: "FORBIDDEN", message: "Exporting the audit log needs the AuditReader, Support or SupportApprover role." }, { status: 403 });
   }
   const params = new URL(request.url).searchParams;
   const query = parseAuditQuery(params);
