@@ -10,6 +10,7 @@ import { bearerToken, jsonBody, json, serviceError, type SimRequest, type SimRes
 import { keyMaterial } from './keys';
 import { newKeyVersion, nowSeconds, type KeyVersion, type RotationPolicy, type Vault, type VaultKey } from './state';
 import type { Claims } from './tokens';
+import { rotationPolicyProblem } from './rotation-policy';
 import { checkKeyAccess, type KeyOperation } from './vault-access';
 
 const kvError = (status: number, code: string, message: string, innerCode?: string, headers: Record<string, string> = {}) =>
@@ -226,6 +227,8 @@ export class KeyVaultService {
   private setRotationPolicy(vault: Vault, name: string, body: Partial<RotationPolicy>): SimResponse {
     const key = vault.keys.get(name.toLowerCase());
     if (!key) return this.keyNotFound(name);
+    const problem = rotationPolicyProblem(body);
+    if (problem) return kvError(400, 'BadParameter', problem);
     const now = nowSeconds();
     key.rotationPolicy = {
       lifetimeActions: body.lifetimeActions ?? [],

@@ -11,6 +11,8 @@ import { ACCESS_POLICY_KEY_PERMISSIONS, keyScope, parseVaultResourceId, roleAssi
 
 type PrincipalType = "User" | "ServicePrincipal";
 import { azureFailure } from "./errors";
+import { AppError } from "../errors";
+import { rotationChoiceProblems, rotationPolicyFor, type RotationChoice } from "./key-rotation-policy";
 
 export type SubscriptionSummary = { id: string; displayName: string; state: string };
 export type VaultSummary = VaultFacts & VaultRef & { vaultUri: string; tenantId: string };
@@ -139,24 +141,23 @@ export async function getKey(credential: TokenCredential, ref: VaultRef, keyName
   return toKeySummary(await vaultClient(credential, ref.subscriptionId).keys.get(ref.resourceGroup, ref.vaultName, keyName));
 }
 
-export type NewKeyInput = { name: string; keyType: "RSA" | "RSA-HSM"; keySize: 2048 | 3072 | 4096; rotation?: { rotateEveryDays: number; expiryDays: number; notifyDaysBeforeExpiry: number } };
+export type NewKeyInput = { name: string; keyType: "RSA" | "RSA-HSM"; keySize: 2048 | 3072 | 4096; rotation?: RotationChoice };
 
 export async function createKey(credential: TokenCredential, ref: VaultRef, input: NewKeyInput): Promise<KeySummary> {
+  const problems = input.rotation ? rotationChoiceProblems(input.rotation) : [];
+  if (problems.length > 0) {
+    throw new AppError("VALIDATION_FAILED", `Key Vault would refuse this rotation policy: ${problems.map((p) => p.message).join(" ")}`, {
+      fix: "Change the rotation settings and try again.",
+      fields: Object.fromEntries(problems.map((p) => [`rotation.${p.field}`, p.message])),
+    });
+  }
   const key = await vaultClient(credential, ref.subscriptionId).keys.createIfNotExist(ref.resourceGroup, ref.vaultName, input.name, {
     properties: {
       kty: input.keyType,
       keySize: input.keySize,
       keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
       attributes: { enabled: true },
-      rotationPolicy: input.rotation
-        ? {
-            attributes: { expiryTime: `P${input.rotation.expiryDays}D` },
-            lifetimeActions: [
-              { trigger: { timeAfterCreate: `P${input.rotation.rotateEveryDays}D` }, action: { type: "rotate" } },
-              { trigger: { timeBeforeExpiry: `P${input.rotation.notifyDaysBeforeExpiry}D` }, action: { type: "notify" } },
-            ],
-          }
-        : undefined,
+      rotationPolicy: input.rotation ? rotationPolicyFor(input.rotation) : undefined,
     },
   });
   return toKeySummary(key);

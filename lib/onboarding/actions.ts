@@ -1,6 +1,7 @@
 // Server actions of the onboarding wizard (definitions; "use server" files beside the pages forward here).
 import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
+import { rotationChoiceProblems } from "../azure/key-rotation-policy";
 import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, VAULT_NAME, verifyKeyAccess } from "./service";
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Pick a subscription from the list.");
@@ -36,11 +37,13 @@ export const createKeyAction = defineCustomerAction(
     keySize: z.union([z.literal(2048), z.literal(3072), z.literal(4096)], { message: "Choose 2048, 3072 or 4096 bits." }),
     rotation: z
       .object({
-        rotateEveryDays: z.number().int().min(7, "Rotate at most every 7 days.").max(3650),
-        expiryDays: z.number().int().min(28, "Versions must live at least 28 days.").max(3650),
-        notifyDaysBeforeExpiry: z.number().int().min(7, "Notify at least 7 days before expiry.").max(365),
+        rotateEveryDays: z.number(),
+        expiryDays: z.number(),
+        notifyDaysBeforeExpiry: z.number(),
       })
-      .refine((r) => r.rotateEveryDays < r.expiryDays, { message: "Rotate before versions expire (rotation interval shorter than expiry).", path: ["rotateEveryDays"] })
+      .superRefine((r, issues) => {
+        for (const problem of rotationChoiceProblems(r)) issues.addIssue({ code: "custom", message: problem.message, path: [problem.field] });
+      })
       .optional(),
   }),
   (ctx, input) => createKeyForOnboarding(ctx, input),

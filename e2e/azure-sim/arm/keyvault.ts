@@ -1,4 +1,5 @@
 /** Microsoft.KeyVault management plane: vaults (permission model, soft delete, purge protection, network rules) and keys. */
+import { rotationPolicyProblem, type PolicyInput } from '../rotation-policy';
 import { json, type SimResponse } from '../http';
 import { keyMaterial } from '../keys';
 import { findVersion, keyAttributes, latestVersion } from '../keyvault';
@@ -42,6 +43,8 @@ function keyResource(a: ArmRequest, vault: Vault, key: VaultKey, version?: KeyVe
     properties: {
       attributes: keyAttributes(vault, v), kty: v.kty, keyOps: v.keyOps, keySize: v.keySize,
       keyUri: a.ctx.state.keyId(vault, key.name), keyUriWithVersion: a.ctx.state.keyId(vault, key.name, v.version),
+      ...(key.rotationPolicy ? { rotationPolicy: { lifetimeActions: key.rotationPolicy.lifetimeActions, attributes: { expiryTime: key.rotationPolicy.attributes.expiryTime,
+        created: key.rotationPolicy.attributes.created, updated: key.rotationPolicy.attributes.updated } } } : {}),
     },
   };
 }
@@ -162,7 +165,9 @@ async function keys(a: ArmRequest, vault: Vault, rest: string[]): Promise<SimRes
   if (rest.length === 1 && a.method === 'GET') return key ? json(200, keyResource(a, vault, key)) : notFound('Microsoft.KeyVault/vaults/keys', keyName, vault.resourceGroup);
   if (rest.length === 1 && write) {
     if (key) return json(200, keyResource(a, vault, key));
-    const props = body<{ properties?: { kty?: string; keySize?: number; keyOps?: string[]; attributes?: { enabled?: boolean; exp?: number; nbf?: number } } }>(a)?.properties ?? {};
+    const props = body<{ properties?: { kty?: string; keySize?: number; keyOps?: string[]; attributes?: { enabled?: boolean; exp?: number; nbf?: number }; rotationPolicy?: PolicyInput } }>(a)?.properties ?? {};
+    const problem = props.rotationPolicy ? rotationPolicyProblem(props.rotationPolicy) : undefined;
+    if (problem) return armError(400, 'BadParameter', problem);
     const kty = props.kty ?? 'RSA';
     const now = nowSeconds();
     const version = newKeyVersion();
@@ -170,7 +175,13 @@ async function keys(a: ArmRequest, vault: Vault, rest: string[]): Promise<SimRes
       keyOps: props.keyOps ?? ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'], created: now, updated: now,
       expires: props.attributes?.exp, notBefore: props.attributes?.nbf, materialId: `${vault.name}/${keyName}/${version}` };
     await keyMaterial(v.materialId, v.kty, v.keySize);
-    const created: VaultKey = { name: keyName, versions: [v], tags: {} };
+    const created: VaultKey = { name: keyName, versions: [v], tags: {}, ...(props.rotationPolicy ? { rotationPolicy: {
+      lifetimeActions: (props.rotationPolicy.lifetimeActions ?? []).map((l) => ({
+        trigger: { ...(l.trigger?.timeAfterCreate ? { timeAfterCreate: l.trigger.timeAfterCreate } : {}), ...(l.trigger?.timeBeforeExpiry ? { timeBeforeExpiry: l.trigger.timeBeforeExpiry } : {}) },
+        action: { type: l.action?.type ?? '' },
+      })),
+      attributes: { expiryTime: props.rotationPolicy.attributes?.expiryTime ?? undefined, created: now, updated: now },
+    } } : {}) };
     vault.keys.set(keyName.toLowerCase(), created);
     return json(200, keyResource(a, vault, created));
   }
