@@ -22,8 +22,10 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const PROTOCOL_ERROR = /bind message|portal "[^"]*" does not exist|prepared statement/i;
 const PROTOCOL_ERROR_BOUND = 0;
 const FAILED_REQUEST_BOUND = 0.01;
+/** A request still unanswered after this counts as hung (the PGlite default once hung one for 15 minutes). */
+const REQUEST_TIMEOUT_MS = 60_000;
 
-type Stats = { requests: number; byStatus: Map<number, number>; failures: number; protocolErrors: string[]; latencies: number[] };
+type Stats = { requests: number; byStatus: Map<number, number>; failures: number; errors: Map<string, number>; protocolErrors: string[]; latencies: number[] };
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -122,7 +124,7 @@ async function main() {
         "/api/health",
       ]);
 
-    const stats: Stats = { requests: 0, byStatus: new Map(), failures: 0, protocolErrors: [], latencies: [] };
+    const stats: Stats = { requests: 0, byStatus: new Map(), failures: 0, errors: new Map(), protocolErrors: [], latencies: [] };
     const workerChecks = { samples: 0, alive: 0, healthy: 0, pidChanged: false };
     const endAt = Date.now() + seconds * 1000;
     const cookie = `cmk_session=${sessionId}`;
@@ -131,7 +133,7 @@ async function main() {
         const target = paths();
         const started = performance.now();
         try {
-          const response = await fetch(`${baseUrl}${target}`, { headers: { cookie }, redirect: "manual", signal: AbortSignal.timeout(60_000) });
+          const response = await fetch(`${baseUrl}${target}`, { headers: { cookie }, redirect: "manual", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
           const body = await response.text();
           stats.latencies.push(performance.now() - started);
           stats.byStatus.set(response.status, (stats.byStatus.get(response.status) ?? 0) + 1);
@@ -141,6 +143,8 @@ async function main() {
         } catch (error) {
           stats.failures += 1;
           stats.byStatus.set(0, (stats.byStatus.get(0) ?? 0) + 1);
+          const kind = (error as Error).name === "TimeoutError" ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : String((error as Error).cause ?? error).slice(0, 120);
+          stats.errors.set(kind, (stats.errors.get(kind) ?? 0) + 1);
           if (PROTOCOL_ERROR.test(String(error))) stats.protocolErrors.push(`${target}: ${String(error)}`);
         }
         stats.requests += 1;
@@ -176,6 +180,7 @@ async function main() {
     const statuses = [...stats.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s || "no answer"}×${n}`).join(", ");
 
     console.log(`\n${stats.requests} requests in ${elapsed.toFixed(0)} s (${(stats.requests / elapsed).toFixed(1)}/s): ${statuses}`);
+    for (const [kind, count] of stats.errors) console.log(`  failed without an answer: ${count}× ${kind}`);
     console.log(`latency p50 ${percentile(stats.latencies, 50).toFixed(0)} ms, p95 ${percentile(stats.latencies, 95).toFixed(0)} ms, max ${Math.max(...stats.latencies).toFixed(0)} ms`);
     console.log(`worker: alive in ${workerChecks.alive}/${workerChecks.samples} checks, heartbeat fresh in ${workerChecks.healthy}/${workerChecks.samples}, restarts ${workerExits.length}`);
     for (const line of [...stats.protocolErrors, ...logProtocolErrors].slice(0, 10)) console.log(`  protocol error: ${line}`);
@@ -186,7 +191,7 @@ async function main() {
     mkdirSync(results, { recursive: true });
     writeFileSync(
       path.join(results, "embedded-load.json"),
-      `${JSON.stringify({ at: new Date().toISOString(), seconds: elapsed, concurrency, tenants, requests: stats.requests, statuses: Object.fromEntries(stats.byStatus), failures: stats.failures, protocolErrors, workerAlive, workerChecks, p50Ms: percentile(stats.latencies, 50), p95Ms: percentile(stats.latencies, 95) }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), seconds: elapsed, concurrency, tenants, requests: stats.requests, statuses: Object.fromEntries(stats.byStatus), failures: stats.failures, protocolErrors, workerAlive, workerChecks, p50Ms: percentile(stats.latencies, 50), errors: Object.fromEntries(stats.errors), p95Ms: percentile(stats.latencies, 95) }, null, 2)}\n`,
     );
     if (protocolErrors > PROTOCOL_ERROR_BOUND || failedRatio > FAILED_REQUEST_BOUND || !workerAlive) process.exitCode = 1;
   } catch (error) {
