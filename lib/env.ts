@@ -33,6 +33,8 @@ const serverSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   AZURE_AUTHORITY_HOST: httpsUrl("Entra ID authority host, e.g. https://login.microsoftonline.com").default("https://login.microsoftonline.com"),
+  /** Issuer host of v1 access tokens (`{host}/{tid}/`); unset = derived from AZURE_AUTHORITY_HOST (see lib/azure/endpoints.ts). */
+  AZURE_V1_ISSUER_HOST: httpsUrl("issuer host of Entra v1 access tokens, e.g. https://sts.windows.net").optional(),
   AZURE_ARM_ENDPOINT: httpsUrl("Azure Resource Manager, e.g. https://management.azure.com").default("https://management.azure.com"),
   AZURE_GRAPH_ENDPOINT: httpsUrl("Microsoft Graph, e.g. https://graph.microsoft.com").default("https://graph.microsoft.com"),
 

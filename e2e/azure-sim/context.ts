@@ -23,18 +23,21 @@ export class Faults {
   lro: LroFault | undefined;
   /** Tenants in which approving admin consent fails (as if blocked by tenant policy). */
   consentDenied = new Set<string>();
+  /** Tenants whose Conditional Access requires MFA that a user token without it cannot satisfy (on-behalf-of fails). */
+  mfaRequired = new Set<string>();
 
   clear(): void {
     this.throttle.clear();
     this.serverErrors.clear();
     this.lro = undefined;
     this.consentDenied.clear();
+    this.mfaRequired.clear();
   }
 
   describe(): Record<string, unknown> {
     return {
       throttle: Object.fromEntries(this.throttle), serverErrors: Object.fromEntries(this.serverErrors),
-      lro: this.lro ?? null, consentDenied: [...this.consentDenied],
+      lro: this.lro ?? null, consentDenied: [...this.consentDenied], mfaRequired: [...this.mfaRequired],
     };
   }
 }

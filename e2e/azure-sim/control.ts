@@ -60,7 +60,32 @@ export class SimControl {
 
   /** Deletes the app's service principal in a tenant (the customer removed the enterprise app). */
   revokeConsent(appId: string, tenantId: string): boolean {
+    // Deleting the enterprise app deletes its delegated permission grants with it.
+    this.state.revokeDelegated(appId, tenantId);
     return this.state.servicePrincipals.delete(`${tenantId}|${appId}`);
+  }
+
+  /** Removes an app's delegated grants in a tenant (all, or one resource's, e.g. `https://management.azure.com`). */
+  revokeDelegatedGrants(appId: string, tenantId: string, resource?: string): number {
+    return this.state.revokeDelegated(appId, tenantId, resource);
+  }
+
+  /** Sets `api.requestedAccessTokenVersion` of an app registration (null = Entra's default, v1). */
+  setAccessTokenVersion(appId: string, version: 1 | 2 | null): void {
+    const app = this.state.applications.get(appId);
+    if (!app) throw new Error(`Application ${appId} not found`);
+    app.requestedAccessTokenVersion = version;
+  }
+
+  /** Conditional Access in `tenantId` requires MFA that on-behalf-of cannot satisfy (interaction_required). */
+  requireMfa(tenantId: string, required = true): void {
+    if (required) this.faults.mfaRequired.add(tenantId);
+    else this.faults.mfaRequired.delete(tenantId);
+  }
+
+  /** Which user-assigned identities (client ids) are attached to the product's host; the MSI endpoint serves only these. */
+  setHostIdentities(clientIds: string[]): void {
+    this.state.hostIdentities = new Set(clientIds);
   }
 
   setKeyEnabled(ref: KeyRef, enabled: boolean): void {
@@ -124,6 +149,8 @@ export class SimControl {
       users: [...s.users.values()],
       applications: [...s.applications.values()],
       servicePrincipals: [...s.servicePrincipals.values()],
+      delegatedGrants: s.delegatedGrants,
+      hostIdentities: [...s.hostIdentities],
       subscriptions: [...s.subscriptions.values()],
       roleAssignments: s.roleAssignments.values(),
       identities: s.identities.values().map((i) => ({ ...i, federatedIdentityCredentials: [...i.federatedIdentityCredentials.values()] })),
@@ -165,6 +192,10 @@ export class SimControl {
         case 'settings': return json(200, this.setSettings(input as Partial<SimSettings>));
         case 'consent/grant': return json(200, { servicePrincipalId: this.grantConsent(str('appId') ?? '', str('tenantId') ?? '') });
         case 'consent/revoke': return json(200, { removed: this.revokeConsent(str('appId') ?? '', str('tenantId') ?? '') });
+        case 'consent/revoke-delegated': return json(200, { removed: this.revokeDelegatedGrants(str('appId') ?? '', str('tenantId') ?? '', str('resource')) });
+        case 'apps/access-token-version': this.setAccessTokenVersion(str('appId') ?? '', num('version') === 2 ? 2 : num('version') === 1 ? 1 : null); break;
+        case 'faults/require-mfa': this.requireMfa(str('tenantId') ?? '', input.required !== false); break;
+        case 'msi/host-identities': this.setHostIdentities(Array.isArray(input.clientIds) ? input.clientIds.filter((c): c is string => typeof c === 'string') : []); break;
         case 'keys/disable': this.setKeyEnabled(keyRef(), false); break;
         case 'keys/enable': this.setKeyEnabled(keyRef(), true); break;
         case 'keys/expire': this.expireKey(keyRef()); break;

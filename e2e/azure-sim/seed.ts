@@ -42,14 +42,27 @@ const applicationSchema = z.object({
   displayName: z.string(),
   homeTenantId: z.string(),
   clientSecret: z.string().optional(),
+  /** Redirect URIs of the Web platform (server-side code redemption with a client credential, e.g. consent callbacks). */
   redirectUris: z.array(z.string()).default([]),
+  /** Redirect URIs of the Single-page application platform (browser code redemption with PKCE, cross-origin). */
+  spaRedirectUris: z.array(z.string()).default([]),
   /** Delegated scopes the app exposes as an API (`api://{appId}/{scope}`). */
   apiScopes: z.array(z.string()).default([]),
+  /** `api.requestedAccessTokenVersion`: the version of access tokens issued for this app's API (null = 1, as Entra defaults). */
+  requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2), z.null()]).default(null),
+  /**
+   * Delegated permissions the app declares (`requiredResourceAccess`), by resource identifier URI
+   * (`https://management.azure.com`, `api://{appId}`): what admin consent and `.default` grant.
+   */
+  requiredResourceAccess: z.array(z.object({ resource: z.string(), scopes: z.array(z.string()) })).default([]),
   appRoles: z.array(z.string()).default([]),
   /** Graph application permissions granted when a tenant admin consents (appear as `roles` in app-only Graph tokens). */
   graphApplicationPermissions: z.array(z.string()).default([]),
   federatedIdentityCredentials: z.array(ficSchema).default([]),
-  /** Tenants other than the home tenant that already hold a service principal (consent given). 'all' = every tenant. */
+  /**
+   * Tenants other than the home tenant that already hold a service principal (consent given). 'all' = every tenant.
+   * Each of them (and the home tenant) also holds the tenant-wide delegated grant of `requiredResourceAccess`.
+   */
   servicePrincipalTenants: z.union([z.literal('all'), z.array(z.string())]).default([]),
 });
 
@@ -136,6 +149,11 @@ export const scenarioSchema = z.object({
   vaults: z.array(vaultSchema).default([]),
   disks: z.array(diskSchema).default([]),
   virtualMachines: z.array(vmSchema).default([]),
+  /**
+   * Client ids of the user-assigned identities attached to the App Service that runs the product (the host whose
+   * IDENTITY_HEADER appEnv() hands out). Absent = every identity this scenario seeds in the provider tenant.
+   */
+  hostIdentities: z.array(z.string()).optional(),
 });
 
 export type Scenario = z.input<typeof scenarioSchema>;
@@ -257,9 +275,23 @@ function tenantUsers(tenantId: string): Scenario['tenants'][number]['users'] {
   }));
 }
 
-/** Redirect URIs registered on both apps; Entra ignores the port of http://localhost URIs, and so does the simulator. */
-const LOCAL_REDIRECT_URIS = ['/', '/redirect', '/auth/callback', '/api/auth/callback', '/onboarding/consent/callback',
-  '/api/consent/callback', '/consent/callback'].map((p) => `http://localhost:3000${p}`);
+/** Entra ignores the port of http://localhost redirect URIs, and so does the simulator. */
+const local = (paths: string[]) => paths.map((p) => `http://localhost:3000${p}`);
+/** Where the browser's MSAL lands after sign-in: redeemed cross-origin with PKCE, so registered as SPA. */
+const SIGN_IN_REDIRECT_URIS = local(['/', '/redirect', '/auth/callback']);
+/** Where Entra sends an admin back after consent (no code to redeem in the browser): Web. The CMK app has only Web URIs. */
+const WEB_REDIRECT_URIS = local(['/api/auth/callback', '/onboarding/consent/callback', '/api/consent/callback', '/consent/callback']);
+
+/**
+ * The portal's requiredResourceAccess: its own API, and the Azure APIs it calls on behalf of the signed-in admin
+ * (ARM and Key Vault `user_impersonation`; Graph `User.Read`, which app registrations carry by default).
+ */
+export const PORTAL_DELEGATED_PERMISSIONS = [
+  { resource: `api://${PORTAL_CLIENT_ID}`, scopes: ['access_as_user'] },
+  { resource: 'https://management.azure.com', scopes: ['user_impersonation'] },
+  { resource: 'https://vault.azure.net', scopes: ['user_impersonation'] },
+  { resource: 'https://graph.microsoft.com', scopes: ['User.Read'] },
+];
 
 const subScope = (id: string) => `/subscriptions/${id}`;
 
@@ -279,13 +311,14 @@ export function defaultScenario(issuerBase: string): Scenario {
     applications: [
       {
         appId: PORTAL_CLIENT_ID, displayName: 'CMK Portal', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.portalClientSecret,
-        redirectUris: LOCAL_REDIRECT_URIS, apiScopes: ['access_as_user'], appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader'],
-        servicePrincipalTenants: 'all',
+        spaRedirectUris: SIGN_IN_REDIRECT_URIS, redirectUris: WEB_REDIRECT_URIS, apiScopes: ['access_as_user'],
+        appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader'], requestedAccessTokenVersion: 2,
+        requiredResourceAccess: PORTAL_DELEGATED_PERMISSIONS, servicePrincipalTenants: 'all',
       },
       {
         appId: CMK_APP_CLIENT_ID, displayName: 'Skyline CMK Access', homeTenantId: PROVIDER_TENANT,
         // No Graph application permission: it reads only its own service principal and application, which needs none.
-        redirectUris: LOCAL_REDIRECT_URIS,
+        redirectUris: [...SIGN_IN_REDIRECT_URIS, ...WEB_REDIRECT_URIS],
         federatedIdentityCredentials: [{
           name: SIM.cmkFicName, issuer: `${issuerBase}/${PROVIDER_TENANT}/v2.0`, subject: SIM.uami.principalId,
           audiences: ['api://AzureADTokenExchange'], description: 'Provider UAMI used by disk encryption sets',

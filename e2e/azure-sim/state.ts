@@ -10,8 +10,21 @@ export interface Tenant { id: string; displayName: string; domain: string; creat
 export interface FederatedCredential { id: string; name: string; issuer: string; subject: string; audiences: string[]; description?: string }
 export interface Application {
   appId: string; objectId: string; displayName: string; homeTenantId: string; clientSecret?: string;
-  redirectUris: string[]; apiScopes: string[]; appRoles: string[]; graphApplicationPermissions: string[];
+  /** Web platform redirect URIs. */
+  redirectUris: string[];
+  /** Single-page application platform redirect URIs. */
+  spaRedirectUris: string[];
+  apiScopes: string[]; appRoles: string[]; graphApplicationPermissions: string[];
+  /** `api.requestedAccessTokenVersion` (null = v1 tokens, Entra's default). */
+  requestedAccessTokenVersion: 1 | 2 | null;
+  requiredResourceAccess: { resource: string; scopes: string[] }[];
   federatedIdentityCredentials: FederatedCredential[]; createdDateTime: string;
+}
+/** An oauth2PermissionGrant: delegated scopes of one resource that a client may use, tenant-wide or for one user. */
+export interface DelegatedGrant {
+  clientAppId: string; tenantId: string; consentType: 'AllPrincipals' | 'Principal'; principalId?: string;
+  /** Resource identifier URI, canonical form (see canonicalResource). */
+  resource: string; scopes: string[];
 }
 export interface ServicePrincipal {
   id: string; appId: string; tenantId: string; displayName: string; appOwnerOrganizationId: string;
@@ -82,6 +95,13 @@ export interface LongRunningOperation {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** One spelling per resource: no trailing slash, ARM's legacy audience folded into ARM, app ID URIs lower-cased. */
+export function canonicalResource(resource: string): string {
+  const trimmed = resource.replace(/\/+$/, '');
+  if (trimmed === 'https://management.core.windows.net') return 'https://management.azure.com';
+  return /^api:\/\//i.test(trimmed) ? trimmed.toLowerCase() : trimmed;
+}
 export const newKeyVersion = () => randomBytes(16).toString('hex');
 
 const lower = (s: string) => s.toLowerCase();
@@ -106,6 +126,9 @@ export class SimState {
   applications = new Map<string, Application>();
   /** Keyed `${tenantId}|${appId}`. */
   servicePrincipals = new Map<string, ServicePrincipal>();
+  delegatedGrants: DelegatedGrant[] = [];
+  /** Client ids of the identities attached to the host whose IDENTITY_HEADER appEnv() hands out. */
+  hostIdentities = new Set<string>();
   subscriptions = new Map<string, Subscription>();
   resourceGroups = new ResourceMap<ResourceGroup>();
   roleAssignments = new ResourceMap<RoleAssignment>();
@@ -142,12 +165,17 @@ export class SimState {
     for (const a of scenario.applications) {
       this.applications.set(a.appId, {
         appId: a.appId, objectId: stableGuid('application', a.appId), displayName: a.displayName, homeTenantId: a.homeTenantId,
-        clientSecret: a.clientSecret, redirectUris: a.redirectUris, apiScopes: a.apiScopes, appRoles: a.appRoles,
+        clientSecret: a.clientSecret, redirectUris: a.redirectUris, spaRedirectUris: a.spaRedirectUris, apiScopes: a.apiScopes, appRoles: a.appRoles,
         graphApplicationPermissions: a.graphApplicationPermissions, createdDateTime: created,
+        requestedAccessTokenVersion: a.requestedAccessTokenVersion,
+        requiredResourceAccess: a.requiredResourceAccess.map((r) => ({ resource: canonicalResource(r.resource), scopes: r.scopes })),
         federatedIdentityCredentials: a.federatedIdentityCredentials.map((f) => ({ ...f, id: stableGuid('fic', a.appId, f.name) })),
       });
       const spTenants = a.servicePrincipalTenants === 'all' ? [...this.tenants.keys()] : [a.homeTenantId, ...a.servicePrincipalTenants];
-      for (const tenantId of new Set(spTenants)) this.addServicePrincipal(a.appId, tenantId, tenantId !== a.homeTenantId);
+      for (const tenantId of new Set(spTenants)) {
+        this.addServicePrincipal(a.appId, tenantId, tenantId !== a.homeTenantId);
+        this.grantDelegated(a.appId, tenantId, undefined, this.applications.get(a.appId)?.requiredResourceAccess ?? []);
+      }
     }
     for (const s of scenario.subscriptions) {
       this.subscriptions.set(lower(s.id), { id: s.id, tenantId: s.tenantId, displayName: s.displayName });
@@ -166,6 +194,8 @@ export class SimState {
         tenantId: this.subscriptionTenant(mi.subscriptionId), clientId: mi.clientId, principalId: mi.principalId, tags: {},
         federatedIdentityCredentials: new Map() });
     }
+    this.hostIdentities = new Set(scenario.hostIdentities
+      ?? this.identities.values().filter((i) => i.tenantId === this.providerTenantId).map((i) => i.clientId));
     for (const v of scenario.vaults) {
       const vault: Vault = {
         id: `/subscriptions/${v.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.KeyVault/vaults/${v.name}`,
@@ -213,12 +243,41 @@ export class SimState {
       appOwnerOrganizationId: app?.homeTenantId ?? tenantId, grantedGraphPermissions: [], createdDateTime: new Date().toISOString(),
     };
     if (viaConsent || tenantId === app?.homeTenantId) sp.grantedGraphPermissions = [...(app?.graphApplicationPermissions ?? [])];
+    // Admin consent (the `.default` of the app) grants every delegated permission the app declares, tenant-wide.
+    if (viaConsent) this.grantDelegated(appId, tenantId, undefined, app?.requiredResourceAccess ?? []);
     this.servicePrincipals.set(`${tenantId}|${appId}`, sp);
     return sp;
   }
 
   servicePrincipal(appId: string, tenantId: string): ServicePrincipal | undefined {
     return this.servicePrincipals.get(`${tenantId}|${appId}`);
+  }
+
+  /** Records consent: a tenant-wide grant (`principalId` undefined, admin consent) or one user's grant, merged per resource. */
+  grantDelegated(clientAppId: string, tenantId: string, principalId: string | undefined, permissions: { resource: string; scopes: string[] }[]): void {
+    const consentType = principalId ? 'Principal' : 'AllPrincipals';
+    for (const { resource, scopes } of permissions) {
+      const canonical = canonicalResource(resource);
+      const existing = this.delegatedGrants.find((g) => g.clientAppId === clientAppId && g.tenantId === tenantId
+        && g.consentType === consentType && g.principalId === principalId && g.resource === canonical);
+      if (existing) existing.scopes = [...new Set([...existing.scopes, ...scopes])];
+      else this.delegatedGrants.push({ clientAppId, tenantId, consentType, principalId, resource: canonical, scopes: [...scopes] });
+    }
+  }
+
+  /** The delegated scopes of `resource` that `clientAppId` may use for this user: tenant-wide grants plus the user's own. */
+  consentedScopes(clientAppId: string, tenantId: string, userId: string, resource: string): Set<string> {
+    const canonical = canonicalResource(resource);
+    return new Set(this.delegatedGrants.filter((g) => g.clientAppId === clientAppId && g.tenantId === tenantId && g.resource === canonical
+      && (g.consentType === 'AllPrincipals' || g.principalId === userId)).flatMap((g) => g.scopes));
+  }
+
+  /** Removes grants (all of the app's in the tenant, or one resource's), as deleting them in Entra does. */
+  revokeDelegated(clientAppId: string, tenantId: string, resource?: string): number {
+    const before = this.delegatedGrants.length;
+    this.delegatedGrants = this.delegatedGrants.filter((g) => !(g.clientAppId === clientAppId && g.tenantId === tenantId
+      && (resource === undefined || g.resource === canonicalResource(resource))));
+    return before - this.delegatedGrants.length;
   }
 
   /** Who an object id is, in any tenant: a user, an app's service principal or a managed identity. */
