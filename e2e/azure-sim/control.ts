@@ -7,12 +7,13 @@ import { completeOperation, advanceRotation } from './arm/compute';
 import { jsonBody, json, SERVICES, type Service, type SimRequest, type SimResponse } from './http';
 import type { Scenario } from './seed';
 import { latestVersion } from './keyvault';
+import { providerEmptyScenario } from './provider-empty';
 import { nowSeconds, type SimState } from './state';
 
 export interface KeyRef { vault: string; key: string; version?: string }
 
 export class SimControl {
-  constructor(private readonly ctx: () => SimContext, private readonly resetTo: (scenario?: Scenario) => void) {}
+  constructor(private readonly ctx: () => SimContext, private readonly resetTo: (scenario?: Scenario | ((origin: string) => Scenario)) => void) {}
 
   private get state(): SimState { return this.ctx().state; }
   private get faults(): Faults { return this.ctx().faults; }
@@ -181,7 +182,8 @@ export class SimControl {
       if (req.method === 'GET' && action === 'health') return json(200, { status: 'ok' });
       if (req.method !== 'POST') return json(405, { error: 'Use POST for control actions.' });
       switch (action) {
-        case 'reset': this.resetTo(input.scenario as Scenario | undefined); break;
+        // A named scenario, or a scenario object.
+        case 'reset': this.resetTo(input.scenario === 'provider-empty' ? providerEmptyScenario : input.scenario as Scenario | undefined); break;
         case 'faults/throttle': this.throttle(service(), num('count') ?? 1, num('retryAfterSeconds') ?? 1); break;
         case 'faults/server-error': this.serverError(service(), num('count') ?? 1, num('status') ?? 503); break;
         case 'faults/fail-operations': this.failNextOperations(num('count') ?? 1, str('code'), str('message')); break;

@@ -1,6 +1,6 @@
 /** Azure RBAC: the built-in role definitions this product meets and the permission check ARM and Key Vault apply. */
 import { BUILTIN_ROLES } from './seed';
-import type { SimState } from './state';
+import type { CustomRoleDefinition, SimState } from './state';
 
 export interface RoleDefinition {
   id: string; roleName: string; description: string;
@@ -33,22 +33,30 @@ export const ROLE_DEFINITIONS: RoleDefinition[] = [
     dataActions: ['Microsoft.KeyVault/vaults/keys/read', 'Microsoft.KeyVault/vaults/keys/update/action', 'Microsoft.KeyVault/vaults/keys/backup/action',
       'Microsoft.KeyVault/vaults/keys/encrypt/action', 'Microsoft.KeyVault/vaults/keys/decrypt/action', 'Microsoft.KeyVault/vaults/keys/wrap/action',
       'Microsoft.KeyVault/vaults/keys/unwrap/action', 'Microsoft.KeyVault/vaults/keys/sign/action', 'Microsoft.KeyVault/vaults/keys/verify/action'] }),
+  role(BUILTIN_ROLES.managedIdentityOperator, 'Managed Identity Operator', 'Read and Assign User Assigned Identity', {
+    actions: ['Microsoft.ManagedIdentity/userAssignedIdentities/*/read', 'Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action',
+      'Microsoft.Authorization/*/read', 'Microsoft.Insights/alertRules/*', 'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Resources/deployments/*', 'Microsoft.Support/*'] }),
   role(BUILTIN_ROLES.keyVaultContributor, 'Key Vault Contributor', 'Manage key vaults, but does not allow you to assign roles in Azure RBAC, and does not allow you to access secrets, keys, or certificates.', {
     actions: ['Microsoft.Authorization/*/read', 'Microsoft.Insights/alertRules/*', 'Microsoft.Resources/deployments/*',
       'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.Support/*', 'Microsoft.KeyVault/*'],
     notActions: ['Microsoft.KeyVault/locations/deletedVaults/purge/action', 'Microsoft.KeyVault/hsmPools/*', 'Microsoft.KeyVault/managedHsms/*'] }),
 ];
 
-export function roleDefinition(idOrGuid: string): RoleDefinition | undefined {
-  const guid = idOrGuid.split('/').pop()?.toLowerCase();
-  return ROLE_DEFINITIONS.find((r) => r.id === guid);
+/** A built-in role, or (given the state) a custom role created through ARM. */
+export function roleDefinition(idOrGuid: string, state?: SimState): RoleDefinition | CustomRoleDefinition | undefined {
+  const guid = idOrGuid.split('/').pop()?.toLowerCase() ?? '';
+  return ROLE_DEFINITIONS.find((r) => r.id === guid) ?? state?.customRoleDefinitions.get(guid);
 }
 
 const patternCache = new Map<string, RegExp>();
 function matches(pattern: string, action: string): boolean {
   let regex = patternCache.get(pattern);
   if (!regex) {
-    regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+    // A `/*/` segment also matches no segment: Managed Identity Operator's `userAssignedIdentities/*/assign/action`
+    // is what grants `userAssignedIdentities/assign/action`.
+    const source = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*').replace(/\\\/\.\*\\\//g, '(?:\\/|\\/.*\\/)');
+    regex = new RegExp(`^${source}$`, 'i');
     patternCache.set(pattern, regex);
   }
   return regex.test(action);
@@ -74,7 +82,7 @@ export function isAllowed(state: SimState, q: PermissionQuery): boolean {
   return state.roleAssignments.values().some((ra) => {
     if (ra.principalId !== q.principalId || !scopeCovers(ra.scope, q.resourceId)) return false;
     if (q.data && ra.effectiveAt > now) return false;
-    const def = roleDefinition(ra.roleDefinitionId);
+    const def = roleDefinition(ra.roleDefinitionId, state);
     if (!def) return false;
     const [allow, deny] = q.data ? [def.dataActions, def.notDataActions] : [def.actions, def.notActions];
     return allow.some((p) => matches(p, q.action)) && !deny.some((p) => matches(p, q.action));

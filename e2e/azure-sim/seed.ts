@@ -177,6 +177,7 @@ export const BUILTIN_ROLES = {
   keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424',
   keyVaultContributor: 'f25e0fa2-8f0e-4bc4-a8b0-6b9f2bbd1d41',
+  managedIdentityOperator: 'f1a07417-d97a-45cb-824c-7a7467783830',
 } as const;
 
 const PROVIDER_TENANT = '11111111-1111-4111-8111-111111111111';

@@ -6,6 +6,7 @@ import type { SimContext } from './context';
 import type { SimControl } from './control';
 import type { EntraService } from './entra';
 import { handleGraph } from './graph';
+import { handleGraphWrites } from './graph-writes';
 import { serviceError, type Service, type SimRequest, type SimResponse } from './http';
 import type { KeyVaultService } from './keyvault';
 import { handleMsi } from './msi';
@@ -64,7 +65,7 @@ async function route(services: Services, req: SimRequest): Promise<SimResponse> 
   if (fault) return fault;
   switch (service) {
     case 'arm': return handleArm(ctx, req);
-    case 'graph': return handleGraph(ctx, req);
+    case 'graph': return handleGraphWrites(ctx, req) ?? handleGraph(ctx, req);
     case 'keyvault': return services.keyVault().handle(req);
     case 'msi':
       return req.path === '/msi/token' ? handleMsi(ctx, services.entra(), services.identityHeader, req)

@@ -19,6 +19,24 @@ export interface Application {
   requestedAccessTokenVersion: 1 | 2 | null;
   requiredResourceAccess: { resource: string; scopes: string[] }[];
   federatedIdentityCredentials: FederatedCredential[]; createdDateTime: string;
+  /** Set once the registration is created or changed through Graph (graph-writes.ts); seeded apps have none. */
+  registration?: GraphRegistration;
+}
+/** What Graph application writes record beyond the fields sign-in and consent use (kept in step with them). */
+export interface GraphRegistration {
+  signInAudience: string; identifierUris: string[];
+  /** Object ids of the owners (the creating service principal when created app-only). */
+  owners: string[];
+  appRoles: { id: string; value: string; displayName: string; description: string; allowedMemberTypes: string[]; isEnabled: boolean }[];
+  scopes: { id: string; value: string; type: string; adminConsentDisplayName: string; adminConsentDescription: string;
+    userConsentDisplayName: string | null; userConsentDescription: string | null; isEnabled: boolean }[];
+  requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+  passwordCredentials: { keyId: string; displayName: string | null; hint: string; startDateTime: string; endDateTime: string }[];
+}
+/** A custom Azure role created with PUT roleDefinitions (arm/authorization.ts). */
+export interface CustomRoleDefinition {
+  id: string; roleName: string; description: string; tenantId: string; assignableScopes: string[];
+  actions: string[]; notActions: string[]; dataActions: string[]; notDataActions: string[]; createdOn: string; updatedOn: string;
 }
 /** An oauth2PermissionGrant: delegated scopes of one resource that a client may use, tenant-wide or for one user. */
 export interface DelegatedGrant {
@@ -133,6 +151,8 @@ export class SimState {
   resourceGroups = new ResourceMap<ResourceGroup>();
   roleAssignments = new ResourceMap<RoleAssignment>();
   identities = new ResourceMap<UserAssignedIdentity>();
+  /** Custom role definitions, keyed by their GUID. */
+  customRoleDefinitions = new Map<string, CustomRoleDefinition>();
   vaults = new ResourceMap<Vault>();
   diskEncryptionSets = new ResourceMap<DiskEncryptionSet>();
   disks = new ResourceMap<Disk>();

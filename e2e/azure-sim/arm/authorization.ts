@@ -1,7 +1,7 @@
 /** Microsoft.Authorization: built-in role definitions and role assignments with RBAC enforcement. */
 import { json, type SimResponse } from '../http';
 import { ROLE_DEFINITIONS, roleDefinition, roleDefinitionResource, scopeCovers } from '../rbac';
-import type { RoleAssignment } from '../state';
+import type { CustomRoleDefinition, RoleAssignment } from '../state';
 import { armError, body, eq, requireAction, type ArmRequest } from './arm';
 
 /** Splits `{scope}/providers/Microsoft.Authorization/{kind}[/{name}]`; the scope may be empty (tenant level). */
@@ -42,15 +42,72 @@ export function handleAuthorization(a: ArmRequest): SimResponse | undefined {
   return undefined;
 }
 
+function customRoleResource(def: CustomRoleDefinition, scope = ''): Record<string, unknown> {
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${def.id}`, type: 'Microsoft.Authorization/roleDefinitions', name: def.id,
+    properties: {
+      roleName: def.roleName, type: 'CustomRole', description: def.description, assignableScopes: def.assignableScopes,
+      permissions: [{ actions: def.actions, notActions: def.notActions, dataActions: def.dataActions, notDataActions: def.notDataActions }],
+      createdOn: def.createdOn, updatedOn: def.updatedOn, createdBy: null, updatedBy: null,
+    },
+  };
+}
+
+/** Custom roles of the caller's tenant that can be assigned at or below `scope`, or above it. */
+function customRolesFor(a: ArmRequest, scope: string): CustomRoleDefinition[] {
+  return [...a.ctx.state.customRoleDefinitions.values()].filter((d) => d.tenantId === a.claims.tid
+    && d.assignableScopes.some((s) => scopeCovers(s, scope || '/') || scopeCovers(scope, s)));
+}
+
 function roleDefinitions(a: ArmRequest, scope: string, name?: string): SimResponse | undefined {
-  if (a.method !== 'GET') return armError(405, 'MethodNotAllowed', 'Custom role definitions are not supported by the simulator.');
+  const state = a.ctx.state;
+  if (a.method === 'PUT' && name) return putCustomRole(a, scope, name);
+  if (a.method !== 'GET') return armError(405, 'MethodNotAllowed', `${a.method} on role definitions is not supported by the simulator.`);
   if (name) {
-    const def = roleDefinition(name);
-    return def ? json(200, roleDefinitionResource(def, scope)) : armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${name}' does not exist.`);
+    const builtIn = roleDefinition(name);
+    if (builtIn) return json(200, roleDefinitionResource(builtIn, scope));
+    const custom = state.customRoleDefinitions.get(name.toLowerCase());
+    return custom && custom.tenantId === a.claims.tid ? json(200, customRoleResource(custom, scope))
+      : armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${name}' does not exist.`);
   }
-  const byName = /roleName eq '([^']+)'/i.exec(a.query.get('$filter') ?? '')?.[1];
-  const defs = ROLE_DEFINITIONS.filter((d) => !byName || d.roleName.toLowerCase() === byName.toLowerCase());
-  return json(200, { value: defs.map((d) => roleDefinitionResource(d, scope)) });
+  const filter = a.query.get('$filter') ?? '';
+  const byName = /roleName eq '([^']+)'/i.exec(filter)?.[1]?.toLowerCase();
+  const byType = /type eq '([^']+)'/i.exec(filter)?.[1]?.toLowerCase();
+  const builtIns = byType === 'customrole' ? [] : ROLE_DEFINITIONS.filter((d) => !byName || d.roleName.toLowerCase() === byName).map((d) => roleDefinitionResource(d, scope));
+  const customs = byType === 'builtinrole' ? [] : customRolesFor(a, scope).filter((d) => !byName || d.roleName.toLowerCase() === byName).map((d) => customRoleResource(d, scope));
+  return json(200, { value: [...builtIns, ...customs] });
+}
+
+/** PUT a custom role: the caller needs roleDefinitions/write on every assignable scope; role names are unique per tenant. */
+function putCustomRole(a: ArmRequest, scope: string, name: string): SimResponse {
+  const state = a.ctx.state;
+  const guid = name.toLowerCase();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(guid)) {
+    return armError(400, 'InvalidRoleDefinitionId', `The role definition ID '${name}' is not valid. The role definition ID must be a GUID.`);
+  }
+  if (roleDefinition(guid)) return armError(403, 'AuthorizationFailed', `Built-in role definition '${guid}' cannot be changed.`);
+  const props = body<{ properties?: { roleName?: string; description?: string; type?: string; assignableScopes?: string[];
+    permissions?: { actions?: string[]; notActions?: string[]; dataActions?: string[]; notDataActions?: string[] }[] } }>(a)?.properties;
+  if (!props?.roleName) return armError(400, 'RoleDefinitionNameNullOrEmpty', 'The role definition name cannot be null or empty.');
+  const assignableScopes = props.assignableScopes ?? [];
+  if (assignableScopes.length === 0) return armError(400, 'InvalidAssignableScopes', 'The role definition must have at least one assignable scope.');
+  for (const s of [scope || '/', ...assignableScopes]) {
+    const denied = requireAction(a, s, 'Microsoft.Authorization/roleDefinitions/write');
+    if (denied) return denied;
+  }
+  const sameName = [...state.customRoleDefinitions.values()].find((d) => d.tenantId === a.claims.tid && d.id !== guid
+    && d.roleName.toLowerCase() === props.roleName?.toLowerCase());
+  if (sameName) return armError(409, 'RoleDefinitionWithSameNameExists', `A custom role with the same name already exists in this directory. Use a different name.`);
+  const existing = state.customRoleDefinitions.get(guid);
+  const now = new Date().toISOString();
+  const permissions = props.permissions?.[0] ?? {};
+  const def: CustomRoleDefinition = {
+    id: guid, roleName: props.roleName, description: props.description ?? '', tenantId: a.claims.tid, assignableScopes,
+    actions: permissions.actions ?? [], notActions: permissions.notActions ?? [], dataActions: permissions.dataActions ?? [],
+    notDataActions: permissions.notDataActions ?? [], createdOn: existing?.createdOn ?? now, updatedOn: now,
+  };
+  state.customRoleDefinitions.set(guid, def);
+  return json(existing ? 200 : 201, customRoleResource(def, scope));
 }
 
 function roleAssignments(a: ArmRequest, scope: string, name?: string): SimResponse | undefined {
@@ -92,7 +149,7 @@ function roleAssignments(a: ArmRequest, scope: string, name?: string): SimRespon
   if (!props?.roleDefinitionId || !props.principalId) {
     return armError(400, 'InvalidRoleAssignmentRequest', 'The request must contain properties.roleDefinitionId and properties.principalId.');
   }
-  const def = roleDefinition(props.roleDefinitionId);
+  const def = roleDefinition(props.roleDefinitionId, state);
   if (!def) return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${props.roleDefinitionId.split('/').pop()}' does not exist.`);
   const principal = state.principal(props.principalId);
   if (!principal || (tenant && principal.tenantId !== tenant)) {
