@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { pickAccount, ready, signInAs, signOut } from "./support/auth";
 import { screenshot } from "./support/screenshots";
-import { SIM_URL } from "./support/sim";
+import { SIM_URL, simControl } from "./support/sim";
 import { freshWorld } from "./support/world";
 
 // One journey through the Contoso tenant, in order: refusals first, then the grant, then replays.
@@ -152,5 +152,37 @@ test.describe("sessions", () => {
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     await pickAccount(page, "admin@contoso.example");
     await expect(page).toHaveURL(/\/onboarding\/vault\?q=contoso$/);
+  });
+});
+
+test.describe("consent to act in Azure on the admin's behalf", () => {
+  const PORTAL = "22222222-2222-4222-8222-222222222222";
+  const CONTOSO = "aaaaaaaa-0000-4000-8000-00000000000a";
+
+  test("missing consent for ARM is explained (not an expired sign-in); signing in again asks consent for ARM and Key Vault and fixes it", async ({ page }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    // The organization's grant for Azure Resource Manager goes away after sign-in (e.g. an admin removed it).
+    await simControl("consent/revoke-delegated", { appId: PORTAL, tenantId: CONTOSO, resource: "https://management.azure.com" });
+    await page.goto("/onboarding/vault");
+    await ready(page);
+    const problem = page.locator("main").getByRole("alert");
+    await expect(problem).toContainText("has not consented to the portal managing Azure resources on your behalf");
+    await expect(problem).toContainText("AADSTS65001");
+    await expect(page).toHaveURL(/\/onboarding\/vault$/);
+    await screenshot(page, "consent-required-for-arm");
+
+    await problem.getByRole("link", { name: "Sign in again to grant consent" }).click();
+    await expect(page.getByRole("status")).toContainText("needs your consent to manage Azure resources");
+    await ready(page);
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await pickAccount(page, "admin@contoso.example");
+    await expect(page.locator('[data-permission="https://management.azure.com/user_impersonation"]')).toBeVisible();
+    await expect(page.locator('[data-permission="https://vault.azure.net/user_impersonation"]')).toBeVisible();
+    await screenshot(page, "consent-simulator-sign-in-permissions");
+    await page.getByRole("button", { name: "Accept" }).click();
+    await expect(page).toHaveURL(/\/onboarding\/vault$/, { timeout: 20_000 });
+    await ready(page);
+    await expect(page.getByLabel("Subscription")).toContainText("Contoso");
+    await expect(page.locator("main").getByRole("alert")).toHaveCount(0);
   });
 });

@@ -149,6 +149,59 @@ export function toolingEnv(): ToolingEnv {
   throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
 }
 
+/**
+ * Settings of `npm run provider` (the provider's Azure set-up as code). Separate from the app's: the app's
+ * ids do not exist until `apply` has created them. Secrets here only for the non-interactive credential.
+ */
+const providerSetupSchema = z
+  .object({
+    APP_BASE_URL: z.string().url({ message: "must be the portal's public URL, e.g. https://cmk.example.com (redirect URIs are derived from it)" }).default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
+    AZURE_AUTHORITY_HOST: httpsUrl("Entra ID authority host, e.g. https://login.microsoftonline.com").default("https://login.microsoftonline.com"),
+    AZURE_ARM_ENDPOINT: httpsUrl("Azure Resource Manager, e.g. https://management.azure.com").default("https://management.azure.com"),
+    AZURE_GRAPH_ENDPOINT: httpsUrl("Microsoft Graph, e.g. https://graph.microsoft.com").default("https://graph.microsoft.com"),
+    PROVIDER_TENANT_ID: uuid("the provider's Entra tenant id, where the apps and the identity are created"),
+    PROVIDER_DISPLAY_NAME: z.string().min(1).default("Your service provider"),
+    PROVIDER_SUBSCRIPTION_ID: uuid("subscription for the identity and the disk encryption sets"),
+    PROVIDER_RESOURCE_GROUP: z.string().regex(/^[-\w._()]{1,90}$/, "must be a resource group name").default("cmk-provider-rg"),
+    PROVIDER_DES_REGIONS: z
+      .string({ message: "missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope (the first also hosts the identity)" })
+      .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
+      .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" }),
+    PROVIDER_VM_RESOURCE_GROUPS: z
+      .string()
+      .optional()
+      .transform((value) => (value ?? "").split(",").map((r) => r.trim()).filter(Boolean))
+      .refine((groups) => groups.every((g) => /^[-\w._()]{1,90}$/.test(g)), { message: "must be comma-separated resource group names (where the VMs using the encrypted disks live)" }),
+    PROVIDER_UAMI_NAME: z.string().regex(/^[a-zA-Z0-9][-\w]{2,127}$/, "must be a managed identity name (3-128 letters, digits, - or _)").default("cmk-des-identity"),
+    PORTAL_APP_DISPLAY_NAME: z.string().min(1).default("CMK Portal"),
+    CMK_APP_DISPLAY_NAME: z.string().min(1).default("CMK access"),
+    // Adopt existing registrations instead of finding them by display name.
+    PORTAL_CLIENT_ID: uuid("client id of an existing portal app registration to adopt").optional(),
+    CMK_APP_CLIENT_ID: uuid("client id of an existing CMK app registration to adopt").optional(),
+    PROVIDER_SETUP_CREDENTIAL: z
+      .enum(["azure-cli", "device-code", "client-secret"], { message: "must be azure-cli (default; falls back to device code when az is not signed in), device-code or client-secret" })
+      .default("azure-cli"),
+    PROVIDER_SETUP_CLIENT_ID: uuid("client id of the automation app that runs the set-up (client-secret credential)").optional(),
+    PROVIDER_SETUP_CLIENT_SECRET: z.string().min(1).optional(),
+  })
+  .refine((env) => env.PROVIDER_SETUP_CREDENTIAL !== "client-secret" || (env.PROVIDER_SETUP_CLIENT_ID && env.PROVIDER_SETUP_CLIENT_SECRET), {
+    message: "PROVIDER_SETUP_CREDENTIAL=client-secret needs PROVIDER_SETUP_CLIENT_ID and PROVIDER_SETUP_CLIENT_SECRET (an automation app with Application.ReadWrite.OwnedBy and Owner on the subscription)",
+    path: ["PROVIDER_SETUP_CREDENTIAL"],
+  });
+
+export type ProviderSetupEnv = z.infer<typeof providerSetupSchema>;
+
+export function parseProviderSetupEnv(source: Source): ProviderSetupEnv {
+  const result = providerSetupSchema.safeParse(withoutEmpty(source));
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+}
+
+/** The validated environment of `npm run provider`; throws EnvError naming every bad variable. */
+export function providerSetupEnv(): ProviderSetupEnv {
+  return parseProviderSetupEnv(process.env);
+}
+
 /** The environment for a child process: this process's environment plus overrides. */
 export function childEnv(overrides: Source): NodeJS.ProcessEnv {
   return { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...overrides };

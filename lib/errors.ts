@@ -6,6 +6,10 @@ export type AppErrorCode =
   | "DATABASE_NOT_LOCAL"
   | "MIGRATION_FAILED"
   | "UNAUTHENTICATED"
+  /** Entra has no consent for the portal to call an Azure API on the user's behalf (AADSTS65001): signing in again alone does not help. */
+  | "CONSENT_REQUIRED"
+  /** Entra wants the user to do something interactively first, e.g. multifactor authentication (AADSTS50076/50079). */
+  | "INTERACTION_REQUIRED"
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "VALIDATION_FAILED"

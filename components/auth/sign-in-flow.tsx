@@ -6,6 +6,8 @@ import { useAuthConfig, useRedirectOutcome } from "./msal-boundary";
 
 type SignInArea = "customer" | "staff";
 type PendingSignIn = { area: SignInArea; returnTo: string };
+/** `consent` shows Entra's consent screen again; `login` makes the user sign in afresh (and meet MFA). */
+export type SignInPrompt = "consent" | "login";
 
 const PENDING_KEY = "cmk.pendingSignIn";
 
@@ -17,7 +19,7 @@ const MSAL_ERRORS: Record<string, string> = {
   no_network_connectivity: "Microsoft sign-in could not be reached.",
 };
 
-export function SignInButton({ area, returnTo }: PendingSignIn) {
+export function SignInButton({ area, returnTo, prompt }: PendingSignIn & { prompt?: SignInPrompt }) {
   const { instance } = useMsal();
   const config = useAuthConfig();
   const [busy, setBusy] = useState(false);
@@ -32,9 +34,11 @@ export function SignInButton({ area, returnTo }: PendingSignIn) {
       sessionStorage.setItem(PENDING_KEY, JSON.stringify({ area, returnTo } satisfies PendingSignIn));
       await instance.loginRedirect({
         scopes: [config.apiScope],
+        // One consent for the portal API and the Azure APIs the server calls on-behalf-of (the token is for apiScope).
+        extraScopesToConsent: config.consentScopes,
         nonce,
         authority: area === "staff" ? config.staffAuthority : config.customerAuthority,
-        prompt: "select_account",
+        prompt: prompt ?? "select_account",
       });
     } catch {
       setBusy(false);

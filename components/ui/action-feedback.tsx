@@ -2,6 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { PublicError } from "@/lib/errors";
+import { SignInAgainLink } from "@/components/auth/sign-in-again";
 
 /** An action's error, announced to screen readers and focused so keyboard users land on it. */
 export function ActionError({ error }: { error: PublicError | null }) {
@@ -15,6 +16,7 @@ export function ActionError({ error }: { error: PublicError | null }) {
       <p className="font-medium">{error.message}</p>
       {error.fix && <p className="mt-1">{error.fix}</p>}
       {error.azureCode && <p className="mt-1 font-mono text-xs text-red-700">Azure code: {error.azureCode}</p>}
+      <SignInAgainLink code={error.code} />
     </div>
   );
 }

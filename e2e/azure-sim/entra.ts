@@ -5,9 +5,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { issuerFor, type SimContext } from './context';
+import { stableGuid } from './seed';
 import { escapeHtml, formBody, header, html, json, redirect, serviceError, type SimRequest, type SimResponse } from './http';
-import type { Application, ServicePrincipal, Tenant, User } from './state';
-import type { Claims } from './tokens';
+import { canonicalResource, type Application, type ServicePrincipal, type Tenant, type User } from './state';
+import { asV1AccessToken, type Claims } from './tokens';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 /** May consent to anything, Microsoft Graph application permissions included. */
@@ -30,6 +31,7 @@ interface AuthorizeRequest {
   codeChallenge?: string;
   codeChallengeMethod?: string;
   chosenUserId?: string;
+  prompt?: string;
 }
 
 interface AuthorizationCode {
@@ -45,7 +47,8 @@ type ClientAuth =
   | { ok: true; app: Application; credential: 'secret' | 'federated' | 'none' }
   | { ok: false; response: SimResponse };
 
-const entraError = (status: number, error: string, description: string) => serviceError('entra', status, error, description);
+const entraError = (status: number, error: string, description: string, extra: Record<string, unknown> = {}) =>
+  serviceError('entra', status, error, description, {}, extra);
 
 /** Splits `scope` into the one resource it targets and its scopes, as Entra does (one resource per token). */
 export function parseResourceScopes(scope: string): RequestedResource {
@@ -57,6 +60,30 @@ export function parseResourceScopes(scope: string): RequestedResource {
   if (slash <= 0 || !first.includes(':')) return { resource: GRAPH_RESOURCE, scopes, isDefault: false };
   const resource = first.slice(0, slash);
   return { resource, scopes: scopes.map((s) => s.slice(s.lastIndexOf('/') + 1)), isDefault: false };
+}
+
+interface Permission { resource: string; scopes: string[] }
+
+/**
+ * Every delegated permission an interactive request names, grouped by resource (Entra consents to several resources
+ * at once, though the token is for the first). `{resource}/.default` stands for the app's requiredResourceAccess.
+ */
+export function requestedPermissions(scope: string, app: Application | undefined): Permission[] {
+  const byResource = new Map<string, Set<string>>();
+  const add = (resource: string, scopes: string[]) => {
+    const key = canonicalResource(resource);
+    byResource.set(key, new Set([...(byResource.get(key) ?? []), ...scopes]));
+  };
+  for (const item of scope.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s))) {
+    if (item.endsWith('/.default')) {
+      for (const declared of app?.requiredResourceAccess ?? []) add(declared.resource, declared.scopes);
+      continue;
+    }
+    const slash = item.lastIndexOf('/');
+    if (slash > 0 && item.includes(':')) add(item.slice(0, slash), [item.slice(slash + 1)]);
+    else add(GRAPH_RESOURCE, [item]);
+  }
+  return [...byResource].map(([resource, scopes]) => ({ resource, scopes: [...scopes] }));
 }
 
 export class EntraService {
@@ -131,7 +158,7 @@ export class EntraService {
     if (!app) {
       return this.errorPage(`AADSTS700016: Application with identifier '${escapeHtml(clientId)}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
     }
-    const redirectUri = q.get('redirect_uri') ?? app.redirectUris[0] ?? '';
+    const redirectUri = q.get('redirect_uri') ?? app.redirectUris[0] ?? app.spaRedirectUris[0] ?? '';
     if (!this.redirectUriRegistered(app, redirectUri)) {
       return this.errorPage(`AADSTS50011: The redirect URI '${escapeHtml(redirectUri)}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'.`);
     }
@@ -140,6 +167,7 @@ export class EntraService {
       scope: q.get('scope') ?? (kind === 'adminconsent' ? `${GRAPH_RESOURCE}/.default` : 'openid'),
       responseMode: kind === 'adminconsent' ? 'query' : ((q.get('response_mode') as AuthorizeRequest['responseMode'] | null) ?? 'query'),
       codeChallenge: q.get('code_challenge') ?? undefined, codeChallengeMethod: q.get('code_challenge_method') ?? undefined,
+      prompt: q.get('prompt') ?? undefined,
     };
     if (kind === 'signin' && q.get('response_type') !== 'code') {
       return this.finish(request, { error: 'unsupported_response_type', error_description: 'AADSTS700054: response_type is not enabled for the application; only code is supported by the simulator.' });
@@ -162,10 +190,19 @@ export class EntraService {
     const request = this.pending.get(form.get('sim_request') ?? '');
     if (!request) return this.errorPage('AADSTS90014: The sign-in request expired or was already completed. Start again from the application.');
     const decision = form.get('sim_decision');
-    if (decision && request.chosenUserId) return this.consentDecision(form.get('sim_request') ?? '', request, decision);
+    if (decision && request.chosenUserId) {
+      return request.kind === 'signin'
+        ? this.signInConsentDecision(form.get('sim_request') ?? '', request, decision, form.get('sim_org_consent') === 'on')
+        : this.consentDecision(form.get('sim_request') ?? '', request, decision);
+    }
     const user = this.ctx.state.users.get(form.get('sim_user') ?? '');
     if (!user) return this.signInPage(form.get('sim_request') ?? '', request);
     if (request.kind === 'signin') {
+      const missing = this.unconsented(request, user);
+      if (missing.length > 0 || request.prompt === 'consent') {
+        request.chosenUserId = user.id;
+        return this.signInConsentPage(form.get('sim_request') ?? '', request, user, missing);
+      }
       this.pending.delete(form.get('sim_request') ?? '');
       return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` });
     }
@@ -214,13 +251,17 @@ export class EntraService {
   }
 
   private redirectUriRegistered(app: Application, redirectUri: string): boolean {
+    return this.redirectUriIn(app.redirectUris, redirectUri) || this.redirectUriIn(app.spaRedirectUris, redirectUri);
+  }
+
+  private redirectUriIn(registeredUris: string[], redirectUri: string): boolean {
     let wanted: URL;
     try {
       wanted = new URL(redirectUri);
     } catch {
       return false;
     }
-    return app.redirectUris.some((registered) => {
+    return registeredUris.some((registered) => {
       if (registered === redirectUri) return true;
       const r = new URL(registered);
       // Entra ignores the port of http://localhost redirect URIs.
@@ -277,6 +318,43 @@ export class EntraService {
     return html(200, page('Permissions requested', `<p>Signed in as ${escapeHtml(user.upn)}</p><form method="post"><input type="hidden" name="sim_request" value="${requestId}">${body}</form>`));
   }
 
+  /** What a sign-in asks for and the user (or their organization) has not consented to yet. */
+  private unconsented(request: AuthorizeRequest, user: User): Permission[] {
+    const app = this.ctx.state.applications.get(request.clientId);
+    if (!app) return [];
+    return requestedPermissions(request.scope, app).map(({ resource, scopes }) => {
+      const consented = this.ctx.state.consentedScopes(app.appId, user.tenantId, user.id, resource);
+      return { resource, scopes: scopes.filter((s) => !consented.has(s)) };
+    }).filter((p) => p.scopes.length > 0);
+  }
+
+  /** Entra's consent prompt during sign-in; an administrator may also consent for the whole organization. */
+  private signInConsentPage(requestId: string, request: AuthorizeRequest, user: User, missing: Permission[]): SimResponse {
+    const app = this.ctx.state.applications.get(request.clientId);
+    const shown = missing.length > 0 ? missing : requestedPermissions(request.scope, app);
+    const items = shown.flatMap((p) => p.scopes.map((scope) => `<li data-permission="${escapeHtml(`${p.resource}/${scope}`)}">${escapeHtml(scope)} <small>${escapeHtml(p.resource)}</small></li>`)).join('');
+    const orgConsent = this.isConsentAdmin(user, request.clientId)
+      ? '<p><label><input type="checkbox" name="sim_org_consent"> Consent on behalf of your organization</label></p>' : '';
+    return html(200, page('Permissions requested', `<p>Signed in as ${escapeHtml(user.upn)}</p>
+      <form method="post"><input type="hidden" name="sim_request" value="${requestId}">
+      <p><strong>${escapeHtml(app?.displayName ?? request.clientId)}</strong> (${request.clientId}) needs permission to:</p><ul>${items}</ul>${orgConsent}
+      <button name="sim_decision" value="accept">Accept</button> <button name="sim_decision" value="cancel" class="secondary">Cancel</button></form>`));
+  }
+
+  private signInConsentDecision(requestId: string, request: AuthorizeRequest, decision: string, forOrganization: boolean): SimResponse {
+    this.pending.delete(requestId);
+    const user = this.ctx.state.users.get(request.chosenUserId ?? '');
+    const app = this.ctx.state.applications.get(request.clientId);
+    if (!user || !app) return this.errorPage('AADSTS50020: User account not found.');
+    if (decision !== 'accept') {
+      return this.finish(request, { error: 'access_denied', error_subcodes: 'cancel', error_description: 'AADSTS65004: User declined to consent to access the app.' });
+    }
+    if (!this.ctx.state.servicePrincipal(app.appId, user.tenantId)) this.ctx.state.addServicePrincipal(app.appId, user.tenantId, false);
+    const principal = forOrganization && this.isConsentAdmin(user, app.appId) ? undefined : user.id;
+    this.ctx.state.grantDelegated(app.appId, user.tenantId, principal, requestedPermissions(request.scope, app));
+    return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` });
+  }
+
   private errorPage(message: string): SimResponse {
     return html(400, page('Sorry, but we’re having trouble signing you in.', `<p class="error">${escapeHtml(message)}</p>`));
   }
@@ -299,7 +377,7 @@ export class EntraService {
       if (!form.has('client_secret')) form.set('client_secret', secret);
     }
     switch (form.get('grant_type')) {
-      case 'authorization_code': return this.authorizationCodeGrant(form, pathTenant);
+      case 'authorization_code': return this.authorizationCodeGrant(form, pathTenant, header(req, 'origin'));
       case 'refresh_token': return this.refreshTokenGrant(form);
       case 'client_credentials': return this.clientCredentialsGrant(form, pathTenant);
       case 'urn:ietf:params:oauth:grant-type:jwt-bearer': return this.onBehalfOfGrant(form, pathTenant);
@@ -361,9 +439,16 @@ export class EntraService {
     return entraError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${appId}' was not found in the directory '${name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
 
-  private authorizationCodeGrant(form: URLSearchParams, pathTenant: Tenant | null): SimResponse {
+  /** `origin`: the browser's Origin header, present when a page redeems the code cross-origin (fetch from a SPA). */
+  private authorizationCodeGrant(form: URLSearchParams, pathTenant: Tenant | null, origin: string | undefined): SimResponse {
     const code = this.codes.get(form.get('code') ?? '');
-    const client = this.authenticateClient(form, pathTenant?.id, Boolean(code?.codeChallenge));
+    const app = this.ctx.state.applications.get(form.get('client_id') ?? '');
+    const spaRedirect = Boolean(app && this.redirectUriIn(app.spaRedirectUris, form.get('redirect_uri') ?? ''));
+    if (origin && app && !spaRedirect) {
+      return entraError(400, 'invalid_request', `AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`);
+    }
+    // Only a SPA redirect URI may be redeemed without a client credential (PKCE alone); Web redirect URIs need one.
+    const client = this.authenticateClient(form, pathTenant?.id, spaRedirect && Boolean(code?.codeChallenge));
     if (!client.ok) return client.response;
     if (!code || code.expiresAt < Date.now() || code.clientId !== client.app.appId) {
       return entraError(400, 'invalid_grant', 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
@@ -434,7 +519,20 @@ export class EntraService {
     const user = this.ctx.state.users.get(assertion.oid);
     if (!user) return entraError(400, 'invalid_grant', 'AADSTS50034: The user account does not exist in the directory.');
     const requested = parseResourceScopes(form.get('scope') ?? '');
-    const issued = this.ctx.signer.sign(this.userClaims(user, client.app, requested));
+    if (!this.ctx.state.replicatedServicePrincipal(client.app.appId, user.tenantId)) return this.notInstalled(client.app.appId, user.tenantId);
+    if (this.ctx.faults.mfaRequired.has(user.tenantId)) {
+      // Conditional Access asks for MFA for the downstream resource: only the user, interactively, can satisfy it.
+      return entraError(400, 'interaction_required', `AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${requested.resource}'.`,
+        { suberror: 'basic_action', claims: JSON.stringify({ access_token: { capolids: { essential: true, values: [stableGuid('capolicy', user.tenantId)] } } }) });
+    }
+    // No token without consent: the client may use only the delegated scopes granted for this resource in this tenant.
+    const consented = this.ctx.state.consentedScopes(client.app.appId, user.tenantId, user.id, requested.resource);
+    const scopes = requested.isDefault ? [...consented] : requested.scopes;
+    if (scopes.length === 0 || scopes.some((s) => !consented.has(s))) {
+      return entraError(400, 'invalid_grant', `AADSTS65001: The user or administrator has not consented to use the application with ID '${client.app.appId}' named '${client.app.displayName}'. Send an interactive authorization request for this user and resource.`,
+        { suberror: 'consent_required' });
+    }
+    const issued = this.ctx.signer.sign(this.userClaims(user, client.app, requested, scopes));
     return json(200, { token_type: 'Bearer', scope: requestedScopeString(requested), expires_in: issued.expiresIn,
       ext_expires_in: issued.expiresIn, access_token: issued.token });
   }
@@ -464,24 +562,34 @@ export class EntraService {
     return roles.length > 0 ? { roles } : {};
   }
 
-  private userClaims(user: User, client: Application, requested: RequestedResource): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
+  /** `granted`: the consented scopes a `.default` request resolves to (on-behalf-of). */
+  private userClaims(user: User, client: Application, requested: RequestedResource, granted?: string[]): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
     const resourceAppId = /^api:\/\/([0-9a-f-]{36})$/i.exec(requested.resource)?.[1] ?? requested.resource;
-    const scp = requested.isDefault
+    const scp = granted?.join(' ') ?? (requested.isDefault
       ? (DEFAULT_DELEGATED_SCOPE[requested.resource] ?? (this.ctx.state.applications.get(resourceAppId)?.apiScopes.join(' ') || 'user_impersonation'))
-      : requested.scopes.join(' ');
-    return {
+      : requested.scopes.join(' '));
+    const claims = {
       aud: requested.resource, iss: issuerFor(this.ctx.origin, user.tenantId), tid: user.tenantId, oid: user.id,
       sub: pairwiseSubject(user.id, client.appId), name: user.displayName, preferred_username: user.upn, upn: user.upn,
       azp: client.appId, appid: client.appId, scp, idtyp: 'user', amr: ['pwd'], ...this.portalRoles(user, resourceAppId),
     };
+    return this.accessTokenVersion(resourceAppId) === 1 ? asV1AccessToken(claims, this.ctx.origin) : claims;
+  }
+
+  /** Access tokens for a registered app's API come in the version it asks for (null = 1, as Entra defaults). */
+  private accessTokenVersion(resourceAppId: string): 1 | 2 {
+    const app = this.ctx.state.applications.get(resourceAppId);
+    return app && app.requestedAccessTokenVersion !== 2 ? 1 : 2;
   }
 
   private appClaims(sp: ServicePrincipal, resource: string): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
     const roles = resource.replace(/\/$/, '') === GRAPH_RESOURCE ? sp.grantedGraphPermissions : [];
-    return {
+    const claims = {
       aud: resource, iss: issuerFor(this.ctx.origin, sp.tenantId), tid: sp.tenantId, oid: sp.id, sub: sp.id,
       azp: sp.appId, appid: sp.appId, idtyp: 'app', ...(roles.length > 0 ? { roles } : {}),
     };
+    const resourceAppId = /^api:\/\/([0-9a-f-]{36})$/i.exec(resource)?.[1] ?? resource;
+    return this.accessTokenVersion(resourceAppId) === 1 ? asV1AccessToken(claims, this.ctx.origin) : claims;
   }
 
   /** Issues the token the MSI endpoint hands out for a user-assigned identity. */

@@ -72,7 +72,7 @@ export function errorBody(service: Service, code: string, message: string, extra
     case 'msi': {
       const aadsts = /^AADSTS(\d+)/.exec(message);
       return { error: code, error_description: message, error_codes: aadsts ? [Number(aadsts[1])] : [], timestamp: new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z',
-        trace_id: randomUUID(), correlation_id: randomUUID() };
+        trace_id: randomUUID(), correlation_id: randomUUID(), ...extra };
     }
   }
 }

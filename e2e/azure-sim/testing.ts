@@ -11,8 +11,12 @@ export interface SignInResult { code: string; codeVerifier: string; nonce: strin
 
 export const TEST_REDIRECT_URI = 'http://localhost:3000/redirect';
 
-/** Walks /authorize → sign-in page → pick the persona → redirect with `code` (PKCE S256, nonce, state). */
-export async function signInForCode(sim: SimHandle, persona: PersonaName, scope: string, authorizeUrl?: string): Promise<SignInResult> {
+/**
+ * Walks /authorize → sign-in page → pick the persona → (consent prompt, when Entra shows one: `consent` decides)
+ * → redirect with `code` (PKCE S256, nonce, state).
+ */
+export async function signInForCode(sim: SimHandle, persona: PersonaName, scope: string, authorizeUrl?: string,
+  consent: 'accept' | 'accept-for-organization' | 'cancel' = 'accept'): Promise<SignInResult> {
   const user = PERSONAS[persona];
   const codeVerifier = randomBytes(32).toString('base64url');
   const nonce = randomBytes(8).toString('hex');
@@ -25,8 +29,12 @@ export async function signInForCode(sim: SimHandle, persona: PersonaName, scope:
   const html = await page.text();
   const requestId = /name="sim_request" value="([^"]+)"/.exec(html)?.[1];
   if (!requestId) throw new Error(`No sign-in form (HTTP ${page.status}): ${html.slice(0, 300)}`);
-  const picked = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ sim_request: requestId, sim_user: user.oid }) });
+  const post = (fields: Record<string, string>) => fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ sim_request: requestId, ...fields }) });
+  let picked = await post({ sim_user: user.oid });
+  if (picked.status === 200 && (await picked.text()).includes('name="sim_decision"')) {
+    picked = await post({ sim_decision: consent === 'cancel' ? 'cancel' : 'accept', ...(consent === 'accept-for-organization' ? { sim_org_consent: 'on' } : {}) });
+  }
   const location = picked.headers.get('location') ?? '';
   const redirected = new URL(location);
   const params = new URLSearchParams(redirected.search || redirected.hash.slice(1));

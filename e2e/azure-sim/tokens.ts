@@ -38,7 +38,7 @@ export class TokenSigner {
     const { lifetimeSeconds = 3599, ...rest } = claims;
     const exp = now + lifetimeSeconds;
     // A random `uti` makes same-second tokens differ (msal-node's OBO cache would otherwise answer from cache).
-    const payload = { ...rest, iat: now, nbf: now, exp, uti: randomBytes(16).toString('base64url'), ver: '2.0', rh: '0.sim' };
+    const payload = { ver: '2.0', ...rest, iat: now, nbf: now, exp, uti: randomBytes(16).toString('base64url'), rh: '0.sim' };
     const header = { typ: 'JWT', alg: 'RS256', kid: this.kid };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
     const signature = sign('sha256', Buffer.from(signingInput), this.privateKey);
@@ -64,6 +64,25 @@ export class TokenSigner {
     if (typeof claims.nbf === 'number' && claims.nbf > now + 300) return { ok: false, reason: 'not_yet_valid' };
     return { ok: true, claims };
   }
+}
+
+/**
+ * The simulator's stand-in for the v1 issuer `https://sts.windows.net/{tid}/`: the simulator origin takes the place of
+ * sts.windows.net (one host plays every Entra endpoint), with the v1 shape `/{tid}/` (no `/v2.0`, trailing slash).
+ */
+export function v1IssuerFor(origin: string, tenantId: string): string {
+  return `${origin}/${tenantId}/`;
+}
+
+/**
+ * A v2-shaped access token reshaped as Entra issues it to an API that asks for v1 tokens
+ * (`api.requestedAccessTokenVersion` null or 1): v1 issuer, `ver` 1.0, `appid`/`appidacr` instead of
+ * `azp`/`azpacr`, `upn`/`unique_name` instead of `preferred_username`.
+ */
+export function asV1AccessToken<T extends Record<string, unknown> & { tid: string; azp?: string; appid?: string }>(claims: T, origin: string) {
+  const { azp, azpacr, preferred_username, ...rest } = claims;
+  const user = typeof preferred_username === 'string' ? { upn: preferred_username, unique_name: preferred_username } : {};
+  return { ...rest, ...user, iss: v1IssuerFor(origin, claims.tid), ver: '1.0', appid: azp ?? claims.appid, appidacr: azpacr ?? '1' };
 }
 
 export function newCorrelationId(): string {

@@ -1,5 +1,5 @@
 import { serverEnv } from "../env";
-import { authorityFor, authorityHostName, portalApiScope } from "../azure/endpoints";
+import { authorityFor, authorityHostName, DELEGATED_AZURE_SCOPES, portalApiScope } from "../azure/endpoints";
 
 /** What the browser's MSAL needs; built on the server at request time (no build-time configuration). */
 export type BrowserAuthConfig = {
@@ -10,6 +10,11 @@ export type BrowserAuthConfig = {
   redirectUri: string;
   postLogoutRedirectUri: string;
   apiScope: string;
+  /**
+   * Asked for at sign-in besides apiScope (msal `extraScopesToConsent`): Entra shows one consent for the portal API
+   * and the Azure APIs it calls on-behalf-of, which fails with AADSTS65001 for anything not consented.
+   */
+  consentScopes: string[];
 };
 
 export function browserAuthConfig(): BrowserAuthConfig {
@@ -23,5 +28,6 @@ export function browserAuthConfig(): BrowserAuthConfig {
     redirectUri: `${env.APP_BASE_URL}/auth/callback`,
     postLogoutRedirectUri: `${env.APP_BASE_URL}/`,
     apiScope: portalApiScope(),
+    consentScopes: [...DELEGATED_AZURE_SCOPES],
   };
 }

@@ -7,6 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSimCa } from "../../e2e/azure-sim/ca";
 import { setAppEnvForTests } from "../testing/app-env";
+import { v1IssuerFor } from "../azure/endpoints";
 import { verifyIdToken, verifyPortalAccessToken } from "./token-validation";
 
 const TENANT_A = "aaaaaaaa-0000-4000-8000-00000000000a";
@@ -42,7 +43,7 @@ afterAll(async () => {
 type Claims = Record<string, unknown>;
 
 async function token(claims: Claims, options: { key?: CryptoKey; expiresIn?: string | number; kid?: string } = {}) {
-  const jwt = new SignJWT({ tid: TENANT_A, oid: OID, preferred_username: "admin@contoso.example", name: "Connie", scp: "access_as_user", ...claims })
+  const jwt = new SignJWT({ tid: TENANT_A, oid: OID, preferred_username: "admin@contoso.example", name: "Connie", scp: "access_as_user", ver: "2.0", ...claims })
     .setProtectedHeader({ alg: "RS256", kid: options.kid ?? KID })
     .setIssuedAt()
     .setIssuer((claims.iss as string) ?? `${host}/${(claims.tid as string) ?? TENANT_A}/v2.0`)
@@ -84,12 +85,57 @@ describe("portal access tokens", () => {
   });
 });
 
+/** A v1 access token as Entra issues it to an API whose requestedAccessTokenVersion is null (the default). */
+function v1Claims(overrides: Claims = {}): Claims {
+  return { iss: `${host}/${TENANT_A}/`, ver: "1.0", appid: CLIENT, upn: "admin@contoso.example", unique_name: "admin@contoso.example", preferred_username: undefined, ...overrides };
+}
+
+describe("v1 access tokens (API registration left at requestedAccessTokenVersion null)", () => {
+  it("accepts one from the tenant's own v1 issuer and reads the user from upn", async () => {
+    const identity = await verifyPortalAccessToken(await token(v1Claims({ roles: ["Support"] })));
+    expect(identity).toEqual({ tenantId: TENANT_A, objectId: OID, userName: "admin@contoso.example", displayName: "Connie", roles: ["Support"] });
+  });
+
+  it("falls back to unique_name when upn is absent (e.g. guest accounts)", async () => {
+    const identity = await verifyPortalAccessToken(await token(v1Claims({ upn: undefined, unique_name: "guest@fabrikam.example" })));
+    expect(identity.userName).toBe("guest@fabrikam.example");
+  });
+
+  it("refuses one whose v1 issuer names another tenant than its tid claim", async () => {
+    await expect(verifyPortalAccessToken(await token(v1Claims({ iss: `${host}/${TENANT_B}/` })))).rejects.toThrow(/iss is wrong/);
+  });
+
+  it("refuses the v1 issuer without a tenant, and a v1 issuer on a v2 body (or the reverse)", async () => {
+    await expect(verifyPortalAccessToken(await token(v1Claims({ iss: `${host}/common/` })))).rejects.toThrow(/iss is wrong/);
+    await expect(verifyPortalAccessToken(await token(v1Claims({ ver: "2.0" })))).rejects.toThrow(/issuer does not match token version/);
+    await expect(verifyPortalAccessToken(await token({ ver: "1.0" }))).rejects.toThrow(/issuer does not match token version/);
+  });
+
+  it("the public cloud's v1 issuer is sts.windows.net, bound to the tenant", () => {
+    setAppEnvForTests({ AZURE_AUTHORITY_HOST: "https://login.microsoftonline.com" });
+    try {
+      expect(v1IssuerFor(TENANT_A)).toBe(`https://sts.windows.net/${TENANT_A}/`);
+      setAppEnvForTests({ AZURE_AUTHORITY_HOST: "https://login.partner.microsoftonline.cn" });
+      expect(v1IssuerFor(TENANT_A)).toBe(`https://sts.chinacloudapi.cn/${TENANT_A}/`);
+      setAppEnvForTests({ AZURE_AUTHORITY_HOST: host, AZURE_V1_ISSUER_HOST: "https://sts.example.test" });
+      expect(v1IssuerFor(TENANT_A)).toBe(`https://sts.example.test/${TENANT_A}/`);
+    } finally {
+      // The simulator's v1 issuer host is its authority host, the default for a host not in the table.
+      setAppEnvForTests({ AZURE_AUTHORITY_HOST: host, AZURE_V1_ISSUER_HOST: host });
+    }
+  });
+});
+
 describe("ID tokens", () => {
   it("requires the nonce this browser was given", async () => {
     const idToken = await token({ aud: CLIENT, nonce: "n-123", scp: undefined });
     await expect(verifyIdToken(idToken, "n-123")).resolves.toMatchObject({ tenantId: TENANT_A });
     await expect(verifyIdToken(idToken, "n-999")).rejects.toThrow(/nonce/);
     await expect(verifyIdToken(await token({ aud: CLIENT, scp: undefined }), "n-123")).rejects.toThrow(/nonce/);
+  });
+
+  it("accepts only v2 ID tokens (the v2 endpoint issues no other)", async () => {
+    await expect(verifyIdToken(await token(v1Claims({ aud: CLIENT, nonce: "n-1", scp: undefined })), "n-1")).rejects.toThrow(/iss is wrong/);
   });
 
   it("refuses an access token presented as an ID token", async () => {

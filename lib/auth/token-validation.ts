@@ -1,9 +1,12 @@
 // Validates Entra tokens ourselves: MSAL does not check signatures, issuers or audiences for us.
+// Access tokens for our API come as v2 or v1 (an API registration whose requestedAccessTokenVersion is null gets v1:
+// https://learn.microsoft.com/entra/identity-platform/access-tokens#token-formats). Both are accepted, each only
+// from its own issuer for the token's own tenant.
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
-import { issuerFor, jwksUrlFor } from "../azure/endpoints";
+import { issuerFor, jwksUrlFor, v1IssuerFor } from "../azure/endpoints";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const API_SCOPE_NAME = "access_as_user";
@@ -14,6 +17,9 @@ const identityClaims = z.object({
   name: z.string().optional(),
   preferred_username: z.string().optional(),
   upn: z.string().optional(),
+  /** v1 tokens: the user's UPN (v1 has no preferred_username). */
+  unique_name: z.string().optional(),
+  ver: z.enum(["1.0", "2.0"]),
   roles: z.array(z.string()).optional(),
   scp: z.string().optional(),
   nonce: z.string().optional(),
@@ -55,18 +61,23 @@ function claimedTenant(token: string): string {
   return tid;
 }
 
-async function verify(token: string, audience: string[]): Promise<z.infer<typeof identityClaims>> {
+type TokenVersion = "1.0" | "2.0";
+
+async function verify(token: string, audience: string[], versions: TokenVersion[]): Promise<z.infer<typeof identityClaims>> {
   const tid = claimedTenant(token);
+  const issuers: Record<TokenVersion, string> = { "2.0": issuerFor(tid), "1.0": v1IssuerFor(tid) };
   try {
     const { payload } = await jwtVerify(token, jwksFor(tid), {
-      issuer: issuerFor(tid),
+      issuer: versions.map((v) => issuers[v]),
       audience,
       algorithms: ["RS256"],
       clockTolerance: 60,
-      requiredClaims: ["exp", "iat", "tid", "oid"],
+      requiredClaims: ["exp", "iat", "tid", "oid", "ver"],
     });
     const claims = identityClaims.safeParse(payload);
     if (!claims.success || claims.data.tid !== tid) throw rejected("unexpected claims");
+    // The issuer says which format the token is in; a v2 body under the v1 issuer (or the reverse) is not Entra's.
+    if (payload.iss !== issuers[claims.data.ver] || !versions.includes(claims.data.ver)) throw rejected("issuer does not match token version");
     return claims.data;
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -78,21 +89,21 @@ async function verify(token: string, audience: string[]): Promise<z.infer<typeof
 }
 
 function toIdentity(claims: z.infer<typeof identityClaims>): VerifiedIdentity {
-  const userName = claims.preferred_username ?? claims.upn ?? claims.oid;
+  const userName = claims.preferred_username ?? claims.upn ?? claims.unique_name ?? claims.oid;
   return { tenantId: claims.tid, objectId: claims.oid, userName, displayName: claims.name ?? userName, roles: claims.roles ?? [] };
 }
 
-/** An access token for the portal's API (`api://{client}/access_as_user`). */
+/** An access token for the portal's API (`api://{client}/access_as_user`), v2 or v1. */
 export async function verifyPortalAccessToken(token: string): Promise<VerifiedIdentity> {
   const clientId = serverEnv().PORTAL_CLIENT_ID;
-  const claims = await verify(token, [`api://${clientId}`, clientId]);
+  const claims = await verify(token, [`api://${clientId}`, clientId], ["2.0", "1.0"]);
   if (!(claims.scp ?? "").split(" ").includes(API_SCOPE_NAME)) throw rejected(`scope ${API_SCOPE_NAME} missing`);
   return toIdentity(claims);
 }
 
-/** An ID token from sign-in; its nonce must be the one this browser was given. */
+/** An ID token from sign-in (the v2 endpoint issues v2 ID tokens only); its nonce must be the one this browser was given. */
 export async function verifyIdToken(token: string, expectedNonce: string): Promise<VerifiedIdentity> {
-  const claims = await verify(token, [serverEnv().PORTAL_CLIENT_ID]);
+  const claims = await verify(token, [serverEnv().PORTAL_CLIENT_ID], ["2.0"]);
   if (!claims.nonce || claims.nonce !== expectedNonce) throw rejected("nonce does not match this sign-in");
   return toIdentity(claims);
 }

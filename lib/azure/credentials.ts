@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { readTokenVault, writeTokenVault, type SessionUser } from "../auth/session-store";
-import { authorityFor, authorityHost, authorityHostName, TOKEN_EXCHANGE_AUDIENCE } from "./endpoints";
+import { ARM_AUDIENCE, VAULT_AUDIENCE, authorityFor, authorityHost, authorityHostName, TOKEN_EXCHANGE_AUDIENCE } from "./endpoints";
 
 let providerIdentity: ManagedIdentityCredential | undefined;
 
@@ -67,6 +67,47 @@ function sessionCachePlugin(database: Db, idHash: string): ICachePlugin {
   };
 }
 
+/**
+ * Why Entra refused an on-behalf-of token, told apart: missing consent and a required interaction (MFA) are not an
+ * expired sign-in, and sending the user to sign in again as if it were loops
+ * (learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow#error-response-example).
+ */
+export function onBehalfOfFailure(error: unknown, scopes: string[]): AppError {
+  const failure = error as { errorCode?: string; subError?: string; errorNo?: string | number; message?: string };
+  const aadsts = String(failure.errorNo ?? /AADSTS(\d+)/.exec(failure.message ?? "")?.[1] ?? "");
+  const azureCode = aadsts ? `AADSTS${aadsts}` : failure.errorCode;
+  const resource = scopes[0]?.replace(/\/\.default$|\/[^/]+$/, "") ?? "";
+  if (failure.subError === "consent_required" || failure.errorCode === "consent_required" || aadsts === "65001") {
+    return new AppError("CONSENT_REQUIRED", `Your organization has not consented to the portal ${describeResource(resource)} on your behalf.`, {
+      fix: "Sign in again and accept the requested permissions. If your organization does not let users consent, an administrator must grant admin consent: Microsoft Entra admin center → Enterprise applications → CMK Portal → Permissions → Grant admin consent.",
+      azureCode,
+      cause: error,
+    });
+  }
+  // MFA and similar Conditional Access steps (AADSTS50076/50079): suberrors basic_action/additional_action/message_only.
+  if (failure.errorCode === "interaction_required" || ["basic_action", "additional_action", "message_only"].includes(failure.subError ?? "")) {
+    return new AppError("INTERACTION_REQUIRED", "Your organization requires an extra sign-in step (such as multifactor authentication) before the portal can act for you in Azure.", {
+      fix: "Sign in again and complete the extra step when Microsoft asks for it.",
+      azureCode,
+      cause: error,
+    });
+  }
+  if (failure.errorCode === "invalid_grant") {
+    return new AppError("UNAUTHENTICATED", "Your sign-in has expired.", { fix: "Sign in again to continue.", azureCode, cause: error });
+  }
+  return new AppError("AZURE_ERROR", "Microsoft Entra ID did not issue a token for your account.", {
+    fix: "Sign in again; if it persists, check that your account can access the subscription.",
+    azureCode,
+    cause: error,
+  });
+}
+
+function describeResource(resource: string): string {
+  if (resource === ARM_AUDIENCE) return "managing Azure resources";
+  if (resource === VAULT_AUDIENCE) return "using Key Vault keys";
+  return "calling Azure";
+}
+
 /** A credential that acts as the signed-in customer admin, via on-behalf-of with @azure/msal-node. */
 export function delegatedCredential(database: Db, user: SessionUser): TokenCredential {
   const env = serverEnv();
@@ -88,15 +129,7 @@ export function delegatedCredential(database: Db, user: SessionUser): TokenCrede
         if (!result?.accessToken || !result.expiresOn) throw new Error("no token");
         return { token: result.accessToken, expiresOnTimestamp: result.expiresOn.getTime() };
       } catch (error) {
-        const code = (error as { errorCode?: string }).errorCode;
-        if (code === "invalid_grant" || /AADSTS500133|expired/i.test(String((error as Error).message))) {
-          throw new AppError("UNAUTHENTICATED", "Your sign-in has expired.", { fix: "Sign in again to continue.", cause: error });
-        }
-        throw new AppError("AZURE_ERROR", "Microsoft Entra ID did not issue a token for your account.", {
-          fix: "Sign in again; if it persists, check that your account can access the subscription.",
-          azureCode: code,
-          cause: error,
-        });
+        throw onBehalfOfFailure(error, [scopes].flat());
       }
     },
   };

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { SignInButton } from "@/components/auth/sign-in-flow";
+import { SignInButton, type SignInPrompt } from "@/components/auth/sign-in-flow";
 import { AREA_HOME, safeReturnPath, type Area } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -13,9 +13,14 @@ const COPY: Record<Area, { title: string; text: string }> = {
   support: { title: "Sign in to the support console", text: "Use your provider work account. You need the Support or SupportApprover role on the CMK Portal app (AuditReader for the audit log alone)." },
 };
 
-const REASONS: Record<string, string> = {
-  expired: "Your session expired. Sign in again to continue where you were.",
-  "wrong-account": "That account cannot use this area. Sign in with a different account.",
+const REASONS: Record<string, { text: string; prompt?: SignInPrompt }> = {
+  expired: { text: "Your session expired. Sign in again to continue where you were." },
+  "wrong-account": { text: "That account cannot use this area. Sign in with a different account." },
+  consent: {
+    text: "The portal needs your consent to manage Azure resources and Key Vault keys on your behalf. Sign in and accept the permissions Microsoft shows (administrators can consent for the whole organization). If your organization does not let users consent, an administrator must grant admin consent: Microsoft Entra admin center → Enterprise applications → CMK Portal → Permissions → Grant admin consent.",
+    prompt: "consent",
+  },
+  interaction: { text: "Your organization requires an extra sign-in step, such as multifactor authentication. Sign in again and complete it when Microsoft asks.", prompt: "login" },
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -29,11 +34,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <p className="mt-2 text-slate-600">{COPY[area].text}</p>
       {reason && (
         <p role="status" className="mt-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900">
-          {reason}
+          {reason.text}
         </p>
       )}
       <div className="mt-6">
-        <SignInButton area={area === "customer" ? "customer" : "staff"} returnTo={returnTo} />
+        <SignInButton area={area === "customer" ? "customer" : "staff"} returnTo={returnTo} prompt={reason?.prompt} />
       </div>
     </div>
   );
