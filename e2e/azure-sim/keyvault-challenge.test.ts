@@ -38,6 +38,13 @@ describe('bearer challenge', () => {
     expect((await keys.getKey(contoso.keyName)).name).toBe(contoso.keyName);
   });
 
+  it('a deleted key\'s recoveryId is under the vault\'s own host, as in Azure', async () => {
+    const keys = new KeyClient(vaultUri(contoso.vaultName), await personaCredential(sim, 'contosoKeyAdmin'));
+    await keys.createRsaKey('to-delete', { keySize: 2048 });
+    const deleted = await (await keys.beginDeleteKey('to-delete', { intervalInMs: 20 })).pollUntilDone();
+    expect(deleted.properties.recoveryId).toBe(`${vaultUri(contoso.vaultName)}deletedkeys/to-delete`);
+  });
+
   it('a host the challenge does not cover is refused by the SDK before any token is sent', async () => {
     // The /kv/{vault} alias answers on the simulator's main host, `localhost`, with the same challenge.
     const keys = new KeyClient(`${sim.url}/kv/${contoso.vaultName}/`, await personaCredential(sim, 'contosoKeyAdmin'));

@@ -248,7 +248,7 @@ export class KeyVaultService {
   }
 
   private deletedInfo(vault: Vault, key: VaultKey): Record<string, unknown> {
-    return { recoveryId: `${this.ctx.origin}/kv/${vault.name}/deletedkeys/${key.name}`, deletedDate: key.deletedDate, scheduledPurgeDate: key.scheduledPurgeDate };
+    return { recoveryId: `${this.ctx.state.vaultUri(vault)}deletedkeys/${key.name}`, deletedDate: key.deletedDate, scheduledPurgeDate: key.scheduledPurgeDate };
   }
 
   private deletedItem(vault: Vault, key: VaultKey): Record<string, unknown> {
