@@ -10,7 +10,8 @@ import { AppError } from "../errors";
 import { providerCompute } from "../provisioning/des";
 import type { KeyFacts, ParsedKeyUrl } from "../onboarding/checks";
 
-const LRO_POLL = { updateIntervalInMs: 1000 };
+/** A new object per call: SDK methods may write into the options they are given. */
+const lroPoll = () => ({ updateIntervalInMs: 1000 });
 
 /** The console's reads and writes keep the SDK's default retries (three). */
 function compute() {
@@ -58,7 +59,7 @@ export async function updateDes(armId: string, change: { keyUrl?: string; rotati
     resourceGroup,
     name,
     { ...(change.keyUrl ? { activeKey: { keyUrl: change.keyUrl } } : {}), ...(change.rotationToLatest === undefined ? {} : { rotationToLatestKeyVersionEnabled: change.rotationToLatest }) },
-    LRO_POLL,
+    lroPoll(),
   );
   return desState(armId, updated);
 }
@@ -92,12 +93,12 @@ export async function vmPower(vmId: string): Promise<VmPower> {
 
 export async function deallocateVm(vmId: string): Promise<void> {
   const { resourceGroup, name } = armName(vmId, "virtualMachines");
-  await compute().virtualMachines.beginDeallocateAndWait(resourceGroup, name, LRO_POLL);
+  await compute().virtualMachines.beginDeallocateAndWait(resourceGroup, name, lroPoll());
 }
 
 export async function startVm(vmId: string): Promise<void> {
   const { resourceGroup, name } = armName(vmId, "virtualMachines");
-  await compute().virtualMachines.beginStartAndWait(resourceGroup, name, LRO_POLL);
+  await compute().virtualMachines.beginStartAndWait(resourceGroup, name, lroPoll());
 }
 
 export type KeyVersionInfo = { version: string; keyUrl: string; enabled: boolean; createdOn: Date | undefined; expiresOn: Date | undefined; notBefore: Date | undefined };
