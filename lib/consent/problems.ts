@@ -6,7 +6,7 @@ export const CONSENT_PROBLEMS = {
   "wrong-tenant": { message: "Consent was granted in a different organization than the one you signed in with.", fix: "Grant consent with an administrator account of your own organization." },
   expired: { message: "This consent link expired (links are valid for 10 minutes).", fix: "Start the consent again." },
   "invalid-state": { message: "This consent response was already used or did not start from your sign-in.", fix: "Start the consent again from this page." },
-  "not-confirmed": { message: "Your organization has not granted consent to the provider's app yet, or it was removed.", fix: "An administrator must grant consent; then choose “Check again”." },
+  "not-confirmed": { message: "The provider's app is not installed in your organization: consent has not been granted yet, or it was removed.", fix: "An administrator must grant consent. If one just did, Microsoft Entra ID can take a minute to show it: choose “Check again” shortly." },
   replicating: { message: "Consent was granted, but Microsoft Entra ID has not finished setting the app up in your organization yet.", fix: "This usually takes under a minute: choose “Check again” shortly." },
   removed: { message: "Consent was removed: the provider's app is no longer installed in your organization.", fix: "Grant admin consent again to restore access." },
   failed: { message: "Microsoft Entra ID did not complete the consent.", fix: "Try again; if it keeps failing, send the link below to your Global Administrator." },
