@@ -72,7 +72,10 @@ describe('Graph application writes', () => {
     const app = await graph(setup, 'POST', '/applications', { displayName: 'Roles', appRoles: [role('Support', '3b4f816e-5eaf-48b9-8613-7923830595ad')] });
     const path = `/applications/${app.body.id as string}`;
     const removed = await graph(setup, 'PATCH', path, { appRoles: [] });
-    expect(removed).toMatchObject({ status: 400, body: { error: { code: 'CannotDeleteOrUpdateEnabledEntitlement' } } });
+    expect(removed).toMatchObject({ status: 400, body: { error: { code: 'CannotDeleteOrUpdateEnabledEntitlement', message: expect.stringContaining('cannot be deleted or updated unless disabled first') } } });
+    const reworded = await graph(setup, 'PATCH', path, { appRoles: [{ ...role('Support', '3b4f816e-5eaf-48b9-8613-7923830595ad'), description: 'Reworded' }] });
+    expect(reworded.body.error?.code).toBe('CannotDeleteOrUpdateEnabledEntitlement');
+    expect((await graph(setup, 'PATCH', path, { appRoles: [role('Support', '3b4f816e-5eaf-48b9-8613-7923830595ad')] })).status).toBe(204);
     expect((await graph(setup, 'PATCH', path, { appRoles: [role('Support', '3b4f816e-5eaf-48b9-8613-7923830595ad', false)] })).status).toBe(204);
     expect((await graph(setup, 'PATCH', path, { appRoles: [] })).status).toBe(204);
   });

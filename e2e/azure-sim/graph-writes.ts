@@ -161,7 +161,7 @@ function applyInput(app: Application, input: ApplicationInput): Invalid | undefi
     }
     if (new Set(roles.map((r) => r.value)).size !== roles.length) return bad('App role values must be unique.');
     const locked = lockedEntitlement(registration.appRoles, roles);
-    if (locked) return bad(`Permission (scope or role) '${locked}' cannot be deleted or updated unless disabled first.`, 'CannotDeleteOrUpdateEnabledEntitlement');
+    if (locked) return bad(`Permission (scope or role) cannot be deleted or updated unless disabled first. ('${locked}')`, 'CannotDeleteOrUpdateEnabledEntitlement');
     registration.appRoles = roles.map((r) => ({ id: r.id ?? '', value: r.value ?? '', displayName: r.displayName ?? '', description: r.description ?? '',
       allowedMemberTypes: r.allowedMemberTypes ?? [], isEnabled: r.isEnabled ?? true }));
     app.appRoles = registration.appRoles.filter((r) => r.isEnabled).map((r) => r.value);
@@ -174,7 +174,7 @@ function applyInput(app: Application, input: ApplicationInput): Invalid | undefi
       return bad('Each permission scope needs an id (GUID), value, type (User or Admin), adminConsentDisplayName and adminConsentDescription.');
     }
     const locked = lockedEntitlement(registration.scopes, scopes);
-    if (locked) return bad(`Permission (scope or role) '${locked}' cannot be deleted or updated unless disabled first.`, 'CannotDeleteOrUpdateEnabledEntitlement');
+    if (locked) return bad(`Permission (scope or role) cannot be deleted or updated unless disabled first. ('${locked}')`, 'CannotDeleteOrUpdateEnabledEntitlement');
     registration.scopes = scopes.map((s) => ({ id: s.id ?? '', value: s.value ?? '', type: s.type ?? 'User', adminConsentDisplayName: s.adminConsentDisplayName ?? '',
       adminConsentDescription: s.adminConsentDescription ?? '', userConsentDisplayName: s.userConsentDisplayName ?? null,
       userConsentDescription: s.userConsentDescription ?? null, isEnabled: s.isEnabled ?? true }));
@@ -200,9 +200,13 @@ function applyInput(app: Application, input: ApplicationInput): Invalid | undefi
   return undefined;
 }
 
-/** The value of an enabled role or scope that `next` drops or changes (same id, other value), if any. */
-function lockedEntitlement(current: { id: string; value: string; isEnabled: boolean }[], next: { id?: string; value?: string }[]): string | undefined {
-  return current.find((c) => c.isEnabled && !next.some((n) => n.id === c.id && n.value === c.value))?.value;
+/**
+ * The value of an enabled role or scope that `next` drops or changes, if any: an enabled entry may only come back
+ * unchanged, or unchanged but disabled.
+ */
+function lockedEntitlement<T extends { id: string; value: string; isEnabled: boolean }>(current: T[], next: Partial<T>[]): string | undefined {
+  const unchanged = (c: T, n: Partial<T>) => (Object.keys(c) as (keyof T)[]).every((k) => k === 'isEnabled' || (n[k] ?? null) === (c[k] ?? null) || JSON.stringify(n[k]) === JSON.stringify(c[k]));
+  return current.find((c) => c.isEnabled && !next.some((n) => n.id === c.id && unchanged(c, n)))?.value;
 }
 
 function addPassword(app: Application, req: SimRequest): SimResponse {

@@ -49,7 +49,7 @@ function appChecks(app: DesiredApp, state: CurrentState["portalApp"]): SetupChec
         || `${appIdentifierUri(reg.appId)}/${app.scopes.map((s) => s.value).join(", ")}`, APPLY));
   }
   if (app.appRoles.length) {
-    const rolesMissing = app.appRoles.map((r) => r.value).filter((v) => !reg.appRoles.some((r) => r.value === v && r.isEnabled !== false && (r.allowedMemberTypes ?? []).includes("User")));
+    const rolesMissing = app.appRoles.map((r) => r.value).filter((v) => !reg.appRoles.some((r) => r.value === v && r.isEnabled !== false));
     checks.push(check(`${id}-roles`, `The ${app.label} defines its app roles`, rolesMissing.length === 0,
       rolesMissing.length ? `missing or disabled: ${rolesMissing.join(", ")}` : app.appRoles.map((r) => r.value).join(", "), APPLY));
   }

@@ -70,11 +70,11 @@ function scopesWanted(app: DesiredApp, existing: AppRegistration["scopes"]): Sco
     id: s.id, value: s.value ?? "", type: s.type ?? "User", adminConsentDisplayName: s.adminConsentDisplayName ?? "", adminConsentDescription: s.adminConsentDescription ?? "",
     userConsentDisplayName: s.userConsentDisplayName ?? null, userConsentDescription: s.userConsentDescription ?? null, isEnabled: s.isEnabled ?? true,
   }));
+  // An enabled scope cannot be changed (CannotDeleteOrUpdateEnabledEntitlement): keep it as it is; re-enable a disabled one.
   for (const want of app.scopes) {
     const match = kept.find((s) => s.value === want.value);
-    const fields = { ...want, type: "User", isEnabled: true };
-    if (match) Object.assign(match, fields);
-    else kept.push({ id: derivedGuid(app.displayName, "scope", want.value), ...fields });
+    if (match) match.isEnabled = true;
+    else kept.push({ id: derivedGuid(app.displayName, "scope", want.value), ...want, type: "User", isEnabled: true });
   }
   return kept;
 }
@@ -85,9 +85,8 @@ function rolesWanted(app: DesiredApp, existing: AppRegistration["appRoles"]): Ro
   }));
   for (const want of app.appRoles) {
     const match = kept.find((r) => r.value === want.value);
-    const fields = { ...want, allowedMemberTypes: match?.allowedMemberTypes.includes("User") ? match.allowedMemberTypes : [...(match?.allowedMemberTypes ?? []), "User"], isEnabled: true };
-    if (match) Object.assign(match, fields);
-    else kept.push({ id: derivedGuid(app.displayName, "appRole", want.value), ...fields });
+    if (match) match.isEnabled = true;
+    else kept.push({ id: derivedGuid(app.displayName, "appRole", want.value), ...want, allowedMemberTypes: ["User"], isEnabled: true });
   }
   return kept;
 }

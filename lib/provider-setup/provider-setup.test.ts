@@ -1,9 +1,7 @@
 // `npm run provider` against the simulator's provider-empty tenant: apply builds Phase 1 from nothing, check
 // passes, a second apply changes nothing, a tampered federated credential is found and repaired, and the
 // product's onboarding and provisioning run on exactly what apply created.
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { OnBehalfOfCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +20,7 @@ import { jobFinished, keyUrlOf, startTestWorker, vaultId } from "../provisioning
 import { testDatabaseUrl, testDb } from "../testing/db";
 import { setAppEnvForTests } from "../testing/app-env";
 import { isFailing } from "./checks";
+import { runProviderCommand } from "./cli";
 import { operatorCredential } from "./credential";
 import { PORTAL_APP_ROLES } from "./desired";
 import { portalEnvValues } from "./env-block";
@@ -206,27 +205,38 @@ describe("provider set-up (npm run provider) on an empty provider tenant", () =>
 });
 
 describe("npm run provider (the command line)", () => {
-  const run = promisify(execFile);
-  const cli = (command: string, extraEnv: Record<string, string>) => run(process.execPath, ["--import", "tsx", "scripts/provider.ts", command], {
-    // The portal's ids of the test above are unset: the command finds its registrations by name.
-    env: { ...process.env, ...setupEnvFor(sim), NODE_EXTRA_CA_CERTS: sim.ca.bundlePath, IDENTITY_ENDPOINT: "", PORTAL_CLIENT_ID: "", CMK_APP_CLIENT_ID: "", ...extraEnv }, timeout: 60_000,
-  }).then(({ stdout }) => ({ code: 0, stdout }), (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout + error.stderr }));
+  async function cli(command: string) {
+    const lines: string[] = [];
+    const code = await runProviderCommand([command], () => parseProviderSetupEnv(setupEnvFor(sim)), { log: (l) => lines.push(l), error: (l) => lines.push(l) });
+    return { code, stdout: lines.join("\n") };
+  }
 
-  it("check exits 1 with one line per failing check and its fix; env prints the block without secrets", async () => {
+  it("check exits 1 with one line per failing check and its fix; env prints the block without secrets; bad usage exits 2", async () => {
     sim.reset(providerEmptyScenario);
-    const before = await cli("check", {});
+    // Off the portal's host: no managed identity endpoint, so the portal's own readiness checks are skipped.
+    setAppEnvForTests({ IDENTITY_ENDPOINT: "" });
+    const before = await cli("check");
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/^✖ The portal app is registered: No registration "CMK Portal" in the provider tenant\. Fix: Run `npm run provider -- apply`\.$/m);
     expect(before.stdout.split("\n").filter((l) => l.startsWith("✖")).length).toBeGreaterThan(5);
+    expect(before.stdout).toContain("· Portal readiness checks skipped");
+    expect((await cli("env")).code).toBe(1);
 
-    expect((await cli("apply", {})).code).toBe(0);
-    const after = await cli("check", {});
-    expect(after).toMatchObject({ code: 0, stdout: expect.stringMatching(/✔ All \d+ checks pass\./) });
-    const block = await cli("env", {});
+    expect(await cli("apply")).toMatchObject({ code: 0, stdout: expect.stringMatching(/Apply complete: \d+ change\(s\)\.$/) });
+    expect(await cli("apply")).toEqual({ code: 0, stdout: "No changes. The provider set-up matches the desired state." });
+    expect(await cli("check")).toMatchObject({ code: 0, stdout: expect.stringMatching(/✔ All \d+ checks pass\./) });
+    const block = await cli("env");
     expect(block.code).toBe(0);
     expect(block.stdout).toMatch(/^PORTAL_CLIENT_ID=[0-9a-f-]{36}$/m);
     expect(block.stdout).toMatch(/^PORTAL_CLIENT_SECRET=$/m);
     expect(block.stdout).not.toContain(PROVIDER_EMPTY.setupClientSecret);
-    expect((await cli("bogus", {})).code).toBe(2);
-  }, 180_000);
+    expect(await cli("bogus")).toMatchObject({ code: 2, stdout: expect.stringContaining("Usage: npm run provider -- <command>") });
+  }, 120_000);
+
+  it("a configuration error names the variable and exits 2", async () => {
+    const lines: string[] = [];
+    const code = await runProviderCommand(["plan"], () => parseProviderSetupEnv({ ...setupEnvFor(sim), PROVIDER_TENANT_ID: "not-a-guid" }), { log: (l) => lines.push(l), error: (l) => lines.push(l) });
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toContain("PROVIDER_TENANT_ID: must be a GUID");
+  });
 });
