@@ -4,6 +4,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../db/client";
+import { AUDIT_CHECKPOINT_QUEUE, openQueue } from "../jobs/queue";
 import { testDatabaseUrl } from "../testing/db";
 import { generateAuditSigningKeyText, parseAuditSigningKey } from "./checkpoint-key";
 import { writeAuditCheckpoint } from "./checkpoint-job";
@@ -45,6 +46,18 @@ describe("the app role cmk_app", () => {
     expect(await writeAuditCheckpoint(appDb, { key, log: pino({ level: "silent" }) })).toMatchObject({ signed: { headSeq: 3n } });
   });
 
+  it("runs the job queue, which the migrations installed as the owner, with reads and writes only", async () => {
+    const boss = await openQueue({ connectionString: asAppRole(), poolSize: 1 });
+    try {
+      expect(await boss.send(AUDIT_CHECKPOINT_QUEUE, {}, { singletonKey: "app-role-test", singletonSeconds: 60 })).toEqual(expect.any(String));
+      const [message] = await boss.fetch(AUDIT_CHECKPOINT_QUEUE);
+      expect(message).toBeDefined();
+      await boss.complete(AUDIT_CHECKPOINT_QUEUE, message!.id);
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  });
+
   it.each([
     ["UPDATE", `UPDATE "AuditEvent" SET reason = 'x'`, /permission denied for table AuditEvent/],
     ["DELETE", `DELETE FROM "AuditEvent"`, /permission denied for table AuditEvent/],
@@ -56,6 +69,7 @@ describe("the app role cmk_app", () => {
     ["DELETE of a checkpoint", `DELETE FROM "AuditCheckpoint"`, /permission denied for table AuditCheckpoint/],
     ["TRUNCATE of the checkpoints", `TRUNCATE "AuditCheckpoint"`, /permission denied for table AuditCheckpoint/],
     ["DDL in the application schema", `CREATE TABLE "Shadow" (id int)`, /permission denied for schema public/],
+    ["DDL in the job queue's schema", `CREATE TABLE pgboss.shadow (id int)`, /permission denied for schema pgboss/],
     ["rewriting the migration history", `DELETE FROM "_prisma_migrations"`, /permission denied for table _prisma_migrations/],
   ])("is refused %s", async (_what, sql, refusal) => {
     await expect(client.query(sql)).rejects.toThrow(refusal);

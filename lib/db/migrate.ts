@@ -2,10 +2,11 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { AppError } from "../errors";
 import { childEnv } from "../env";
+import { installQueueSchema } from "../jobs/queue";
 
 const require = createRequire(import.meta.url);
 
-/** Applies the committed migrations (prisma migrate deploy) to the database at `url`. */
+/** Applies the committed migrations (prisma migrate deploy) to the database at `url`, then installs the job queue's schema. */
 export async function applyMigrations(url: string): Promise<void> {
   const prismaCli = require.resolve("prisma/build/index.js");
   const output: string[] = [];
@@ -26,4 +27,5 @@ export async function applyMigrations(url: string): Promise<void> {
       fix: "Run `npm run db:migrate` to see the full output; a database created by another version of this app may need to be recreated.",
     });
   }
+  await installQueueSchema(url);
 }

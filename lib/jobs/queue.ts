@@ -2,6 +2,7 @@
 // the business record and its lease decides who runs it, so a lost, duplicated or orphaned queue message
 // is harmless (the sweeper re-sends what is missing).
 import PgBoss from "pg-boss";
+import pg from "pg";
 import { JobKind } from "../db/generated/prisma/enums";
 import { serverEnv } from "../env";
 
@@ -42,6 +43,25 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   for (const name of queues) await boss.createQueue(name, { name, policy: "standard", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 * 60 });
   await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
   return boss;
+}
+
+/**
+ * Installs or upgrades pg-boss's schema and every queue as the schema owner, at migration time, and lets the
+ * app role (cmk_app, no DDL) use them: at run time pg-boss then finds itself installed and only reads and
+ * writes rows.
+ */
+export async function installQueueSchema(connectionString: string): Promise<void> {
+  const boss = await openQueue({ connectionString, poolSize: 1 });
+  await boss.stop({ graceful: false, wait: true });
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO cmk_app;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO cmk_app;
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${QUEUE_SCHEMA} TO cmk_app`);
+  } finally {
+    await client.end();
+  }
 }
 
 let shared: Promise<PgBoss> | undefined;
