@@ -14,7 +14,7 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-async function until(probe: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function until(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
     if (await probe()) return;
   }

@@ -26,12 +26,18 @@ async function beat(db: Db, instanceId: string, startedAt: Date): Promise<void> 
 export async function startHeartbeat(db: Db, options: { instanceId: string; log: Logger; intervalMs?: number }): Promise<Heartbeat> {
   const startedAt = new Date();
   await beat(db, options.instanceId, startedAt);
+  let inFlight: Promise<void> | undefined;
   const timer = setInterval(() => {
-    beat(db, options.instanceId, startedAt).catch((error: unknown) => options.log.warn({ err: error }, "worker heartbeat failed"));
+    if (inFlight) return; // a slow database: one beat at a time
+    inFlight = beat(db, options.instanceId, startedAt)
+      .catch((error: unknown) => options.log.warn({ err: error }, "worker heartbeat failed"))
+      .finally(() => (inFlight = undefined));
   }, options.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   return {
     async stop() {
       clearInterval(timer);
+      // A beat still on its way would otherwise write the row again after it was removed.
+      await inFlight;
       await db.workerHeartbeat.deleteMany({ where: { instanceId: options.instanceId } });
     },
   };
