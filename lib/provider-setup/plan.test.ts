@@ -106,6 +106,19 @@ describe("plan", () => {
       identifierUris: ["api://portal-app-id"] });
   });
 
+  it("leaves an enabled app role or scope as it is, even reworded (Graph refuses to change one), and re-enables a disabled one", () => {
+    const current = converged();
+    const reg = current.portalApp.registration!;
+    reg.appRoles = reg.appRoles.map((r) => (r.value === "Operator" ? { ...r, description: "Worded by hand" } : r));
+    reg.scopes = reg.scopes.map((sc) => ({ ...sc, adminConsentDescription: "Worded by hand" }));
+    expect(plan(current, desired)).toEqual([]);
+    reg.appRoles = reg.appRoles.map((r) => (r.value === "Support" ? { ...r, isEnabled: false } : r));
+    const [step] = plan(current, desired);
+    if (step?.kind !== "update-app") throw new Error("expected update-app");
+    expect(step.patch.appRoles).toEqual(reg.appRoles.map((r) => ({ id: r.id, value: r.value, displayName: r.displayName, description: r.description,
+      allowedMemberTypes: r.allowedMemberTypes, isEnabled: true })));
+  });
+
   it("removes Microsoft Graph permissions from the CMK app", () => {
     const current = converged();
     current.cmkApp.registration!.requiredResourceAccess = [{ resourceAppId: GRAPH_RESOURCE_APP_ID, resourceAccess: [{ id: "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", type: "Role" }] }];
