@@ -1,5 +1,6 @@
 /** The simulator's in-memory world: directory objects, ARM resources, keys, operations. */
 import { randomBytes } from 'node:crypto';
+import { SIM_VAULT_RESOURCE } from './context';
 import { scenarioSchema, servicePrincipalObjectId, stableGuid, userObjectId, type Scenario } from './seed';
 
 export interface User {
@@ -118,6 +119,8 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export function canonicalResource(resource: string): string {
   const trimmed = resource.replace(/\/+$/, '');
   if (trimmed === 'https://management.core.windows.net') return 'https://management.azure.com';
+  // The simulator's vaults challenge for their own resource (context.ts); it stands for Azure Key Vault.
+  if (trimmed === SIM_VAULT_RESOURCE) return 'https://vault.azure.net';
   return /^api:\/\//i.test(trimmed) ? trimmed.toLowerCase() : trimmed;
 }
 export const newKeyVersion = () => randomBytes(16).toString('hex');
