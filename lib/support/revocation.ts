@@ -245,7 +245,9 @@ export async function runRevokeJob(db: Db, job: Job): Promise<Record<string, unk
       stopped = [...stopped, vm.id];
       await db.revocationRequest.update({ where: { id: request.id }, data: { stoppedVmIds: stopped } });
     }
-    if (vm.powerState !== "deallocated") await deallocateVm(vm.id);
+    // A previous attempt's deallocation may still be running in Azure (its worker died): wait for it, don't send another.
+    const power = vm.powerState === "deallocating" ? await settledPower(vm.id, "deallocating") : vm.powerState;
+    if (power !== "deallocated") await deallocateVm(vm.id);
   }
   await db.revocationRequest.update({ where: { id: request.id }, data: { status: "EXECUTED", executedAt: new Date(), lastErrorCode: null, lastErrorMessage: null } });
   await setTenantHealth(db, request.customerTenantId, "REVOKED", "REVOKED_BY_PROVIDER", `Revoked on the customer's request: ${request.reason}`);
@@ -261,6 +263,20 @@ export async function runRevokeJob(db: Db, job: Job): Promise<Record<string, unk
 }
 
 type RevokePayload = { revocationRequestId: string; requestId: string | null };
+
+const SETTLE_POLL_MS = 2_000;
+const SETTLE_LIMIT_MS = 10 * 60_000;
+
+/** The VM's power state once it has left `transitional` (an operation someone already started has ended). */
+async function settledPower(vmId: string, transitional: string): Promise<string> {
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  for (;;) {
+    const { powerState } = await vmPower(vmId);
+    if (powerState !== transitional) return powerState;
+    if (Date.now() > deadline) throw new RetryableFailure("VmOperationInProgress", `The VM ${vmId.split("/").pop()} has been ${transitional} for more than ${SETTLE_LIMIT_MS / 60_000} minutes.`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+  }
+}
 
 function revokeAudit(db: Db, job: Job, request: RevocationRequest, requestId: string | null, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
   return auditSystem(db, request.customerTenantId, "support.revoke.execute", result, { targetType: "revocationRequest", targetId: request.id, reason: request.reason, requestId, details: { jobId: job.id, requestedBy: request.requestedByOid, approvedBy: request.decidedByOid, ...details } });
@@ -314,8 +330,9 @@ export async function runRestoreJob(db: Db, job: Job): Promise<Record<string, un
   }
   const started: string[] = [];
   for (const vmId of revocation?.stoppedVmIds ?? []) {
-    const power = await vmPower(vmId);
-    if (power.powerState !== "running") await startVm(vmId);
+    const { powerState } = await vmPower(vmId);
+    const power = powerState === "starting" ? await settledPower(vmId, "starting") : powerState;
+    if (power !== "running") await startVm(vmId);
     started.push(vmId);
   }
   if (revocation) await db.revocationRequest.update({ where: { id: revocation.id }, data: { status: "RESTORED", restoredAt: new Date(), lastErrorCode: null, lastErrorMessage: null } });

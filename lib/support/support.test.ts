@@ -22,6 +22,7 @@ import { DEFAULT_BACKOFF } from "../provisioning/azure-errors";
 import { logger } from "../logger";
 import { DES_NAME, newContosoKeyVersion, onboardContosoWithDes, vmPowerState, type OnboardedContoso } from "./testing";
 import { verifyAuditChain } from "../audit/verify";
+import { waitFor } from "../provisioning/testing";
 
 const db = testDb();
 const contoso = SIM.customers.contoso;
@@ -342,6 +343,29 @@ describe("revocation", () => {
     const retryEvent = await db.auditEvent.findFirstOrThrow({ where: { seq: { gt: mark }, action: "support.revoke.retry", result: "SUCCESS" } });
     expect(retryEvent).toMatchObject({ actorId: support2.userOid, details: expect.objectContaining({ previousErrorCode: "OperationNotAllowed", jobId: retried.data.jobId }) });
   });
+
+  it("a worker taking over while the VM is still deallocating waits for that operation instead of sending another", async () => {
+    const vm = sim.state.virtualMachines.values().find((v) => v.name === "vm-app-1")!;
+    vm.powerState = "running";
+    const request = await db.revocationRequest.create({
+      data: { customerTenantId: fixture.customerTenantId, reason: REASON, requestedByOid: support.userOid, requestedByName: "support", requestedAt: new Date(), expiresAt: new Date(Date.now() + REVOCATION_APPROVAL_WINDOW_MS), impact: {}, stoppedVmIds: [], status: "APPROVED", decidedByOid: approver.userOid },
+    });
+    const job = await db.job.create({ data: { kind: "REVOKE", idempotencyKey: `test-takeover:${request.id}`, customerTenantId: fixture.customerTenantId, payload: { revocationRequestId: request.id, requestId: null } } });
+    const deallocations = () => [...sim.state.operations.values()].filter((op) => op.kind === "deallocate" && op.resourceId === vm.id && !before.has(op.id)).length;
+    const before = new Set(sim.state.operations.keys());
+    // The first worker's deallocation stays in flight (as if it died waiting for it); a second worker takes the job over.
+    sim.faults.stallNextOperations(1);
+    const first = runRevokeJob(db, job);
+    await waitFor(async () => vm.powerState === "deallocating", 10_000, "the deallocation to start");
+    const second = runRevokeJob(db, await db.job.findUniqueOrThrow({ where: { id: job.id } }));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(deallocations()).toBe(1);
+    expect(sim.faults.releaseStalledOperations()).toBe(1);
+    await Promise.all([first, second]);
+    expect(deallocations()).toBe(1);
+    expect(vm.powerState).toBe("deallocated");
+    expect(await db.revocationRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({ status: "EXECUTED", stoppedVmIds: [vm.id] });
+  }, 60_000);
 
   it("leaves an intact audit chain behind", async () => {
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
