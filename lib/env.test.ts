@@ -37,7 +37,7 @@ describe("server environment", () => {
     const problems = problemsOf({});
     const names = problems.map((p) => p.split(":")[0]);
     expect(names).toEqual(
-      expect.arrayContaining(["DATABASE_URL", "PROVIDER_TENANT_ID", "PORTAL_CLIENT_ID", "PORTAL_CLIENT_SECRET", "CMK_APP_CLIENT_ID", "SESSION_SECRET", "PROVIDER_DES_REGIONS"]),
+      expect.arrayContaining(["DATABASE_URL", "PROVIDER_TENANT_ID", "PORTAL_CLIENT_ID", "CMK_APP_CLIENT_ID", "SESSION_SECRET", "PROVIDER_DES_REGIONS"]),
     );
     expect(problems.find((p) => p.startsWith("SESSION_SECRET"))).toMatch(/openssl rand -base64 32/);
     expect(problems.find((p) => p.startsWith("PROVIDER_TENANT_ID"))).toBe("PROVIDER_TENANT_ID: missing: a GUID — the provider's Entra tenant id");
@@ -55,6 +55,19 @@ describe("server environment", () => {
   });
 
   it("treats empty values as unset", () => {
-    expect(problemsOf({ ...VALID, PORTAL_CLIENT_SECRET: "" })).toEqual([expect.stringMatching(/^PORTAL_CLIENT_SECRET: missing/)]);
+    expect(problemsOf({ ...VALID, CMK_APP_CLIENT_ID: "" })).toEqual([expect.stringMatching(/^CMK_APP_CLIENT_ID: missing/)]);
+    expect(parseServerEnv({ ...VALID, PORTAL_CLIENT_SECRET: "" }).PORTAL_CLIENT_SECRET).toBeUndefined();
+  });
+
+  it("needs no Entra secret: PORTAL_CLIENT_SECRET is optional (unset, the managed identity's federated credential is used)", () => {
+    const { PORTAL_CLIENT_SECRET: _secret, ...production } = VALID;
+    expect(problemsOf(production)).toEqual([]);
+  });
+
+  it("DATABASE_AUTH=entra refuses a password in DATABASE_URL and a URL without the database user", () => {
+    expect(parseServerEnv({ ...VALID, DATABASE_AUTH: "entra", DATABASE_URL: "postgresql://cmk-des-identity@db.example:5432/cmk" }).DATABASE_AUTH).toBe("entra");
+    expect(problemsOf({ ...VALID, DATABASE_AUTH: "entra", DATABASE_URL: "postgresql://app:secret@db.example:5432/cmk" })).toEqual([expect.stringMatching(/^DATABASE_URL: must hold no password when DATABASE_AUTH=entra/)]);
+    expect(problemsOf({ ...VALID, DATABASE_AUTH: "entra", DATABASE_URL: "postgresql://db.example:5432/cmk" })).toEqual([expect.stringMatching(/^DATABASE_URL: must name the database user when DATABASE_AUTH=entra/)]);
+    expect(problemsOf({ ...VALID, DATABASE_AUTH: "kerberos" })).toEqual([expect.stringMatching(/^DATABASE_AUTH: must be password .* or entra/)]);
   });
 });

@@ -26,9 +26,13 @@ const auditSigningKey = z.string().transform((value, ctx) => {
 const positiveInt = (what: string, fallback: number) =>
   z.coerce.number({ message: `must be a whole number (${what})` }).int().positive().default(fallback);
 
-const serverSchema = z.object({
+const serverFields = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: postgresUrl,
+  // entra: Azure Database for PostgreSQL with Microsoft Entra authentication; the password is a managed-identity token.
+  DATABASE_AUTH: z.enum(["password", "entra"], { message: "must be password (credentials in DATABASE_URL) or entra (a managed-identity token as the password)" }).default("password"),
+  /** The managed identity that signs in to PostgreSQL when DATABASE_AUTH=entra; unset = PROVIDER_UAMI_CLIENT_ID. */
+  DATABASE_ENTRA_CLIENT_ID: uuid("client id of the managed identity that signs in to PostgreSQL").optional(),
   APP_BASE_URL: z.string().url({ message: "must be the portal's public URL, e.g. http://localhost:3000" }).default("http://localhost:3000").transform((v) => v.replace(/\/+$/, "")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
@@ -42,7 +46,9 @@ const serverSchema = z.object({
   PROVIDER_DISPLAY_NAME: z.string().min(1).default("Your service provider"),
   CMK_APP_DISPLAY_NAME: z.string().min(1).default("CMK access"),
   PORTAL_CLIENT_ID: uuid("client id of the portal's multitenant app registration"),
-  PORTAL_CLIENT_SECRET: z.string({ message: "missing: a client secret of the portal app (used for on-behalf-of)" }).min(1, "must not be empty"),
+  // Demo only: when set, on-behalf-of uses it; unset (production), the portal app is trusted through a federated
+  // credential for the provider's managed identity and no Entra secret exists.
+  PORTAL_CLIENT_SECRET: z.string().min(1, "must not be empty").optional(),
   CMK_APP_CLIENT_ID: uuid("client id of the multitenant CMK app that holds the federated credential"),
   PROVIDER_SUBSCRIPTION_ID: uuid("subscription where disk encryption sets are created"),
   PROVIDER_RESOURCE_GROUP: z.string({ message: "missing: resource group for disk encryption sets" }).regex(/^[-\w._()]{1,90}$/, "must be a resource group name"),
@@ -83,6 +89,17 @@ const serverSchema = z.object({
   AUDIT_SIGNING_KEY: auditSigningKey.optional(),
   AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_INTERVAL_MINUTES: positiveInt("minutes between signed audit checkpoints", 60),
+});
+
+const serverSchema = serverFields.superRefine((env, ctx) => {
+  if (env.DATABASE_AUTH !== "entra") return;
+  const url = new URL(env.DATABASE_URL);
+  if (url.password) {
+    ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "must hold no password when DATABASE_AUTH=entra (the password is a Microsoft Entra token): remove it from the URL" });
+  }
+  if (!url.username) {
+    ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "must name the database user when DATABASE_AUTH=entra: the managed identity's name as created with pgaadauth_create_principal, e.g. postgresql://cmk-des-identity@server.postgres.database.azure.com/cmk?sslmode=require" });
+  }
 });
 
 export type ServerEnv = z.infer<typeof serverSchema>;
@@ -209,6 +226,6 @@ export function childEnv(overrides: Source): NodeJS.ProcessEnv {
 
 /** The log level alone: the logger must work before (and when) the full environment fails to validate. */
 export function logLevel(): ServerEnv["LOG_LEVEL"] {
-  const parsed = serverSchema.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
+  const parsed = serverFields.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
   return parsed.success ? parsed.data : "info";
 }

@@ -234,6 +234,7 @@ export const SIM = {
     resourceId: `/subscriptions/${PROVIDER_SUBSCRIPTION}/resourceGroups/${PROVIDER_RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${UAMI_NAME}`,
   },
   cmkFicName: 'cmk-des-identity-fic',
+  portalFicName: 'cmk-portal-identity-fic',
   disks: ['app-data-disk-1', 'app-data-disk-2', 'vm-app-1-osdisk', 'vm-app-2-osdisk'],
   virtualMachines: ['vm-app-1', 'vm-app-2'],
   customers: CUSTOMERS,
@@ -315,6 +316,11 @@ export function defaultScenario(issuerBase: string): Scenario {
         spaRedirectUris: SIGN_IN_REDIRECT_URIS, redirectUris: WEB_REDIRECT_URIS, apiScopes: ['access_as_user'],
         appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader'], requestedAccessTokenVersion: 2,
         requiredResourceAccess: PORTAL_DELEGATED_PERMISSIONS, servicePrincipalTenants: 'all',
+        // Production has no secret: on-behalf-of authenticates the portal with the provider UAMI's token instead.
+        federatedIdentityCredentials: [{
+          name: SIM.portalFicName, issuer: `${issuerBase}/${PROVIDER_TENANT}/v2.0`, subject: SIM.uami.principalId,
+          audiences: ['api://AzureADTokenExchange'], description: 'Provider UAMI as the portal app\'s client credential (on-behalf-of)',
+        }],
       },
       {
         appId: CMK_APP_CLIENT_ID, displayName: 'Skyline CMK Access', homeTenantId: PROVIDER_TENANT,

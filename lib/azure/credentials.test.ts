@@ -8,6 +8,7 @@ import { browserAuthConfig } from "../auth/browser-config";
 import { createSession, type SessionUser } from "../auth/session-store";
 import { CUSTOMER_ADMIN_ROLE } from "../auth/roles";
 import { verifyPortalAccessToken } from "../auth/token-validation";
+import { resetServerEnvForTests } from "../env";
 import { AppError } from "../errors";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
@@ -82,5 +83,33 @@ describe("delegated (on-behalf-of) credential", () => {
     const user = await sessionFor(sim, db, "contosoAdmin");
     expect(user).toMatchObject({ tenantId: contoso.tenantId, userName: PERSONAS.contosoAdmin.upn });
     expect((await listSubscriptions(delegatedCredential(db, user))).map((s) => s.id)).toContain(contoso.subscriptionId);
+  });
+});
+
+describe("on-behalf-of without a client secret (production)", () => {
+  beforeEach(() => {
+    delete process.env.PORTAL_CLIENT_SECRET;
+    resetServerEnvForTests();
+    // No secret exists on the portal app either: only the managed identity's federated assertion can authenticate it.
+    const portal = sim.state.applications.get(SIM.portalClientId);
+    if (portal) portal.clientSecret = undefined;
+  });
+  afterAll(() => {
+    process.env.PORTAL_CLIENT_SECRET = sim.appEnv().PORTAL_CLIENT_SECRET;
+    resetServerEnvForTests();
+  });
+
+  it("obtains an ARM token by presenting the provider UAMI's token as the portal app's client assertion", async () => {
+    const user = await sessionFor(sim, db, "contosoAdmin");
+    expect((await listSubscriptions(delegatedCredential(db, user))).map((s) => s.id)).toContain(contoso.subscriptionId);
+  });
+
+  it("is refused (AADSTS700213) when the portal app's federated credential does not name the managed identity", async () => {
+    const fic = sim.state.applications.get(SIM.portalClientId)?.federatedIdentityCredentials.find((f) => f.name === SIM.portalFicName);
+    if (!fic) throw new Error("the seed's portal app has no federated credential");
+    fic.subject = "00000000-0000-4000-8000-000000000000";
+    const user = await sessionFor(sim, db, "contosoAdmin");
+    const error = await failure(delegatedCredential(db, user).getToken(ARM_SCOPE));
+    expect(error).toMatchObject({ code: "AZURE_ERROR", azureCode: "AADSTS700213" });
   });
 });

@@ -38,18 +38,20 @@ export function customerTenantCredential(customerTenantId: string): TokenCredent
  * the customer removes consent, and checks of the key must notice the removal now.
  */
 export function newCustomerTenantCredential(customerTenantId: string): TokenCredential {
-  const env = serverEnv();
-  const identity = providerManagedIdentity();
-  return new ClientAssertionCredential(
-    customerTenantId,
-    env.CMK_APP_CLIENT_ID,
-    async () => {
-      const token = await identity.getToken(`${TOKEN_EXCHANGE_AUDIENCE}/.default`);
-      if (!token) throw new AppError("AZURE_ERROR", "The provider's managed identity returned no token.", { fix: "Check the provider readiness page." });
-      return token.token;
-    },
-    { authorityHost: authorityHost(), disableInstanceDiscovery: true },
-  );
+  return new ClientAssertionCredential(customerTenantId, serverEnv().CMK_APP_CLIENT_ID, managedIdentityAssertion, {
+    authorityHost: authorityHost(),
+    disableInstanceDiscovery: true,
+  });
+}
+
+/**
+ * A managed-identity token for the token-exchange audience: the client assertion of an app that trusts the
+ * provider's identity through a federated credential (the CMK app; the portal app when it has no secret).
+ */
+export async function managedIdentityAssertion(): Promise<string> {
+  const token = await providerManagedIdentity().getToken(`${TOKEN_EXCHANGE_AUDIENCE}/.default`);
+  if (!token) throw new AppError("AZURE_ERROR", "The provider's managed identity returned no token.", { fix: "Check the provider readiness page." });
+  return token.token;
 }
 
 /** Keeps MSAL's token cache in the session row, encrypted; it goes away with the session. */
@@ -108,13 +110,17 @@ function describeResource(resource: string): string {
   return "calling Azure";
 }
 
-/** A credential that acts as the signed-in customer admin, via on-behalf-of with @azure/msal-node. */
+/**
+ * A credential that acts as the signed-in customer admin, via on-behalf-of with @azure/msal-node. The portal app
+ * proves itself with PORTAL_CLIENT_SECRET when one is set (demo), otherwise with the provider's managed identity
+ * through the app's federated credential: production holds no Entra secret.
+ */
 export function delegatedCredential(database: Db, user: SessionUser): TokenCredential {
   const env = serverEnv();
   const client = new ConfidentialClientApplication({
     auth: {
       clientId: env.PORTAL_CLIENT_ID,
-      clientSecret: env.PORTAL_CLIENT_SECRET,
+      ...(env.PORTAL_CLIENT_SECRET ? { clientSecret: env.PORTAL_CLIENT_SECRET } : { clientAssertion: managedIdentityAssertion }),
       authority: authorityFor(user.tenantId),
       knownAuthorities: [authorityHostName()],
     },
