@@ -331,7 +331,8 @@ export class EntraService {
   /** Entra's consent prompt during sign-in; an administrator may also consent for the whole organization. */
   private signInConsentPage(requestId: string, request: AuthorizeRequest, user: User, missing: Permission[]): SimResponse {
     const app = this.ctx.state.applications.get(request.clientId);
-    const shown = missing.length > 0 ? missing : requestedPermissions(request.scope, app);
+    // prompt=consent asks again for everything requested; otherwise Entra asks only for what is missing.
+    const shown = request.prompt === 'consent' || missing.length === 0 ? requestedPermissions(request.scope, app) : missing;
     const items = shown.flatMap((p) => p.scopes.map((scope) => `<li data-permission="${escapeHtml(`${p.resource}/${scope}`)}">${escapeHtml(scope)} <small>${escapeHtml(p.resource)}</small></li>`)).join('');
     const orgConsent = this.isConsentAdmin(user, request.clientId)
       ? '<p><label><input type="checkbox" name="sim_org_consent"> Consent on behalf of your organization</label></p>' : '';

@@ -63,6 +63,21 @@ describe('on-behalf-of needs delegated consent for the downstream resource', () 
     expect(colleague.body).toMatchObject({ suberror: 'consent_required' });
   });
 
+  it('the consent prompt lists only what is missing, and everything requested with prompt=consent', async () => {
+    sim.faults.revokeDelegatedGrants(SIM.portalClientId, contoso.tenantId, 'https://management.azure.com');
+    const scope = `openid ${SIM.portalApiScope} ${ARM_USER_IMPERSONATION} https://vault.azure.net/user_impersonation`;
+    const prompt = async (extra: Record<string, string>) => {
+      const url = `${sim.url}/${contoso.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: SIM.portalClientId, response_type: 'code',
+        redirect_uri: 'http://localhost:3000/auth/callback', scope, state: 's', nonce: 'n', ...extra })}`;
+      const requestId = /name="sim_request" value="([^"]+)"/.exec(await (await fetch(url)).text())?.[1] ?? '';
+      const page = await (await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ sim_request: requestId, sim_user: PERSONAS.contosoAdmin.oid }) })).text();
+      return [...page.matchAll(/data-permission="([^"]+)"/g)].map((m) => m[1]);
+    };
+    expect(await prompt({})).toEqual([ARM_USER_IMPERSONATION]);
+    expect(await prompt({ prompt: 'consent' })).toEqual([SIM.portalApiScope, ARM_USER_IMPERSONATION, 'https://vault.azure.net/user_impersonation']);
+  });
+
   it('an administrator consenting for the organization covers every user of the tenant', async () => {
     sim.faults.revokeConsent(SIM.portalClientId, contoso.tenantId);
     await apiTokenAfterSignIn('contosoAdmin', `${SIM.portalApiScope} ${ARM_USER_IMPERSONATION}`, 'accept-for-organization');
