@@ -1,5 +1,6 @@
 // `npm run worker`: runs queued Azure jobs (DES provisioning, health checks, notifications) and signs audit checkpoints, with bounded
 // concurrency. Works on PostgreSQL and the embedded database alike; SIGTERM/SIGINT finish gracefully.
+import { poolConfig } from "../lib/db/entra-password";
 import { EnvError, serverEnv } from "../lib/env";
 import { AppError } from "../lib/errors";
 import { startWorker, type RunningWorker } from "../lib/jobs/worker";
@@ -19,6 +20,7 @@ async function main() {
   const env = serverEnv();
   worker = await startWorker({
     databaseUrl: env.DATABASE_URL,
+    databaseConnection: poolConfig(env),
     concurrency: env.WORKER_CONCURRENCY,
     leaseSeconds: env.JOB_LEASE_SECONDS,
     healthIntervalMinutes: env.HEALTH_CHECK_INTERVAL_MINUTES,

@@ -4,6 +4,7 @@
 import PgBoss from "pg-boss";
 import pg from "pg";
 import { JobKind } from "../db/generated/prisma/enums";
+import { poolConfig, type DbConnection } from "../db/entra-password";
 import { serverEnv } from "../env";
 
 export const QUEUE_SCHEMA = "pgboss";
@@ -22,12 +23,19 @@ export const AUDIT_CHECKPOINT_QUEUE = "audit_checkpoint";
 
 export type JobWake = { jobId: string };
 
-export type QueueOptions = { connectionString: string; schema?: string; poolSize?: number; pollingIntervalSeconds?: number };
+export type QueueOptions = {
+  connectionString: string;
+  /** node-postgres settings used instead of connectionString, e.g. an Entra token as the password (lib/db/entra-password.ts). */
+  connection?: DbConnection;
+  schema?: string;
+  poolSize?: number;
+  pollingIntervalSeconds?: number;
+};
 
 /** Starts pg-boss, creating or upgrading its schema (`migrate: true`), and makes sure every queue exists. */
 export async function openQueue(options: QueueOptions): Promise<PgBoss> {
   const boss = new PgBoss({
-    connectionString: options.connectionString,
+    ...(options.connection ?? { connectionString: options.connectionString }),
     schema: options.schema ?? QUEUE_SCHEMA,
     migrate: true,
     max: options.poolSize ?? 4,
@@ -68,7 +76,7 @@ let shared: Promise<PgBoss> | undefined;
 
 /** The process's queue client for enqueuers (server actions, services), on DATABASE_URL. */
 export function sharedQueue(): Promise<PgBoss> {
-  shared ??= openQueue({ connectionString: serverEnv().DATABASE_URL, poolSize: 2 }).catch((error: unknown) => {
+  shared ??= openQueue({ connectionString: serverEnv().DATABASE_URL, connection: poolConfig(serverEnv()), poolSize: 2 }).catch((error: unknown) => {
     shared = undefined;
     throw error;
   });

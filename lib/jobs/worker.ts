@@ -4,6 +4,7 @@
 import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import { createPrismaClient, type Db } from "../db/client";
+import type { DbConnection } from "../db/entra-password";
 import { logger as rootLogger } from "../logger";
 import { scheduleAuditCheckpoint, writeAuditCheckpoint } from "../audit/checkpoint-job";
 import type { AuditSigningKey } from "../audit/checkpoint-key";
@@ -19,6 +20,8 @@ import { sweepJobs } from "./sweeper";
 
 export type WorkerOptions = {
   databaseUrl: string;
+  /** node-postgres settings used instead of databaseUrl (DATABASE_AUTH=entra: an Entra token as the password). */
+  databaseConnection?: DbConnection;
   concurrency: number;
   leaseSeconds: number;
   healthIntervalMinutes: number;
@@ -43,9 +46,9 @@ export type RunningWorker = { id: string; db: Db; boss: PgBoss; sweepNow(): Prom
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const id = newWorkerId();
   const log = (options.log ?? rootLogger).child({ worker: id });
-  const db = createPrismaClient(options.databaseUrl);
+  const db = createPrismaClient(options.databaseConnection ?? options.databaseUrl);
   const consumers = registeredHandlers().reduce((n, h) => n + h.concurrency(options.concurrency), 0) + options.concurrency + 1;
-  const boss = await openQueue({ connectionString: options.databaseUrl, poolSize: Math.min(20, consumers + 2) });
+  const boss = await openQueue({ connectionString: options.databaseUrl, connection: options.databaseConnection, poolSize: Math.min(20, consumers + 2) });
   const shutdown = new AbortController();
   const polling = { batchSize: 1, pollingIntervalSeconds: options.queuePollingSeconds ?? 2 };
   const runner = {
