@@ -5,6 +5,8 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toolingEnv } from "../env";
+import { openQueue } from "../jobs/queue";
+import { testDatabaseUrl } from "../testing/db";
 import { startPasswordFront, type PasswordFront } from "../testing/password-front";
 import { createPrismaClient } from "./client";
 import { POSTGRES_ENTRA_SCOPE, poolConfig } from "./entra-password";
@@ -25,10 +27,10 @@ const credential: TokenCredential = {
   },
 };
 
-function entraConfig() {
+function entraConfig(database = "postgres") {
   return poolConfig(
     {
-      DATABASE_URL: `postgresql://${admin.username || "postgres"}@127.0.0.1:${front.port}/postgres`,
+      DATABASE_URL: `postgresql://${admin.username || "postgres"}@127.0.0.1:${front.port}/${database}`,
       DATABASE_AUTH: "entra",
       DATABASE_ENTRA_CLIENT_ID: undefined,
       PROVIDER_UAMI_CLIENT_ID: "55555555-5555-4555-8555-555555555555",
@@ -79,6 +81,16 @@ describe("PostgreSQL with Microsoft Entra token authentication (password demande
       await prisma.$disconnect();
     }
     expect(front.passwords).toEqual(["entra-token-1"]);
+  });
+
+  it("the worker's job queue (pg-boss) connects with it", async () => {
+    const boss = await openQueue({ connectionString: "", connection: entraConfig(new URL(testDatabaseUrl()).pathname.slice(1)), schema: "pgboss_entra", poolSize: 1 });
+    try {
+      await expect(boss.getQueue("health_scan")).resolves.toMatchObject({ name: "health_scan" });
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+    expect(new Set(front.passwords)).toEqual(new Set(["entra-token-1"]));
   });
 
   it("a wrong password is refused by the front, so the test above cannot pass without the token", async () => {
