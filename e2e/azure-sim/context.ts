@@ -10,6 +10,8 @@ export interface SimSettings {
   lroDurationMs: number;
   /** Delay before a DES with auto-rotation follows a new key version (and again before re-encryption ends). */
   rotationDelayMs: number;
+  /** A service principal created by admin consent is invisible to Graph and token requests for this long (replication). */
+  servicePrincipalReplicationMs: number;
 }
 
 export interface ThrottleFault { remaining: number; retryAfterSeconds: number }

@@ -40,6 +40,7 @@ export interface StartOptions {
   propagationDelayMs?: number;
   lroDurationMs?: number;
   rotationDelayMs?: number;
+  servicePrincipalReplicationMs?: number;
   quiet?: boolean;
   /** Interface to bind; 127.0.0.1 by default (what `localhost` resolves to here). */
   host?: string;
@@ -67,7 +68,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
   const ca = ensureSimCa();
   const identityHeader = randomBytes(16).toString('hex');
   const timers = new Set<NodeJS.Timeout>();
-  const settings: SimSettings = { propagationDelayMs: opts.propagationDelayMs ?? 0, lroDurationMs: opts.lroDurationMs ?? 300, rotationDelayMs: opts.rotationDelayMs ?? 500 };
+  const settings: SimSettings = { propagationDelayMs: opts.propagationDelayMs ?? 0, lroDurationMs: opts.lroDurationMs ?? 300, rotationDelayMs: opts.rotationDelayMs ?? 500,
+    servicePrincipalReplicationMs: opts.servicePrincipalReplicationMs ?? 0 };
   const log = opts.quiet === false ? (line: string) => console.log(`[azure-sim] ${line}`) : () => undefined;
   let ctx: SimContext | undefined;
   let entra: EntraService | undefined;

@@ -234,16 +234,16 @@ describe('@azure/keyvault-keys', () => {
 });
 
 describe('@microsoft/microsoft-graph-client', () => {
-  it('reads the organization and finds the CMK app\'s service principal with an app-only federated token', async () => {
+  it('reads the CMK app\'s own service principal with an app-only federated token and no Graph permission; directory reads are refused', async () => {
     sim.faults.grantConsent(SIM.cmkAppClientId, contoso.tenantId);
     const credential = cmkAppCredential(contoso.tenantId);
     const graph = Client.init({
       baseUrl: `${sim.url}/graph`, customHosts: new Set(['localhost']), defaultVersion: 'v1.0',
       authProvider: (done) => { credential.getToken('https://graph.microsoft.com/.default').then((t) => done(null, t.token), (e: Error) => done(e, null)); },
     });
-    const org = await graph.api('/organization').get() as { value: { id: string; displayName: string }[] };
-    expect(org.value[0]).toMatchObject({ id: contoso.tenantId, displayName: 'Contoso Ltd' });
-    const sps = await graph.api('/servicePrincipals').filter(`appId eq '${SIM.cmkAppClientId}'`).get() as { value: { id: string; appId: string }[] };
-    expect(sps.value).toEqual([expect.objectContaining({ appId: SIM.cmkAppClientId, id: cmkSpId() })]);
+    const own = await graph.api(`/servicePrincipals(appId='${SIM.cmkAppClientId}')`).select('id,appId').get() as { id: string; appId: string };
+    expect(own).toMatchObject({ appId: SIM.cmkAppClientId, id: cmkSpId() });
+    await expect(graph.api('/servicePrincipals').filter(`appId eq '${SIM.cmkAppClientId}'`).get()).rejects.toMatchObject({ statusCode: 403, code: 'Authorization_RequestDenied' });
+    await expect(graph.api('/organization').get()).rejects.toMatchObject({ statusCode: 403 });
   });
 });

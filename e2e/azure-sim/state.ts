@@ -49,6 +49,8 @@ export interface ServicePrincipal {
   id: string; appId: string; tenantId: string; displayName: string; appOwnerOrganizationId: string;
   /** Graph application permissions granted by admin consent in this tenant. */
   grantedGraphPermissions: string[]; createdDateTime: string;
+  /** Epoch ms from which Graph reads and token requests see it (directory replication after consent). */
+  visibleFrom: number;
 }
 export interface Subscription { id: string; tenantId: string; displayName: string }
 export interface ResourceGroup { id: string; subscriptionId: string; name: string; location: string; tags: Record<string, string> }
@@ -258,12 +260,14 @@ export class SimState {
     return this.subscriptions.get(lower(subscriptionId))?.tenantId ?? this.providerTenantId;
   }
 
-  addServicePrincipal(appId: string, tenantId: string, viaConsent: boolean): ServicePrincipal {
+  /** Creates (or re-consents) the app's service principal; a new one replicates for `replicationMs` before anyone sees it. */
+  addServicePrincipal(appId: string, tenantId: string, viaConsent: boolean, replicationMs = 0): ServicePrincipal {
     const existing = this.servicePrincipal(appId, tenantId);
     const app = this.applications.get(appId);
     const sp: ServicePrincipal = existing ?? {
       id: servicePrincipalObjectId(appId, tenantId), appId, tenantId, displayName: app?.displayName ?? appId,
       appOwnerOrganizationId: app?.homeTenantId ?? tenantId, grantedGraphPermissions: [], createdDateTime: new Date().toISOString(),
+      visibleFrom: Date.now() + replicationMs,
     };
     if (viaConsent || tenantId === app?.homeTenantId) sp.grantedGraphPermissions = [...(app?.graphApplicationPermissions ?? [])];
     // Admin consent (the `.default` of the app) grants every delegated permission the app declares, tenant-wide.
@@ -274,6 +278,12 @@ export class SimState {
 
   servicePrincipal(appId: string, tenantId: string): ServicePrincipal | undefined {
     return this.servicePrincipals.get(`${tenantId}|${appId}`);
+  }
+
+  /** The service principal as Graph and the token endpoint see it: absent until it has replicated. */
+  replicatedServicePrincipal(appId: string, tenantId: string, now = Date.now()): ServicePrincipal | undefined {
+    const sp = this.servicePrincipal(appId, tenantId);
+    return sp && sp.visibleFrom <= now ? sp : undefined;
   }
 
   /** Records consent: a tenant-wide grant (`principalId` undefined, admin consent) or one user's grant, merged per resource. */
