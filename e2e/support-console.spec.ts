@@ -196,7 +196,7 @@ test("the customer disables the key: the console shows Revoked by customer, and 
 test("audit log: the audit reader filters and exports it, an operator may not read it, the customer sees only their own tenant", async ({ page }) => {
   await signInAs(page, PERSONAS.operator.upn, "support", "/support/audit");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("You need a role for this area");
-  await expect(page.getByRole("alert")).toContainText("AuditReader or Support or SupportApprover");
+  await expect(page.getByRole("alert").filter({ hasText: "You are signed in as" })).toContainText("AuditReader or Support or SupportApprover");
   const refusedExport = await page.request.get("/api/support/audit/export");
   expect(refusedExport.status()).toBe(403);
   await signOut(page);
