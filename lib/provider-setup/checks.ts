@@ -1,8 +1,8 @@
 // Registration readiness: is the provider tenant set up as desired.ts says? One named check per thing a
 // person would look at in the Azure portal, each failing one with its fix. Pure over the read state.
-import type { AppRegistration } from "../azure/app-registrations";
+import type { AppFederatedCredential, AppRegistration } from "../azure/app-registrations";
 import type { CurrentState } from "./current";
-import { MAX_APP_FEDERATED_CREDENTIALS, type DesiredApp, type DesiredState } from "./desired";
+import { MAX_APP_FEDERATED_CREDENTIALS, type DesiredApp, type DesiredFic, type DesiredState } from "./desired";
 import { appIdentifierUri, customRoleId, customRoleScopes, desiredAssignments, identityResourceId } from "./plan";
 
 /** `warning`: could not be confirmed or worth a look, but does not make the set-up fail. */
@@ -67,21 +67,27 @@ function appChecks(app: DesiredApp, state: CurrentState["portalApp"]): SetupChec
   return checks;
 }
 
+function ficChecks(id: string, label: string, fics: AppFederatedCredential[], fic: DesiredFic, identity: CurrentState["identity"]): SetupCheck[] {
+  const match = identity ? fics.find((f) => f.issuer === fic.issuer && f.subject === identity.principalId && fic.audiences.every((a) => f.audiences.includes(a))) : undefined;
+  const named = fics.find((f) => f.name === fic.name);
+  const ficDetail = match ? `${match.name}: issuer ${match.issuer}, subject ${match.subject}, audiences ${match.audiences.join(", ")}`
+    : named ? `${named.name} differs: ${[named.issuer !== fic.issuer ? `issuer ${named.issuer} (want ${fic.issuer})` : "", identity && named.subject !== identity.principalId ? `subject ${named.subject} (want ${identity.principalId})` : "",
+      fic.audiences.some((a) => !named.audiences.includes(a)) ? `audiences ${named.audiences.join(", ")} (want ${fic.audiences.join(", ")})` : ""].filter(Boolean).join("; ")}`
+      : `no federated credential with issuer ${fic.issuer}, subject ${identity?.principalId ?? "(the identity's principal id)"} and audience ${fic.audiences.join(", ")}`;
+  return [
+    check(id, `The ${label} trusts the managed identity (federated credential)`, Boolean(match), ficDetail, APPLY),
+    check(`${id}-count`, `The ${label} has fewer than ${MAX_APP_FEDERATED_CREDENTIALS} federated credentials`, fics.length < MAX_APP_FEDERATED_CREDENTIALS,
+      `${fics.length} of ${MAX_APP_FEDERATED_CREDENTIALS} used`, `Remove federated credentials the ${label} no longer needs: Entra allows 20 per application.`),
+  ];
+}
+
 export function registrationChecks(current: CurrentState, desired: DesiredState): SetupCheck[] {
   const checks = [...appChecks(desired.portalApp, current.portalApp), ...appChecks(desired.cmkApp, current.cmkApp)];
   const identity = current.identity;
   checks.push(check("identity", "The user-assigned managed identity exists", identity !== null,
     identity ? `${identity.name} (client ${identity.clientId}, principal ${identity.principalId})` : `${identityResourceId(desired)} not found`, APPLY));
-  const fic = desired.fic;
-  const match = identity ? current.fics.find((f) => f.issuer === fic.issuer && f.subject === identity.principalId && fic.audiences.every((a) => f.audiences.includes(a))) : undefined;
-  const named = current.fics.find((f) => f.name === fic.name);
-  const ficDetail = match ? `${match.name}: issuer ${match.issuer}, subject ${match.subject}, audiences ${match.audiences.join(", ")}`
-    : named ? `${named.name} differs: ${[named.issuer !== fic.issuer ? `issuer ${named.issuer} (want ${fic.issuer})` : "", identity && named.subject !== identity.principalId ? `subject ${named.subject} (want ${identity.principalId})` : "",
-      fic.audiences.some((a) => !named.audiences.includes(a)) ? `audiences ${named.audiences.join(", ")} (want ${fic.audiences.join(", ")})` : ""].filter(Boolean).join("; ")}`
-      : `no federated credential with issuer ${fic.issuer}, subject ${identity?.principalId ?? "(the identity's principal id)"} and audience ${fic.audiences.join(", ")}`;
-  checks.push(check("fic", "The CMK app trusts the managed identity (federated credential)", Boolean(match), ficDetail, APPLY));
-  checks.push(check("fic-count", `The CMK app has fewer than ${MAX_APP_FEDERATED_CREDENTIALS} federated credentials`, current.fics.length < MAX_APP_FEDERATED_CREDENTIALS,
-    `${current.fics.length} of ${MAX_APP_FEDERATED_CREDENTIALS} used`, "Remove federated credentials the CMK app no longer needs: Entra allows 20 per application."));
+  checks.push(...ficChecks("fic", "CMK app", current.fics, desired.fic, identity));
+  checks.push(...ficChecks("portal-fic", "portal app", current.portalFics, desired.portalFic, identity));
   const role = current.customRole;
   const actionsMissing = role ? desired.customRole.actions.filter((a) => !role.actions.includes(a)) : desired.customRole.actions;
   const extra = role ? role.actions.filter((a) => !desired.customRole.actions.includes(a)) : [];

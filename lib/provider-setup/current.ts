@@ -20,6 +20,8 @@ export type CurrentState = {
   identity: ProviderIdentity | null;
   /** Federated credentials of the CMK app. */
   fics: AppFederatedCredential[];
+  /** Federated credentials of the portal app. */
+  portalFics: AppFederatedCredential[];
   customRole: CustomRole | null;
   /** The identity's role assignments at the scopes the set-up manages. */
   assignments: RoleAssignmentRef[];
@@ -47,9 +49,10 @@ export async function readCurrentState({ graph, arm }: Adapters, desired: Desire
   const otherVmGroups = desired.vmResourceGroups.filter((g) => g.toLowerCase() !== desired.resourceGroup.name.toLowerCase());
   const vmGroups = await Promise.all(otherVmGroups.map(async (name) => ({ name, exists: (await arm.resourceGroup(name)) !== null })));
   const fics = cmkApp.registration ? await graph.federatedCredentials(cmkApp.registration.objectId) : [];
+  const portalFics = portalApp.registration ? await graph.federatedCredentials(portalApp.registration.objectId) : [];
   const customRole = await arm.customRoleByName(desired.customRole.roleName);
   const missingVmResourceGroups = vmGroups.filter((g) => !g.exists).map((g) => g.name);
   const scopes = desiredAssignmentScopes(desired).filter((scope) => !missingVmResourceGroups.some((g) => scope.toLowerCase() === arm.resourceGroupId(g).toLowerCase()));
   const assignments = identity ? (await Promise.all(scopes.map((scope) => arm.roleAssignmentsAt(scope, identity.principalId)))).flat() : [];
-  return { portalApp, cmkApp, resourceGroup, missingVmResourceGroups, identity, fics, customRole, assignments };
+  return { portalApp, cmkApp, resourceGroup, missingVmResourceGroups, identity, fics, portalFics, customRole, assignments };
 }

@@ -62,6 +62,8 @@ export type DesiredApp = {
   forbiddenResourceAppIds: string[];
 };
 
+export type DesiredFic = { name: string; description: string; issuer: string; audiences: string[] };
+
 export type DesiredState = {
   tenantId: string;
   subscriptionId: string;
@@ -72,7 +74,10 @@ export type DesiredState = {
   /** Where the customers' VMs and disks live (the identity deallocates and starts them). */
   vmResourceGroups: string[];
   identity: { name: string; resourceGroup: string; location: string };
-  fic: { name: string; description: string; issuer: string; audiences: string[] };
+  /** The CMK app trusts the identity: disk encryption sets reach customer vaults through it. */
+  fic: DesiredFic;
+  /** The portal app trusts the identity too: its on-behalf-of client credential, so production holds no secret. */
+  portalFic: DesiredFic;
   customRole: { roleName: string; description: string; actions: string[] };
 };
 
@@ -128,6 +133,12 @@ export function desiredState(env: ProviderSetupEnv): DesiredState {
       name: `${env.PROVIDER_UAMI_NAME}-cmk`,
       description: "Managed identity of the provider's disk encryption sets (cross-tenant customer-managed keys)",
       // Managed identities issue tokens as the provider tenant's v2 issuer.
+      issuer: `${env.AZURE_AUTHORITY_HOST}/${env.PROVIDER_TENANT_ID}/v2.0`,
+      audiences: [TOKEN_EXCHANGE_AUDIENCE],
+    },
+    portalFic: {
+      name: `${env.PROVIDER_UAMI_NAME}-portal`,
+      description: "The portal's client credential for on-behalf-of calls (no client secret in production)",
       issuer: `${env.AZURE_AUTHORITY_HOST}/${env.PROVIDER_TENANT_ID}/v2.0`,
       audiences: [TOKEN_EXCHANGE_AUDIENCE],
     },

@@ -3,7 +3,7 @@ import type { ProviderSetupEnv } from "../env";
 import type { CurrentState } from "./current";
 import { AppError } from "../errors";
 
-/** `KEY=value` lines for the portal; the client secret stays a placeholder with how to make one. */
+/** `KEY=value` lines for the portal; production needs no client secret, so PORTAL_CLIENT_SECRET stays empty. */
 export function portalEnvBlock(env: ProviderSetupEnv, current: CurrentState): string[] {
   const portal = current.portalApp.registration;
   const cmk = current.cmkApp.registration;
@@ -14,8 +14,8 @@ export function portalEnvBlock(env: ProviderSetupEnv, current: CurrentState): st
     });
   }
   return [
-    "# Written by `npm run provider -- env` from the provider tenant. Secrets are not printed: create the portal's",
-    `# client secret with \`az ad app credential reset --id ${portal.appId} --append --display-name cmk-portal\` and keep it in your secret store.`,
+    "# Written by `npm run provider -- env` from the provider tenant. No secret: the portal app authenticates its",
+    "# on-behalf-of calls with the managed identity through its federated credential (PORTAL_CLIENT_SECRET is for demos).",
     `# Attach the identity to the portal's host, e.g. \`az webapp identity assign --identities ${identity.id}\`, and grant admin consent to the portal app.`,
     `APP_BASE_URL=${env.APP_BASE_URL}`,
     `AZURE_AUTHORITY_HOST=${env.AZURE_AUTHORITY_HOST}`,

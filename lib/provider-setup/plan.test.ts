@@ -16,7 +16,7 @@ const desired = desiredState(parseProviderSetupEnv({
 const EMPTY: CurrentState = {
   portalApp: { registration: null, sameName: [], servicePrincipal: false },
   cmkApp: { registration: null, sameName: [], servicePrincipal: false },
-  resourceGroup: null, missingVmResourceGroups: [], identity: null, fics: [], customRole: null, assignments: [],
+  resourceGroup: null, missingVmResourceGroups: [], identity: null, fics: [], portalFics: [], customRole: null, assignments: [],
 };
 
 /** A registration as Graph returns it after `apply` created it from the desired state. */
@@ -40,6 +40,7 @@ function converged(): CurrentState {
     identity: { id: `/subscriptions/${SUB}/resourceGroups/cmk-provider-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cmk-des-identity`, name: "cmk-des-identity",
       location: "westeurope", clientId: "client", principalId: PRINCIPAL, tenantId: TENANT },
     fics: [{ id: "fic-1", name: desired.fic.name, issuer: desired.fic.issuer, subject: PRINCIPAL, audiences: desired.fic.audiences }],
+    portalFics: [{ id: "fic-2", name: desired.portalFic.name, issuer: desired.portalFic.issuer, subject: PRINCIPAL, audiences: desired.portalFic.audiences }],
     customRole: { id: roleId, roleName: desired.customRole.roleName, description: "", actions: desired.customRole.actions, assignableScopes: customRoleScopes(desired) },
     assignments: desiredAssignments(desired, roleId).map((a, i) => ({ id: `ra-${i}`, scope: a.scope, roleDefinitionId: a.roleId, principalId: PRINCIPAL })),
   };
@@ -58,9 +59,9 @@ describe("plan", () => {
     const steps = plan(EMPTY, desired);
     expect(kinds(steps)).toEqual([
       "create-resource-group", "create-identity", "create-app", "create-service-principal", "create-app", "create-service-principal",
-      "create-fic", "put-custom-role", "create-role-assignment", "create-role-assignment", "create-role-assignment",
+      "create-fic", "create-fic", "put-custom-role", "create-role-assignment", "create-role-assignment", "create-role-assignment",
     ]);
-    expect(steps.filter((s) => !isReady(s)).map((s) => s.kind)).toEqual(["create-service-principal", "create-service-principal", "create-fic",
+    expect(steps.filter((s) => !isReady(s)).map((s) => s.kind)).toEqual(["create-service-principal", "create-service-principal", "create-fic", "create-fic",
       "create-role-assignment", "create-role-assignment", "create-role-assignment"]);
     const portal = steps.find((s) => s.kind === "create-app" && s.app === "portal");
     expect(portal).toMatchObject({ body: { signInAudience: "AzureADMultipleOrgs", spa: { redirectUris: ["https://cmk.example.com/auth/callback"] }, web: { redirectUris: [] },
@@ -72,7 +73,7 @@ describe("plan", () => {
     expect(steps.filter((s) => s.kind === "create-role-assignment").map((s) => s.kind === "create-role-assignment" && [s.roleLabel, s.scope.split("/").slice(-1)[0]])).toEqual([
       [desired.customRole.roleName, "cmk-provider-rg"], [desired.customRole.roleName, "workloads-rg"], ["Managed Identity Operator", "cmk-des-identity"],
     ]);
-    expect(describePlan(steps).at(-1)).toBe("Plan: 11 to add, 0 to change.");
+    expect(describePlan(steps).at(-1)).toBe("Plan: 12 to add, 0 to change.");
   });
 
   it("is empty when the tenant matches, and says so", () => {
@@ -128,8 +129,16 @@ describe("plan", () => {
   it("repairs a federated credential whose subject was changed, in place", () => {
     const current = converged();
     current.fics = [{ ...current.fics[0]!, subject: "someone-else" }];
-    expect(plan(current, desired)).toEqual([{ kind: "update-fic", appObjectId: "obj-cmk-app-id", ficId: "fic-1", name: desired.fic.name,
+    expect(plan(current, desired)).toEqual([{ kind: "update-fic", label: "CMK app", appObjectId: "obj-cmk-app-id", ficId: "fic-1", name: desired.fic.name,
       patch: { issuer: desired.fic.issuer, subject: PRINCIPAL, audiences: desired.fic.audiences }, fields: [{ field: "subject", from: "someone-else", to: PRINCIPAL }] }]);
+  });
+
+  it("gives the portal app a federated credential for the identity too: its on-behalf-of credential, so production needs no client secret", () => {
+    const current = converged();
+    current.portalFics = [];
+    expect(plan(current, desired)).toEqual([{ kind: "create-fic", label: "portal app", appObjectId: "obj-portal-app-id",
+      fic: { name: "cmk-des-identity-portal", issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, subject: PRINCIPAL, audiences: ["api://AzureADTokenExchange"], description: desired.portalFic.description } }]);
+    expect(describePlan(plan(current, desired))[0]).toBe("+ federated credential cmk-des-identity-portal on the portal app");
   });
 
   it("adopts a matching federated credential under another name rather than adding a second", () => {

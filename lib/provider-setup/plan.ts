@@ -4,8 +4,9 @@
 // a new identity's principal id) are null in the step; apply.ts runs those steps in a later round.
 import type { AppRegistration, ApplicationWrite } from "../azure/app-registrations";
 import type { CustomRole } from "../azure/provider-arm";
+import type { AppFederatedCredential } from "../azure/app-registrations";
 import type { CurrentState } from "./current";
-import { derivedGuid, MANAGED_IDENTITY_OPERATOR_ROLE_ID, MAX_APP_FEDERATED_CREDENTIALS, type DesiredApp, type DesiredState } from "./desired";
+import { derivedGuid, MANAGED_IDENTITY_OPERATOR_ROLE_ID, MAX_APP_FEDERATED_CREDENTIALS, type DesiredApp, type DesiredFic, type DesiredState } from "./desired";
 
 export type FieldChange = { field: string; from: string; to: string };
 
@@ -15,8 +16,8 @@ export type Step =
   | { kind: "create-app"; app: DesiredApp["key"]; label: string; body: ApplicationWrite; fields: FieldChange[] }
   | { kind: "update-app"; app: DesiredApp["key"]; label: string; objectId: string; appId: string; patch: ApplicationWrite; fields: FieldChange[] }
   | { kind: "create-service-principal"; app: DesiredApp["key"]; label: string; appId: string | null }
-  | { kind: "create-fic"; appObjectId: string | null; fic: { name: string; issuer: string; subject: string | null; audiences: string[]; description: string } }
-  | { kind: "update-fic"; appObjectId: string; ficId: string; name: string; patch: { issuer: string; subject: string; audiences: string[] }; fields: FieldChange[] }
+  | { kind: "create-fic"; label: string; appObjectId: string | null; fic: { name: string; issuer: string; subject: string | null; audiences: string[]; description: string } }
+  | { kind: "update-fic"; label: string; appObjectId: string; ficId: string; name: string; patch: { issuer: string; subject: string; audiences: string[] }; fields: FieldChange[] }
   | { kind: "put-custom-role"; role: CustomRole; create: boolean; fields: FieldChange[] }
   | { kind: "create-role-assignment"; scope: string; roleId: string; roleLabel: string; principalId: string | null; name: string | null }
   /** Something apply cannot fix by itself; `fix` says what a person must do. */
@@ -203,25 +204,22 @@ function appSteps(app: DesiredApp, state: CurrentState["portalApp"]): Step[] {
 
 // ── federated credential, role, assignments ─────────────────────────────────────────────────────
 
-function ficSteps(current: CurrentState, desired: DesiredState): Step[] {
-  const subject = current.identity?.principalId ?? null;
-  const want = desired.fic;
-  const appObjectId = current.cmkApp.registration?.objectId ?? null;
-  const matches = (f: CurrentState["fics"][number]) => f.issuer === want.issuer && f.subject === subject && want.audiences.every((a) => f.audiences.includes(a));
-  if (subject && current.fics.some(matches)) return [];
-  const named = current.fics.find((f) => f.name === want.name);
+function ficSteps(label: string, appObjectId: string | null, fics: AppFederatedCredential[], want: DesiredFic, subject: string | null): Step[] {
+  const matches = (f: AppFederatedCredential) => f.issuer === want.issuer && f.subject === subject && want.audiences.every((a) => f.audiences.includes(a));
+  if (subject && fics.some(matches)) return [];
+  const named = fics.find((f) => f.name === want.name);
   if (named && appObjectId && subject) {
     const patch = { issuer: want.issuer, subject, audiences: want.audiences };
     const fields: FieldChange[] = (["issuer", "subject"] as const).filter((k) => named[k] !== patch[k]).map((k) => ({ field: k, from: named[k], to: patch[k] }));
     if (!sameSet(named.audiences, want.audiences)) fields.push({ field: "audiences", from: list(named.audiences), to: list(want.audiences) });
-    return [{ kind: "update-fic", appObjectId, ficId: named.id, name: named.name, patch, fields }];
+    return [{ kind: "update-fic", label, appObjectId, ficId: named.id, name: named.name, patch, fields }];
   }
-  if (!named && current.fics.length >= MAX_APP_FEDERATED_CREDENTIALS) {
-    return [{ kind: "blocked", title: `The CMK app already has ${current.fics.length} federated credentials, Entra's limit is ${MAX_APP_FEDERATED_CREDENTIALS}`,
-      fix: "Remove a federated credential the CMK app no longer needs (Entra ID → App registrations → the CMK app → Certificates & secrets → Federated credentials), then apply again." }];
+  if (!named && fics.length >= MAX_APP_FEDERATED_CREDENTIALS) {
+    return [{ kind: "blocked", title: `The ${label} already has ${fics.length} federated credentials, Entra's limit is ${MAX_APP_FEDERATED_CREDENTIALS}`,
+      fix: `Remove a federated credential the ${label} no longer needs (Entra ID → App registrations → the ${label} → Certificates & secrets → Federated credentials), then apply again.` }];
   }
   if (named) return [];
-  return [{ kind: "create-fic", appObjectId, fic: { name: want.name, issuer: want.issuer, subject, audiences: want.audiences, description: want.description } }];
+  return [{ kind: "create-fic", label, appObjectId, fic: { name: want.name, issuer: want.issuer, subject, audiences: want.audiences, description: want.description } }];
 }
 
 function customRoleSteps(current: CurrentState, desired: DesiredState): Step[] {
@@ -253,7 +251,8 @@ export function plan(current: CurrentState, desired: DesiredState): Step[] {
     ...(current.identity ? [] : [{ kind: "create-identity" as const, ...desired.identity }]),
     ...appSteps(desired.portalApp, current.portalApp),
     ...appSteps(desired.cmkApp, current.cmkApp),
-    ...ficSteps(current, desired),
+    ...ficSteps("CMK app", current.cmkApp.registration?.objectId ?? null, current.fics, desired.fic, current.identity?.principalId ?? null),
+    ...ficSteps("portal app", current.portalApp.registration?.objectId ?? null, current.portalFics, desired.portalFic, current.identity?.principalId ?? null),
     ...customRoleSteps(current, desired),
     ...assignmentSteps(current, desired),
   ];
@@ -282,10 +281,10 @@ export function describePlan(steps: Step[]): string[] {
       case "update-app": lines.push(`~ ${step.label} registration ${step.appId}`, ...fieldLines(step.fields)); break;
       case "create-service-principal": lines.push(`+ service principal of the ${step.label} in the provider tenant${step.appId ? ` (${step.appId})` : ""}`); break;
       case "create-fic":
-        lines.push(`+ federated credential ${step.fic.name} on the CMK app`, `    + issuer: ${step.fic.issuer}`,
+        lines.push(`+ federated credential ${step.fic.name} on the ${step.label}`, `    + issuer: ${step.fic.issuer}`,
           `    + subject: ${step.fic.subject ?? "(principal id of the managed identity, known after apply)"}`, `    + audiences: ${list(step.fic.audiences)}`);
         break;
-      case "update-fic": lines.push(`~ federated credential ${step.name} on the CMK app`, ...fieldLines(step.fields)); break;
+      case "update-fic": lines.push(`~ federated credential ${step.name} on the ${step.label}`, ...fieldLines(step.fields)); break;
       case "put-custom-role": lines.push(`${step.create ? "+" : "~"} custom role "${step.role.roleName}"`, ...fieldLines(step.fields)); break;
       case "create-role-assignment":
         lines.push(`+ role assignment: ${step.roleLabel} for the managed identity${step.principalId ? ` (${step.principalId})` : ""} at ${step.scope}`);

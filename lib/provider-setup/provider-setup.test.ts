@@ -3,7 +3,6 @@
 // product's onboarding and provisioning run on exactly what apply created.
 import { createHash, randomBytes } from "node:crypto";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
-import { OnBehalfOfCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimHandle } from "../../e2e/azure-sim/index";
 import { PROVIDER_EMPTY, providerEmptyScenario } from "../../e2e/azure-sim/provider-empty";
@@ -23,6 +22,7 @@ import { isFailing } from "./checks";
 import { runProviderCommand } from "./cli";
 import { operatorCredential } from "./credential";
 import { PORTAL_APP_ROLES } from "./desired";
+import { delegatedCredential } from "../azure/credentials";
 import { portalEnvValues } from "./env-block";
 import { describePlan } from "./plan";
 import { providerSetup, type ProviderSetup } from "./service";
@@ -104,7 +104,7 @@ describe("provider set-up (npm run provider) on an empty provider tenant", () =>
       '+ portal app registration "CMK Portal"', '+ CMK app registration "CMK access"', "    + api.requestedAccessTokenVersion: 2",
       "    + subject: (principal id of the managed identity, known after apply)",
     ]));
-    expect((await failing()).map((c) => c.id)).toEqual(expect.arrayContaining(["portal-app", "cmk-app", "identity", "fic", "custom-role"]));
+    expect((await failing()).map((c) => c.id)).toEqual(expect.arrayContaining(["portal-app", "cmk-app", "identity", "fic", "portal-fic", "custom-role"]));
   });
 
   it("apply creates it all; check then passes; a second apply and plan report no changes", async () => {
@@ -118,6 +118,7 @@ describe("provider set-up (npm run provider) on an empty provider tenant", () =>
     expect(portal).toMatchObject({ spaRedirectUris: [`${APP_BASE_URL}/auth/callback`], redirectUris: [], requestedAccessTokenVersion: 2, apiScopes: ["access_as_user"],
       appRoles: PORTAL_APP_ROLES.map((r) => r.value), requiredResourceAccess: [{ resource: "https://management.azure.com", scopes: ["user_impersonation"] }, { resource: "https://vault.azure.net", scopes: ["user_impersonation"] }],
       registration: { signInAudience: "AzureADMultipleOrgs", identifierUris: [`api://${portal?.appId}`] } });
+    expect(portal?.federatedIdentityCredentials).toEqual([expect.objectContaining({ issuer: `${sim.url}/${SIM.providerTenantId}/v2.0`, subject: current.identity?.principalId, audiences: ["api://AzureADTokenExchange"] })]);
     const cmk = sim.state.applications.get(current.cmkApp.registration?.appId ?? "");
     expect(cmk).toMatchObject({ redirectUris: [`${APP_BASE_URL}/api/consent/callback`, `${APP_BASE_URL}/consent/callback`], spaRedirectUris: [], graphApplicationPermissions: [],
       federatedIdentityCredentials: [{ issuer: `${sim.url}/${SIM.providerTenantId}/v2.0`, subject: current.identity?.principalId, audiences: ["api://AzureADTokenExchange"] }] });
@@ -134,11 +135,10 @@ describe("provider set-up (npm run provider) on an empty provider tenant", () =>
   it("onboarding and provisioning succeed using only what apply created", async () => {
     const current = await setup.current();
     const portalApp = current.portalApp.registration!;
-    // The portal's client secret is made by a person (env prints none); here the automation app adds one.
-    const secret = await setup.adapters.graph.addPassword(portalApp.objectId, "portal");
+    // No client secret: the portal app trusts the managed identity (apply made its federated credential).
     const values = portalEnvValues(env, current);
     expect(values).toMatchObject({ PORTAL_CLIENT_ID: portalApp.appId, PORTAL_CLIENT_SECRET: "", PROVIDER_UAMI_CLIENT_ID: current.identity?.clientId });
-    setAppEnvForTests({ ...sim.appEnv(), ...values, PORTAL_CLIENT_SECRET: secret, DATABASE_URL: testDatabaseUrl() });
+    setAppEnvForTests({ ...sim.appEnv(), ...values, DATABASE_URL: testDatabaseUrl() });
     // The operator attaches the identity to the portal's host (App Service → Identity), outside this command.
     sim.faults.setHostIdentities([current.identity!.clientId]);
     const db = testDb();
@@ -160,10 +160,7 @@ describe("provider set-up (npm run provider) on an empty provider tenant", () =>
     const { user } = await createSession(db, { kind: "CUSTOMER", identity, roles: [CUSTOMER_ADMIN_ROLE], apiToken: adminToken });
     const callback = await consentAsAdmin(await startAdminConsent(db, user), "contosoAdmin");
     const { servicePrincipalObjectId } = await completeAdminConsent(db, user, callback);
-    // disableInstanceDiscovery is honoured at runtime though OnBehalfOfCredential's option type does not list it.
-    const oboOptions = { tenantId: contoso.tenantId, clientId: portalApp.appId, clientSecret: secret, userAssertionToken: adminToken, authorityHost: sim.url, disableInstanceDiscovery: true };
-    const obo = new OnBehalfOfCredential(oboOptions);
-    const auth = new AuthorizationManagementClient(obo, contoso.subscriptionId, { endpoint: `${sim.url}/arm`, credentialScopes: ["https://management.azure.com/.default"] });
+    const auth = new AuthorizationManagementClient(delegatedCredential(db, user), contoso.subscriptionId, { endpoint: `${sim.url}/arm`, credentialScopes: ["https://management.azure.com/.default"] });
     await auth.roleAssignments.create(vaultId("contoso"), "0f5a7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b", {
       roleDefinitionId: `/subscriptions/${contoso.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLES.keyVaultCryptoServiceEncryptionUser}`,
       principalId: servicePrincipalObjectId, principalType: "ServicePrincipal",
