@@ -171,10 +171,4 @@ export class AppRegistrations {
   async createServicePrincipal(appId: string): Promise<void> {
     await this.client.api("/servicePrincipals").post({ appId });
   }
-
-  /** Adds a client secret and returns its text (Graph shows it only in this response). */
-  async addPassword(objectId: string, displayName: string): Promise<string> {
-    const result = z.object({ secretText: z.string() }).parse(await this.client.api(`/applications/${objectId}/addPassword`).post({ passwordCredential: { displayName } }));
-    return result.secretText;
-  }
 }
