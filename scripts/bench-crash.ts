@@ -305,6 +305,8 @@ async function main() {
   process.stdout.write(`  kills: ${killCount} kill -9 (${results.filter((r) => r.kills.length > 1).length} runs killed again during recovery), ${inFlight} while an Azure operation was in flight, ${late} after the job had already ended\n`);
   process.stdout.write(`  ${consistent}/${results.length} consistent (job SUCCEEDED, no lease or attempt left open, one DES, no Azure operation issued twice)\n`);
   process.stdout.write(`  worst recovery: ${(worst.recoveryMs / 1000).toFixed(1)} s (run ${worst.run}, ${worst.kind}) against a lease of ${leaseSeconds} s; median ${(median(results.map((r) => r.recoveryMs)) / 1000).toFixed(1)} s — recovery = last kill to job SUCCEEDED, another worker of the pool taking over\n`);
+  const slowestTakeover = results.reduce((w, r) => (r.takenOverMs > w.takenOverMs ? r : w), results[0]!);
+  process.stdout.write(`  worst takeover: ${(slowestTakeover.takenOverMs / 1000).toFixed(1)} s after the kill (run ${slowestTakeover.run}), lease ${leaseSeconds} s\n`);
   process.stdout.write(`  after the last kill (medians): job taken over by the surviving worker in ${(median(results.map((r) => r.takenOverMs)) / 1000).toFixed(1)} s, finished in ${(median(results.map((r) => r.recoveryMs)) / 1000).toFixed(1)} s (takeover waits for the lease to lapse, the next sweep every ${Math.max(2, leaseSeconds / 2)} s and the queue's 2 s poll)\n`);
   process.stdout.write(`  wall time: ${((Date.now() - begun) / 1000).toFixed(0)} s\n`);
 
