@@ -22,6 +22,7 @@ import { onboardedScenario } from "../lib/provisioning/sim-scenario";
 import { jobFinished, seedSubmittedTenant, waitFor } from "../lib/provisioning/testing";
 import { enqueueSupportJob } from "../lib/support/jobs";
 import { newContosoKeyVersion, providerCompute, vmId } from "../lib/support/testing";
+import { seededRandom } from "../lib/dashboard/demo-seed";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const KINDS = ["provisioning", "rotation", "revocation"] as const;
@@ -49,17 +50,7 @@ const KILL_WINDOW_MS = lroMs;
 /** A VM deallocation that takes longer than the lease plus the takeover. */
 const REVOCATION_LRO_MS = (leaseSeconds + 10) * 1000;
 
-function mulberry32(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(seed);
+const random = seededRandom(seed);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type SimOperation = { id: string; kind: string; resourceId?: string; status: string };

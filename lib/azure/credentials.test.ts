@@ -9,12 +9,12 @@ import { createSession, type SessionUser } from "../auth/session-store";
 import { CUSTOMER_ADMIN_ROLE } from "../auth/roles";
 import { verifyPortalAccessToken } from "../auth/token-validation";
 import { resetServerEnvForTests } from "../env";
-import { AppError } from "../errors";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import { delegatedCredential } from "./credentials";
 import { listSubscriptions } from "./customer-arm";
 import { ARM_SCOPE, VAULT_SCOPE } from "./endpoints";
+import { appErrorOf as failure } from "../testing/app-error";
 
 const db = testDb();
 const { contoso } = SIM.customers;
@@ -28,15 +28,6 @@ afterAll(async () => {
 });
 beforeEach(() => sim.reset());
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 /** Signs in the way the browser does: the sign-in request names the portal API plus what browserAuthConfig asks consent for. */
 async function browserSignIn(persona: "contosoAdmin"): Promise<SessionUser> {

@@ -63,7 +63,8 @@ const KEY_NAMES = ["disk-cmk", "cmk-disks", "saas-data-key", "des-key", "storage
 type Column = { name: string; type: string };
 type Table = { name: string; columns: Column[]; rows: unknown[][] };
 
-function mulberry32(seed: number): () => number {
+/** A small deterministic random generator (mulberry32), so a seed reproduces the same data. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -96,7 +97,7 @@ type AuditRow = { occurredAt: Date; actorType: ActorType; actorId: string; actor
 /** Seeds `tenants` customer tenants with everything the dashboard shows. Runs in one transaction. */
 export async function seedDemoData(databaseUrl: string, options: DemoSeedOptions): Promise<DemoSeedSummary> {
   const started = Date.now();
-  const random = mulberry32(options.seed ?? 20261123);
+  const random = seededRandom(options.seed ?? 20261123);
   const now = options.now ?? new Date();
   const pickWeighted = <T>(items: [T, number][]): T => {
     const total = items.reduce((s, [, w]) => s + w, 0);

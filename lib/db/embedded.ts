@@ -98,8 +98,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+/** Whether a PostgreSQL server accepts a connection at this URL within the timeout. */
+export async function databaseAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
     return true;
@@ -120,7 +121,7 @@ async function runningServerPort(dataDir: string): Promise<number | undefined> {
   } catch {
     return undefined; // a stale lock file: the server removes it when it starts
   }
-  return (await answers(`postgresql://postgres@127.0.0.1:${port}/postgres`)) ? Number(port) : undefined;
+  return (await databaseAnswers(`postgresql://postgres@127.0.0.1:${port}/postgres`)) ? Number(port) : undefined;
 }
 
 function logTail(logFile: string): string {
@@ -143,7 +144,7 @@ async function startServer(bin: Binaries, dataDir: string, port: number, logFile
   child.once("exit", () => (exited = true));
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline && !exited; ) {
-    if (await answers(url)) return child;
+    if (await databaseAnswers(url)) return child;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (!exited) child.kill("SIGQUIT");

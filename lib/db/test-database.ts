@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { assertLocalDatabase } from "./guard";
-import { startThrowawayDatabase } from "./embedded";
+import { databaseAnswers, startThrowawayDatabase } from "./embedded";
 import { applyMigrations } from "./migrate";
 
 export type DisposableDatabase = {
@@ -12,17 +12,6 @@ export type DisposableDatabase = {
   drop(): Promise<void>;
 };
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -56,7 +45,7 @@ async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: s
  */
 export async function createDisposableDatabase(adminUrl: string, prefix: string): Promise<DisposableDatabase> {
   assertLocalDatabase(adminUrl);
-  if (await canConnect(adminUrl)) {
+  if (await databaseAnswers(adminUrl, 2000)) {
     return { ...(await freshDatabase(adminUrl, prefix)), adminUrl, kind: "postgres" };
   }
   const embedded = await startThrowawayDatabase();

@@ -5,9 +5,9 @@ import { SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
-import { AppError } from "../errors";
 import { confirmConsent } from "../consent/service";
 import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, keysOfSelectedVault, searchVaults, selectKey, selectVault, verifyKeyAccess } from "./service";
+import { appErrorOf as failure } from "../testing/app-error";
 
 const db = testDb();
 const { contoso, fabrikam, northwind } = SIM.customers;
@@ -17,15 +17,6 @@ let sim: SimHandle;
 const sessions: Record<string, SessionUser> = {};
 const ctx = (name: string) => ({ db, user: sessions[name]! });
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 beforeAll(async () => {
   sim = await startSimForTests();
