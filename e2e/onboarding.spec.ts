@@ -138,7 +138,7 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
 
   await page.getByRole("link", { name: "Continue to review" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
-  await expect(page.getByText(/https:\/\/localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}/)).toBeVisible();
+  await expect(page.getByText(/https:\/\/contoso-cmk-kv\.vault\.localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}/)).toBeVisible();
   await screenshot(page, "wizard-review");
   await page.getByRole("button", { name: "Submit and create my disk encryption set" }).click();
   await expect(page).toHaveURL(/\/status$/);
