@@ -46,9 +46,8 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
                   <strong>sign in to your tenant as itself</strong>, nothing more.
                 </li>
                 <li>
-                  <strong>No directory access:</strong> the app asks for no Microsoft Graph application permission, so it cannot read your users, groups
-                  or apps. Microsoft&apos;s consent screen also lists &ldquo;Sign in and read user profile&rdquo; (User.Read), which every app
-                  registration carries; this app never signs anyone in.
+                  <strong>No directory access:</strong> the app asks for no Microsoft Graph permission at all, so it cannot read your users, groups
+                  or apps, and it never signs anyone in.
                 </li>
                 <li>
                   <strong>No access to your keys yet:</strong> in step 4 (Grant access) you grant it, separately, the role <em>Key Vault Crypto Service Encryption User</em>{" "}
