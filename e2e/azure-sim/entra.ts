@@ -310,7 +310,7 @@ export class EntraService {
     const app = this.ctx.state.applications.get(request.clientId);
     const body = this.isConsentAdmin(user, request.clientId)
       ? `<p><strong>${escapeHtml(app?.displayName ?? request.clientId)}</strong> (${request.clientId}) requests permissions in <strong>${escapeHtml(this.ctx.state.tenants.get(user.tenantId)?.displayName ?? user.tenantId)}</strong>:</p>
-         <ul>${(app?.graphApplicationPermissions ?? []).map((p) => `<li>Microsoft Graph application permission ${escapeHtml(p)}</li>`).join('')}<li>Sign in and read user profile</li></ul>
+         <ul>${consentList(app)}</ul>
          <p>Accepting creates a service principal (enterprise application) for this app in your organization.</p>
          <button name="sim_decision" value="accept">Accept</button> <button name="sim_decision" value="cancel" class="secondary">Cancel</button>`
       : `<h2>Need admin approval</h2><p>${escapeHtml(app?.displayName ?? request.clientId)} needs permission to access resources in your organization that only an admin can grant. Signed in as <strong>${escapeHtml(user.upn)}</strong>, whose role cannot grant it.</p>
@@ -625,4 +625,13 @@ li button:hover{background:#f3f6fc}li button span{color:#555;font-size:13px}
 form>button{padding:8px 20px;background:#0067b8;color:#fff;border:0;border-radius:2px;cursor:pointer}form>button.secondary{background:#ccc;color:#000}
 .error{color:#a80000}.banner{font-size:12px;color:#777;border-bottom:1px solid #eee;padding-bottom:8px}</style></head>
 <body><div class="banner">Azure simulator · Microsoft Entra ID (test double)</div><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
+
+/** What Entra's consent screen lists: the app's Graph application permissions and the delegated permissions it declares. */
+function consentList(app: Application | undefined): string {
+  const items = [
+    ...(app?.graphApplicationPermissions ?? []).map((p) => `Microsoft Graph application permission ${escapeHtml(p)}`),
+    ...(app?.requiredResourceAccess ?? []).flatMap((r) => r.scopes.map((scope) => `Delegated permission ${escapeHtml(scope)} on ${escapeHtml(r.resource)}`)),
+  ];
+  return items.length ? items.map((item) => `<li>${item}</li>`).join('') : '<li>No permissions: the app only signs in to your organization as itself</li>';
 }
