@@ -2,9 +2,9 @@
 // for the provider's one-time set-up. The endpoint and credential are passed in: the set-up runs before the
 // app's own environment exists.
 import type { TokenCredential } from "@azure/core-auth";
-import { Client } from "@microsoft/microsoft-graph-client";
+import type { Client } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
-import { GRAPH_SCOPE } from "./endpoints";
+import { graphClientAt } from "./graph";
 
 const scopeSchema = z.object({
   id: z.string(),
@@ -101,19 +101,7 @@ export class AppRegistrations {
   private readonly client: Client;
 
   constructor(graphEndpoint: string, credential: TokenCredential) {
-    this.client = Client.initWithMiddleware({
-      baseUrl: `${graphEndpoint}/`,
-      defaultVersion: "v1.0",
-      // The client only sends the Authorization header to hosts it knows as Graph.
-      customHosts: new Set([new URL(graphEndpoint).hostname]),
-      authProvider: {
-        async getAccessToken() {
-          const token = await credential.getToken(GRAPH_SCOPE);
-          if (!token) throw new Error("No Microsoft Graph token");
-          return token.token;
-        },
-      },
-    });
+    this.client = graphClientAt(graphEndpoint, credential);
   }
 
   async byAppId(appId: string): Promise<AppRegistration | null> {

@@ -7,7 +7,11 @@ import { GRAPH_SCOPE } from "./endpoints";
 import { azureFailure } from "./errors";
 
 export function graphClient(credential: TokenCredential): Client {
-  const endpoint = serverEnv().AZURE_GRAPH_ENDPOINT;
+  return graphClientAt(serverEnv().AZURE_GRAPH_ENDPOINT, credential);
+}
+
+/** A Graph client for an explicit endpoint (the provider set-up command has its own configuration). */
+export function graphClientAt(endpoint: string, credential: TokenCredential): Client {
   return Client.initWithMiddleware({
     baseUrl: `${endpoint}/`,
     defaultVersion: "v1.0",
