@@ -93,10 +93,3 @@ export async function readTokenVault(db: Db, idHash: string): Promise<TokenVault
 export async function writeTokenVault(db: Db, idHash: string, vault: TokenVault): Promise<void> {
   await db.session.updateMany({ where: { idHash }, data: { tokenVault: sealVault(idHash, vault) } });
 }
-
-/** Housekeeping: expired sessions (and with them their token caches) are removed. */
-export async function purgeExpiredSessions(db: Db, now = new Date()): Promise<number> {
-  const idleCutoff = new Date(now.getTime() - serverEnv().SESSION_IDLE_MINUTES * 60_000);
-  const { count } = await db.session.deleteMany({ where: { OR: [{ absoluteExpiresAt: { lte: now } }, { lastSeenAt: { lt: idleCutoff } }] } });
-  return count;
-}
