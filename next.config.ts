@@ -4,8 +4,11 @@ import { toolingEnv } from "./lib/env";
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   distDir: toolingEnv().NEXT_DIST_DIR,
-  // `npm run typecheck` checks the whole project as its own step; the build need not do it again.
-  typescript: { ignoreBuildErrors: true },
+  // One self-contained server (<distDir>/standalone/server.js) with only the node_modules it traces;
+  // scripts/build-standalone.ts copies static/ and public/ beside it. The Dockerfile's `web` runs it.
+  output: "standalone",
+  // Readiness compares the applied migrations with the committed ones, read from prisma/migrations.
+  outputFileTracingIncludes: { "/api/health/ready": ["./prisma/migrations/**/*"] },
   // Server-only packages that must stay as Node modules (native pg, worker threads, WASM).
   serverExternalPackages: ["pg", "pg-boss", "pino", "@prisma/client", "@prisma/adapter-pg"],
   async headers() {
