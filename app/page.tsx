@@ -27,7 +27,7 @@ const AUDIENCES = [
 
 export default function LandingPage() {
   return (
-    <main className="mx-auto max-w-6xl px-6 py-16">
+    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-6 py-16 outline-none">
       <BrandMark />
       <h1 className="mt-8 max-w-3xl text-4xl font-semibold tracking-tight text-slate-900">
         Your data on our disks, encrypted with a key only you control.

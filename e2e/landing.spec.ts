@@ -26,3 +26,23 @@ test("the health endpoint reports the database", async ({ request }) => {
   expect(response.status()).toBe(200);
   expect(await response.json()).toEqual({ status: "ok" });
 });
+
+test("an address the portal does not have answers 404 and shows the three ways in", async ({ page }) => {
+  const response = await page.goto("/no-such-page/at-all");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This page does not exist");
+  for (const name of ["Customer admins: your key and onboarding", "Provider operators: the dashboard", "Support staff: the support console"]) {
+    await expect(page.getByRole("link", { name })).toBeVisible();
+  }
+  await screenshot(page, "not-found");
+});
+
+test("the first Tab reaches a skip link that moves focus to the page's main content", async ({ page }) => {
+  await page.goto("/");
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to main content" });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeVisible();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("main#main")).toBeFocused();
+});

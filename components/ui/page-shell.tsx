@@ -32,7 +32,7 @@ export function PageShell({ audience, title, user, nav, children }: { audience: 
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-6 py-10">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-6 py-10 outline-none">
         <h1 className="text-3xl font-semibold tracking-tight text-slate-900">{title}</h1>
         <div className="mt-6">{children}</div>
       </main>
@@ -43,7 +43,7 @@ export function PageShell({ audience, title, user, nav, children }: { audience: 
 /** A narrow card under the brand, for sign-in and other one-purpose pages outside the areas. */
 export function CenteredCard({ children }: { children: React.ReactNode }) {
   return (
-    <main className="mx-auto flex min-h-screen max-w-xl flex-col justify-center px-6 py-16">
+    <main id="main" tabIndex={-1} className="mx-auto flex min-h-screen max-w-xl outline-none flex-col justify-center px-6 py-16">
       <div className="mb-8">
         <BrandMark />
       </div>
