@@ -1,8 +1,10 @@
-// npm run db:migrate — applies the committed migrations to the configured database
-// (DATABASE_MIGRATION_URL, else DATABASE_URL), or to the embedded one under .data/ when neither is set.
+// npm run db:migrate (tsx) and the production `migrate` command (node dist/migrate.mjs, bundled by
+// scripts/build-artifacts.ts): applies the committed migrations to the configured database
+// (DATABASE_MIGRATION_URL, else DATABASE_URL) with prisma migrate deploy, then exits. On a developer machine
+// with neither set it migrates the embedded demo database under .data/; the production bundle has no embedded
+// database and says to set a URL instead.
 import { toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
-import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 
@@ -16,6 +18,7 @@ async function main() {
     console.log(`Migrations applied to ${describeDatabase(url)}.`);
     return;
   }
+  const { startProjectDatabase } = await import("../lib/db/embedded");
   const embedded = await startProjectDatabase();
   try {
     await applyMigrations(embedded.url);
