@@ -221,7 +221,7 @@ test("audit log: the audit reader filters and exports it, an operator may not re
   await signInAs(page, PERSONAS.contosoAdmin.upn, "customer", "/audit");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Audit log");
   await expect(page.getByRole("cell", { name: "support.revoke.execute" }).first()).toBeVisible();
-  await expect(page.getByText("Provider staff (Support)").first()).toBeVisible();
+  await expect(page.getByText("Provider support (Support)").first()).toBeVisible();
   await expect(page.getByText("support@skyline.example")).toHaveCount(0);
   await screenshot(page, "customer-audit-log");
 });

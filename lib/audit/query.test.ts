@@ -37,9 +37,23 @@ describe("audit log queries", () => {
     expect(denied.rows.map((r) => r.tenantName)).toEqual([`Theirs ${marker}`]);
   });
 
+  it("a customer's actor filter cannot match provider staff by name, e-mail or object id; staff can", async () => {
+    const customerScope = { kind: "customer" as const, customerTenantId: mine };
+    for (const actor of ["support@skyline.example", "support@", "skyline", "staff-oid"]) {
+      const { rows } = await listAuditEvents(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}`, actor })), customerScope);
+      expect(rows, actor).toEqual([]);
+      const csv = await readAll(auditCsv(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}`, actor })), customerScope));
+      expect(csv.trim().split("\n"), actor).toHaveLength(1);
+    }
+    const own = await listAuditEvents(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}`, actor: "admin@mine" })), customerScope);
+    expect(own.rows.map((r) => r.action)).toEqual([`q${marker}.own`]);
+    const staff = await listAuditEvents(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}`, actor: "support@skyline.example" })), { kind: "staff" });
+    expect(staff.rows.map((r) => r.action)).toEqual([`q${marker}.staff`]);
+  });
+
   it("hides provider staff identities from customers and defuses spreadsheet formulas in the CSV", async () => {
     const { rows } = await listAuditEvents(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}.staff` })), { kind: "staff" });
-    expect(actorLabel(rows[0]!, { kind: "customer", customerTenantId: mine })).toBe("Provider staff (Support)");
+    expect(actorLabel(rows[0]!, { kind: "customer", customerTenantId: mine })).toBe("Provider support (Support)");
     expect(actorLabel(rows[0]!, { kind: "staff" })).toBe("support@skyline.example");
     const csv = await readAll(auditCsv(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}.staff` })), { kind: "customer", customerTenantId: mine }));
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`);

@@ -78,7 +78,11 @@ async function whereOf(db: Db, query: AuditQuery, scope: AuditScope): Promise<Pr
       : await db.customerTenant.findMany({ where: { displayName: { contains: query.tenant, mode: "insensitive" } }, select: { id: true }, take: 500 });
     and.push({ customerTenantId: { in: tenants.map((t) => t.id) } });
   }
-  if (query.actor) and.push({ OR: [{ actorId: query.actor }, { details: { path: ["userName"], string_contains: query.actor } }] });
+  if (query.actor) {
+    const actorMatch: Prisma.AuditEventWhereInput = { OR: [{ actorId: query.actor }, { details: { path: ["userName"], string_contains: query.actor } }] };
+    // A customer's actor search matches their own people only: it must not confirm a guessed staff name, oid or e-mail.
+    and.push(scope.kind === "customer" ? { AND: [actorMatch, { actorType: "CUSTOMER" }] } : actorMatch);
+  }
   if (query.action) and.push({ action: { startsWith: query.action } });
   if (query.result) and.push({ result: query.result });
   if (query.from) and.push({ occurredAt: { gte: query.from } });
@@ -108,11 +112,11 @@ export async function listAuditEvents(db: Db, query: AuditQuery, scope: AuditSco
   return { rows: await withTenantNames(db, page), nextBefore: events.length > AUDIT_PAGE_SIZE ? page.at(-1)?.seq : undefined };
 }
 
-/** Who did it, as the viewer may see it: customers see provider staff by role only. */
+/** Who did it, as the viewer may see it: customers see provider staff as "Provider support" and their role only. */
 export function actorLabel(row: Pick<AuditRow, "actorType" | "actorId" | "actorRole" | "details">, scope: AuditScope): string {
   const userName = (row.details as { userName?: unknown } | null)?.userName;
   if (row.actorType === "SYSTEM") return "Portal (automatic)";
-  if (row.actorType === "STAFF" && scope.kind === "customer") return `Provider staff${row.actorRole ? ` (${row.actorRole})` : ""}`;
+  if (row.actorType === "STAFF" && scope.kind === "customer") return `Provider support${row.actorRole ? ` (${row.actorRole})` : ""}`;
   return typeof userName === "string" ? userName : row.actorId;
 }
 

@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { defineStaffAction } from "../auth/actions";
 import { requestAutoRotation, requestKeySwitch } from "./rotation";
-import { approveRevocation, cancelRevocation, rejectRevocation, requestRestore, requestRevocation, retryRevocation } from "./revocation";
+import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, retryRevocation } from "./revocation";
+import { approveRestore, cancelRestore, requestRestore } from "./restore";
 
 const SUPPORT = ["Support", "SupportApprover"] as const;
 const APPROVER = ["SupportApprover"] as const;
@@ -19,6 +20,7 @@ export const rotateKeyAction = defineStaffAction(
     keyUrl: z.string().trim().max(500, "A key URL is shorter than 500 characters.").optional(),
   }),
   (ctx, input) => requestKeySwitch(ctx, { ...input, keyUrl: input.keyUrl || undefined }),
+  { stepUp: (input) => Boolean(input.keyUrl) },
 );
 
 export const setAutoRotationAction = defineStaffAction(
@@ -36,6 +38,7 @@ export const requestRevocationAction = defineStaffAction(
     const request = await requestRevocation(ctx, input);
     return { requestId: request.id, expiresAt: request.expiresAt.toISOString() };
   },
+  { stepUp: true },
 );
 
 export const approveRevocationAction = defineStaffAction(
@@ -46,6 +49,7 @@ export const approveRevocationAction = defineStaffAction(
     const { jobId } = await approveRevocation(ctx, input);
     return { jobId };
   },
+  { stepUp: true },
 );
 
 export const rejectRevocationAction = defineStaffAction(
@@ -79,9 +83,29 @@ export const retryRevocationAction = defineStaffAction(
   },
 );
 
+/** Asks for restore; it runs once a second person confirms (approveRestoreAction, or the customer's admin). */
 export const restoreAccessAction = defineStaffAction(
   "support.restore_access",
   SUPPORT,
   z.object({ customerTenantId: id("customer"), reason }),
   (ctx, input) => requestRestore(ctx, input),
+  { stepUp: true },
+);
+
+export const approveRestoreAction = defineStaffAction(
+  "support.approve_restore",
+  APPROVER,
+  z.object({ restoreRequestId: id("restore request") }),
+  (ctx, input) => approveRestore(ctx, input),
+  { stepUp: true },
+);
+
+export const cancelRestoreAction = defineStaffAction(
+  "support.cancel_restore",
+  SUPPORT,
+  z.object({ restoreRequestId: id("restore request") }),
+  async (ctx, input) => {
+    await cancelRestore(ctx, input);
+    return { status: "CANCELLED" as const };
+  },
 );

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
 import { AppError } from "../errors";
 import { requestKeySwitch, type RotationRequestResult } from "./rotation";
+import { confirmRestoreByCustomer } from "./restore";
 
 export const rotateToNewestVersionAction = defineCustomerAction("customer.rotate_to_newest_version", z.object({}), async (ctx) => {
   const tenant = await ctx.db.customerTenant.findUnique({ where: { tenantId: ctx.user.tenantId }, include: { diskEncryptionSets: { where: { provisioningState: { in: ["SUCCEEDED", "UPDATING", "FAILED"] } }, orderBy: { region: "asc" } } } });
@@ -16,3 +17,6 @@ export const rotateToNewestVersionAction = defineCustomerAction("customer.rotate
   }
   return { results };
 });
+
+/** The customer's admin is the second person of a restore support asked for (their own tenant only). */
+export const confirmRestoreAction = defineCustomerAction("customer.confirm_restore", z.object({ restoreRequestId: z.string().uuid("Use the button on the status page.") }), (ctx, input) => confirmRestoreByCustomer(ctx, input));

@@ -6,7 +6,7 @@ import type { Db } from "../db/client";
 import { serverEnv } from "../env";
 import { logger } from "../logger";
 
-export type NotificationKind = "REVOCATION_REQUESTED" | "REVOCATION_EXECUTED" | "REVOCATION_WITHDRAWN" | "ACCESS_RESTORED";
+export type NotificationKind = "REVOCATION_REQUESTED" | "REVOCATION_EXECUTED" | "REVOCATION_WITHDRAWN" | "RESTORE_REQUESTED" | "ACCESS_RESTORED";
 
 export type CustomerNotificationInput = {
   customerTenantId: string;

@@ -16,7 +16,9 @@ import { PROBE_PROBLEM_TEXT } from "./rotation";
 
 export const REVOCATION_APPROVAL_WINDOW_MS = 60 * 60_000;
 
-const OPEN: RevocationStatus[] = ["PENDING_APPROVAL", "APPROVED", "EXECUTING", "EXECUTED", "RESTORING"];
+const OPEN: RevocationStatus[] = ["PENDING_APPROVAL", "NEEDS_REAPPROVAL", "APPROVED", "EXECUTING", "EXECUTED", "RESTORING"];
+/** Waiting for a (new) decision by a SupportApprover. */
+const AWAITING_DECISION: RevocationStatus[] = ["PENDING_APPROVAL", "NEEDS_REAPPROVAL"];
 const REVOCATION_LOCK = 727_101;
 
 export type ImpactedVm = { id: string; name: string; powerState: string };
@@ -66,12 +68,36 @@ export async function assessRevocationImpact(db: Db, customerTenantId: string): 
   };
 }
 
-/** Pending requests past their deadline become EXPIRED (checked whenever requests are read or decided). */
+/** The disk and VM ARM ids of an assessment: what an approval covers, and what execution compares against. */
+export function impactIds(impact: Pick<RevocationImpact, "diskEncryptionSets" | "vms">): { diskIds: string[]; vmIds: string[] } {
+  const sets = impact.diskEncryptionSets ?? [];
+  const diskIds = [...new Set(sets.flatMap((d) => d.disks.map((disk) => disk.id.toLowerCase())))].sort();
+  const vmIds = [...new Set([...(impact.vms ?? []).map((v) => v.id.toLowerCase()), ...sets.flatMap((d) => d.disks.flatMap((disk) => (disk.vmId ? [disk.vmId.toLowerCase()] : [])))])].sort();
+  return { diskIds, vmIds };
+}
+
+export type ImpactChange = { addedDisks: string[]; removedDisks: string[]; addedVms: string[]; removedVms: string[] };
+
+/** What differs between the approved ids and a fresh assessment (empty lists: unchanged). */
+export function impactChange(approved: { diskIds: string[]; vmIds: string[] }, now: { diskIds: string[]; vmIds: string[] }): ImpactChange {
+  const minus = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
+  return { addedDisks: minus(now.diskIds, approved.diskIds), removedDisks: minus(approved.diskIds, now.diskIds), addedVms: minus(now.vmIds, approved.vmIds), removedVms: minus(approved.vmIds, now.vmIds) };
+}
+
+/** "added disk a, VM b; removed disk c" (names, the last segment of each ARM id). */
+export function describeImpactChange(change: ImpactChange): string {
+  const names = (ids: string[], what: string) => ids.map((id) => `${what} ${id.split("/").pop()}`);
+  const added = [...names(change.addedDisks, "disk"), ...names(change.addedVms, "VM")];
+  const removed = [...names(change.removedDisks, "disk"), ...names(change.removedVms, "VM")];
+  return [added.length ? `added ${added.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""].filter(Boolean).join("; ");
+}
+
+/** Requests waiting for a decision past their deadline become EXPIRED (checked whenever requests are read or decided). */
 export async function expireStaleRevocations(db: Db, now = new Date()): Promise<number> {
-  const stale = await db.revocationRequest.findMany({ where: { status: "PENDING_APPROVAL", expiresAt: { lte: now } } });
+  const stale = await db.revocationRequest.findMany({ where: { status: { in: AWAITING_DECISION }, expiresAt: { lte: now } } });
   let expired = 0;
   for (const request of stale) {
-    const changed = await db.revocationRequest.updateMany({ where: { id: request.id, status: "PENDING_APPROVAL" }, data: { status: "EXPIRED", decidedAt: now } });
+    const changed = await db.revocationRequest.updateMany({ where: { id: request.id, status: request.status }, data: { status: "EXPIRED", decidedAt: now } });
     if (changed.count === 0) continue;
     expired += 1;
     await auditSystem(db, request.customerTenantId, "support.revoke.expire", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, details: { requestedBy: request.requestedByOid, expiresAt: request.expiresAt.toISOString() } });
@@ -145,16 +171,19 @@ export async function approveRevocation(ctx: SupportCtx, input: { requestId: str
     await refuse("self-approval", new AppError("FORBIDDEN", "You cannot approve your own revocation request.", { fix: "A second person with the SupportApprover role must approve it." }), "DENIED");
   }
   if (request.status === "EXPIRED") await refuse("expired", new AppError("CONFLICT", "This revocation request has expired.", { fix: "Request the revocation again if it is still needed." }), "FAILURE");
-  if (request.status !== "PENDING_APPROVAL") await refuse(`status-${request.status.toLowerCase()}`, new AppError("CONFLICT", "This revocation request is no longer waiting for approval.", { fix: "Reload the page to see what happened to it." }), "FAILURE");
+  if (!AWAITING_DECISION.includes(request.status)) await refuse(`status-${request.status.toLowerCase()}`, new AppError("CONFLICT", "This revocation request is no longer waiting for approval.", { fix: "Reload the page to see what happened to it." }), "FAILURE");
+  // The approval covers exactly the impact shown with the request (its disks and VMs); execution re-checks it.
+  const approved = impactIds(request.impact as unknown as RevocationImpact);
   const changed = await ctx.db.revocationRequest.updateMany({
-    where: { id: request.id, status: "PENDING_APPROVAL", expiresAt: { gt: now }, requestedByOid: { not: ctx.user.userOid } },
-    data: { status: "APPROVED", decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: input.note ?? null },
+    where: { id: request.id, status: request.status, expiresAt: { gt: now }, requestedByOid: { not: ctx.user.userOid } },
+    data: { status: "APPROVED", decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: input.note ?? null, approvedDiskIds: approved.diskIds, approvedVmIds: approved.vmIds, lastErrorCode: null, lastErrorMessage: null },
   });
   if (changed.count === 0) await refuse("raced", new AppError("CONFLICT", "Someone else decided this request a moment ago.", { fix: "Reload the page." }), "FAILURE");
-  const job = await enqueueSupportJob(ctx.db, { kind: "REVOKE", customerTenantId: request.customerTenantId, idempotencyKey: `revoke:${request.id}`, payload: { revocationRequestId: request.id, requestId: ctx.requestId ?? null }, requestedBy: ctx.user.userOid });
-  const approved = await ctx.db.revocationRequest.update({ where: { id: request.id }, data: { executeJobId: job.id } });
-  await auditAction(ctx, request.customerTenantId, "support.revoke.approve", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, reason: input.note ?? null, details: { requestedBy: request.requestedByOid, jobId: job.id } });
-  return { request: approved, jobId: job.id };
+  const reapproval = request.status === "NEEDS_REAPPROVAL";
+  const job = await enqueueSupportJob(ctx.db, { kind: "REVOKE", customerTenantId: request.customerTenantId, idempotencyKey: reapproval ? `revoke:${request.id}:reapproved:${ctx.requestId ?? now.getTime()}` : `revoke:${request.id}`, payload: { revocationRequestId: request.id, requestId: ctx.requestId ?? null }, requestedBy: ctx.user.userOid });
+  const updated = await ctx.db.revocationRequest.update({ where: { id: request.id }, data: { executeJobId: job.id } });
+  await auditAction(ctx, request.customerTenantId, "support.revoke.approve", "SUCCESS", { targetType: "revocationRequest", targetId: request.id, reason: input.note ?? null, details: { requestedBy: request.requestedByOid, jobId: job.id, reapproval, diskIds: approved.diskIds, vmIds: approved.vmIds } });
+  return { request: updated, jobId: job.id };
 }
 
 /**
@@ -201,7 +230,7 @@ async function withdraw(ctx: SupportCtx, requestId: string, status: "REJECTED" |
     await auditAction(ctx, request.customerTenantId, action, "DENIED", { targetType: "revocationRequest", targetId: request.id, details: { problem: "not-requester" } });
     throw new AppError("FORBIDDEN", "Only the requester or an approver can cancel this request.", { fix: "Ask them, or let it expire." });
   }
-  const changed = await ctx.db.revocationRequest.updateMany({ where: { id: request.id, status: "PENDING_APPROVAL" }, data: { status, decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: note } });
+  const changed = await ctx.db.revocationRequest.updateMany({ where: { id: request.id, status: { in: AWAITING_DECISION } }, data: { status, decidedByOid: ctx.user.userOid, decidedByName: ctx.user.userName, decidedAt: now, decisionNote: note } });
   if (changed.count === 0) {
     await auditAction(ctx, request.customerTenantId, action, "FAILURE", { targetType: "revocationRequest", targetId: request.id, reason: note, details: { problem: `status-${request.status.toLowerCase()}` } });
     throw new AppError("CONFLICT", "This revocation request is no longer waiting for approval.", { fix: "Reload the page to see what happened to it." });
@@ -236,8 +265,11 @@ export async function runRevokeJob(db: Db, job: Job): Promise<Record<string, unk
   const request = await db.revocationRequest.findUniqueOrThrow({ where: { id: revocationRequestId } });
   if (request.status === "EXECUTED") return { stoppedVmIds: request.stoppedVmIds };
   if (request.status !== "APPROVED" && request.status !== "EXECUTING") throw new AppError("CONFLICT", `The revocation is ${request.status.toLowerCase()}, not approved.`);
-  await db.revocationRequest.update({ where: { id: request.id }, data: { status: "EXECUTING" } });
   const impact = await assessRevocationImpact(db, request.customerTenantId);
+  // Exactly what was approved, or nothing: a disk attached (or a VM added) since approval needs a new decision.
+  const change = impactChange({ diskIds: request.approvedDiskIds, vmIds: request.approvedVmIds }, impactIds(impact));
+  if (Object.values(change).some((ids) => ids.length > 0)) return impactChangedSinceApproval(db, job, request, requestId, impact, change);
+  await db.revocationRequest.update({ where: { id: request.id }, data: { status: "EXECUTING" } });
   let stopped = [...request.stoppedVmIds];
   for (const vm of impact.vms) {
     if (vm.powerState === "deallocated" && !stopped.includes(vm.id)) continue;
@@ -264,6 +296,24 @@ export async function runRevokeJob(db: Db, job: Job): Promise<Record<string, unk
 
 type RevokePayload = { revocationRequestId: string; requestId: string | null };
 
+/** Nothing is revoked: the request waits for a new approval of the new impact (audited, with what changed). */
+async function impactChangedSinceApproval(db: Db, job: Job, request: RevocationRequest, requestId: string | null, impact: RevocationImpact, change: ImpactChange): Promise<Record<string, unknown>> {
+  const message = `Not revoked: the resources that use the customer's key changed since approval (${describeImpactChange(change)}). A SupportApprover must approve the new impact.`;
+  const now = new Date();
+  await db.revocationRequest.update({
+    where: { id: request.id },
+    data: { status: "NEEDS_REAPPROVAL", impact: impact as unknown as object, expiresAt: new Date(now.getTime() + REVOCATION_APPROVAL_WINDOW_MS), lastErrorCode: "ImpactChanged", lastErrorMessage: message },
+  });
+  await auditSystem(db, request.customerTenantId, "support.revoke.impact_changed", "FAILURE", {
+    targetType: "revocationRequest",
+    targetId: request.id,
+    reason: request.reason,
+    requestId,
+    details: { jobId: job.id, approvedBy: request.decidedByOid, ...change },
+  });
+  return { impactChanged: true, ...change };
+}
+
 const SETTLE_POLL_MS = 2_000;
 const SETTLE_LIMIT_MS = 10 * 60_000;
 
@@ -289,26 +339,7 @@ export async function revokeFailed(db: Db, job: Job, failure: { code: string; me
   await revokeAudit(db, job, request, requestId, "FAILURE", { errorCode: failure.code, stoppedVmIds: request.stoppedVmIds });
 }
 
-/** Restore after access is back: queued for a tenant revoked by the provider or by the customer. */
-export async function requestRestore(ctx: SupportCtx, input: { customerTenantId: string; reason: string }): Promise<{ jobId: string }> {
-  const tenant = await customerTenantById(ctx.db, input.customerTenantId);
-  // In force, or failed half-way with VMs already stopped: both are restored the same way.
-  const revocation =
-    (await activeRevocation(ctx.db, tenant.id)) ??
-    (await ctx.db.revocationRequest.findFirst({ where: { customerTenantId: tenant.id, status: "FAILED", NOT: { stoppedVmIds: { isEmpty: true } } }, orderBy: { requestedAt: "desc" } }));
-  const revokedByProvider = revocation?.status === "EXECUTED" || revocation?.status === "FAILED";
-  if (!revokedByProvider && tenant.healthState !== "REVOKED") {
-    await auditAction(ctx, tenant.id, "support.restore.request", "FAILURE", { reason: input.reason, details: { problem: "not-revoked", revocationStatus: revocation?.status ?? null } });
-    throw new AppError("CONFLICT", revocation ? "The revocation has not been carried out yet." : "This customer is not revoked.", { fix: revocation ? "Cancel or reject the pending request instead." : "Nothing to restore." });
-  }
-  if (await openJob(ctx.db, tenant.id, ["REVOKE", "RESTORE"])) throw new AppError("CONFLICT", "A revoke or restore for this customer is still running.", { fix: "Wait until it has finished." });
-  const job = await enqueueSupportJob(ctx.db, { kind: "RESTORE", customerTenantId: tenant.id, idempotencyKey: `restore:${tenant.id}:${ctx.requestId ?? Date.now()}`, payload: { revocationRequestId: revocation?.id ?? null, requestId: ctx.requestId ?? null, reason: input.reason }, requestedBy: ctx.user.userOid });
-  if (revocation) await ctx.db.revocationRequest.update({ where: { id: revocation.id }, data: { status: "RESTORING", restoreJobId: job.id } });
-  await auditAction(ctx, tenant.id, "support.restore.request", "SUCCESS", { targetType: revocation ? "revocationRequest" : "customerTenant", targetId: revocation?.id ?? tenant.id, reason: input.reason, details: { jobId: job.id, cause: tenant.healthCause } });
-  return { jobId: job.id };
-}
-
-type RestorePayload = { revocationRequestId: string | null; requestId: string | null; reason: string };
+export type RestorePayload = { revocationRequestId: string | null; restoreRequestId?: string; requestId: string | null; reason: string };
 
 function restoreAudit(db: Db, job: Job, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
   const { revocationRequestId, requestId, reason } = job.payload as RestorePayload;

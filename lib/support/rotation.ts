@@ -189,12 +189,12 @@ async function desOfTenant(db: Db, customerTenantId: string, diskEncryptionSetId
   return des;
 }
 
-/** One key operation at a time per DES, and none while the tenant is being revoked or restored. */
-async function refuseWhileBusy(db: Db, customerTenantId: string, diskEncryptionSetId: string) {
-  const busy =
-    (await openJob(db, customerTenantId, ["REVOKE", "RESTORE"])) ??
-    (await db.job.findFirst({ where: { customerTenantId, kind: "ROTATE_KEY", status: { in: ["QUEUED", "RUNNING"] }, payload: { path: ["diskEncryptionSetId"], equals: diskEncryptionSetId } } }));
-  if (busy) throw new AppError("CONFLICT", "Another key operation for this customer is still running.", { fix: "Wait until it has finished (the page shows its progress)." });
+/**
+ * None while the tenant is being revoked or restored. One rotation at a time per DES is not checked here: the
+ * database refuses a second open rotation job when it is inserted (see enqueueSupportJob).
+ */
+async function refuseWhileBusy(db: Db, customerTenantId: string) {
+  if (await openJob(db, customerTenantId, ["REVOKE", "RESTORE"])) throw new AppError("CONFLICT", "A revoke or restore for this customer is still running.", { fix: "Wait until it has finished (the page shows its progress)." });
 }
 
 export type RotationRequestResult = { accepted: true; jobId: string; targetKeyUrl: string; checks: CheckItem[] } | { accepted: false; checks: CheckItem[] };
@@ -203,7 +203,7 @@ export type RotationRequestResult = { accepted: true; jobId: string; targetKeyUr
 export async function requestKeySwitch(ctx: SupportCtx, input: { customerTenantId: string; diskEncryptionSetId: string; keyUrl?: string }, action = "support.rotate.request"): Promise<RotationRequestResult> {
   const tenant = await customerTenantById(ctx.db, input.customerTenantId);
   const des = await desOfTenant(ctx.db, tenant.id, input.diskEncryptionSetId);
-  await refuseWhileBusy(ctx.db, tenant.id, des.id);
+  await refuseWhileBusy(ctx.db, tenant.id);
   const live = await readDes(des.armId!).catch((error: unknown) => {
     throw readFailure(error, "read the disk encryption set");
   });
@@ -241,7 +241,7 @@ export async function requestKeySwitch(ctx: SupportCtx, input: { customerTenantI
 export async function requestAutoRotation(ctx: SupportCtx, input: { customerTenantId: string; diskEncryptionSetId: string; enabled: boolean }): Promise<{ jobId: string }> {
   const tenant = await customerTenantById(ctx.db, input.customerTenantId);
   const des = await desOfTenant(ctx.db, tenant.id, input.diskEncryptionSetId);
-  await refuseWhileBusy(ctx.db, tenant.id, des.id);
+  await refuseWhileBusy(ctx.db, tenant.id);
   const payload: RotatePayload = { diskEncryptionSetId: des.id, operation: "auto-rotation", enabled: input.enabled, requestId: ctx.requestId, requestedByName: ctx.user.userName };
   const job = await enqueueSupportJob(ctx.db, { kind: "ROTATE_KEY", customerTenantId: tenant.id, idempotencyKey: `auto-rotation:${des.id}:${ctx.requestId ?? input.enabled}`, payload, requestedBy: ctx.user.userOid });
   await auditAction(ctx, tenant.id, "support.auto_rotation.request", "SUCCESS", { targetType: "diskEncryptionSet", targetId: des.armId!, details: { enabled: input.enabled, jobId: job.id } });

@@ -10,17 +10,18 @@ import { runJob as runJobUnderLease } from "../jobs/runner";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import type { Job } from "../db/generated/prisma/client";
-import { approveRevocationAction, cancelRevocationAction, rejectRevocationAction, requestRevocationAction, restoreAccessAction, retryRevocationAction, rotateKeyAction, setAutoRotationAction } from "./actions";
-import { rotateToNewestVersionAction } from "./customer-actions";
+import { approveRestoreAction, approveRevocationAction, cancelRestoreAction, cancelRevocationAction, rejectRevocationAction, requestRevocationAction, restoreAccessAction, retryRevocationAction, rotateKeyAction, setAutoRotationAction } from "./actions";
+import { confirmRestoreAction, rotateToNewestVersionAction } from "./customer-actions";
+import { approveRestore, requestRestore, RESTORE_CONFIRMATION_WINDOW_MS } from "./restore";
 import { keyOverview } from "./rotation";
-import { approveRevocation, expireStaleRevocations, REVOCATION_APPROVAL_WINDOW_MS, requestRevocation, runRevokeJob } from "./revocation";
+import { approveRevocation, assessRevocationImpact, expireStaleRevocations, impactIds, REVOCATION_APPROVAL_WINDOW_MS, requestRevocation, runRevokeJob } from "./revocation";
 import { rotateKeyHandler } from "./handlers/rotate-key";
 import { revokeHandler } from "./handlers/revoke";
 import { restoreHandler } from "./handlers/restore";
 import { closeSharedQueue } from "../jobs/queue";
 import { DEFAULT_BACKOFF } from "../provisioning/azure-errors";
 import { logger } from "../logger";
-import { DES_NAME, newContosoKeyVersion, onboardContosoWithDes, vmPowerState, type OnboardedContoso } from "./testing";
+import { DES_NAME, newContosoKeyVersion, onboardContosoWithDes, providerCompute, vmId, vmPowerState, type OnboardedContoso } from "./testing";
 import { verifyAuditChain } from "../audit/verify";
 import { waitFor } from "../provisioning/testing";
 
@@ -32,6 +33,7 @@ let support2: SessionUser;
 let approver: SessionUser;
 let operator: SessionUser;
 let customer: SessionUser;
+let otherCustomer: SessionUser;
 let fixture: OnboardedContoso;
 let mark: bigint;
 
@@ -66,6 +68,7 @@ beforeAll(async () => {
   approver = await sessionFor(sim, db, "approver");
   operator = await sessionFor(sim, db, "operator");
   customer = await sessionFor(sim, db, "contosoAdmin");
+  otherCustomer = await sessionFor(sim, db, "fabrikamAdmin");
   fixture = await onboardContosoWithDes(sim, db);
 }, 60_000);
 
@@ -213,29 +216,110 @@ describe("revocation", () => {
     expect(await db.auditEvent.count({ where: { seq: { gt: mark }, action: "support.approve_revocation.denied", actorId: support2.userOid } })).toBe(1);
   });
 
-  it("restore probes the key first: refused while the key is disabled, then starts the stopped VMs and returns to Healthy", async () => {
+  it("restore needs a second person (an approver or the customer's admin), probes the key first, then starts the stopped VMs", async () => {
+    const REASON_OK = "Customer confirmed the key is safe again";
+    // Asked by one approver: not runnable until someone else confirms; self-approval and other tenants are refused.
+    const own = await restoreAccessAction.run(approver, { customerTenantId: fixture.customerTenantId, reason: REASON_OK }, db);
+    if (!own.ok) throw new Error(JSON.stringify(own.error));
+    expect(await db.restoreRequest.findUniqueOrThrow({ where: { id: own.data.restoreRequestId } })).toMatchObject({ status: "PENDING_CONFIRMATION", jobId: null });
+    expect(await db.job.count({ where: { customerTenantId: fixture.customerTenantId, kind: "RESTORE", status: "QUEUED" } })).toBe(0);
+    expect(await db.customerNotification.count({ where: { customerTenantId: fixture.customerTenantId, kind: "RESTORE_REQUESTED" } })).toBe(1);
+    expect(await restoreAccessAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON_OK }, db)).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    expect(await approveRestoreAction.run(approver, { restoreRequestId: own.data.restoreRequestId }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN", message: expect.stringContaining("your own") } });
+    expect(await approveRestoreAction.run(support2, { restoreRequestId: own.data.restoreRequestId }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await confirmRestoreAction.run(otherCustomer, { restoreRequestId: own.data.restoreRequestId }, db)).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await db.restoreRequest.findUniqueOrThrow({ where: { id: own.data.restoreRequestId } })).toMatchObject({ status: "PENDING_CONFIRMATION" });
+    expect((await cancelRestoreAction.run(approver, { restoreRequestId: own.data.restoreRequestId }, db)).ok).toBe(true);
+
+    // Asked by support2, approved by the approver: the job runs, but the key is disabled, so nothing starts.
     sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, false);
-    const first = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
+    const first = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: REASON_OK }, db);
     if (!first.ok) throw new Error(JSON.stringify(first.error));
-    const failed = await runJob(first.data.jobId);
-    expect(failed.ok).toBe(false);
-    expect(await db.job.findUniqueOrThrow({ where: { id: first.data.jobId } })).toMatchObject({ status: "FAILED", lastErrorCode: "KeyDisabled" });
+    const firstApproval = await approveRestoreAction.run(approver, { restoreRequestId: first.data.restoreRequestId }, db);
+    if (!firstApproval.ok) throw new Error(JSON.stringify(firstApproval.error));
+    expect((await runJob(firstApproval.data.jobId)).ok).toBe(false);
+    expect(await db.job.findUniqueOrThrow({ where: { id: firstApproval.data.jobId } })).toMatchObject({ status: "FAILED", lastErrorCode: "KeyDisabled" });
     expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
     expect((await db.revocationRequest.findFirstOrThrow({ where: { customerTenantId: fixture.customerTenantId }, orderBy: { requestedAt: "desc" } })).status).toBe("EXECUTED");
 
+    // A request nobody confirms in time expires.
+    const stale = await requestRestore({ db, user: support, requestId: "req-stale-restore" }, { customerTenantId: fixture.customerTenantId, reason: REASON_OK }, new Date(Date.now() - RESTORE_CONFIRMATION_WINDOW_MS - 60_000));
+    await expect(approveRestore({ db, user: approver, requestId: "req-late-restore" }, { restoreRequestId: stale.restoreRequestId })).rejects.toMatchObject({ code: "CONFLICT", safeMessage: expect.stringContaining("expired") });
+
+    // Asked again, confirmed by the customer's own admin from their portal.
     sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, true);
-    const second = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
+    const second = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: REASON_OK }, db);
     if (!second.ok) throw new Error(JSON.stringify(second.error));
-    expect((await runJob(second.data.jobId)).ok).toBe(true);
+    const confirmed = await confirmRestoreAction.run(customer, { restoreRequestId: second.data.restoreRequestId }, db);
+    if (!confirmed.ok) throw new Error(JSON.stringify(confirmed.error));
+    expect(await db.restoreRequest.findUniqueOrThrow({ where: { id: second.data.restoreRequestId } })).toMatchObject({ status: "APPROVED", confirmedByKind: "CUSTOMER", confirmedByOid: customer.userOid, jobId: confirmed.data.jobId });
+    expect((await runJob(confirmed.data.jobId)).ok).toBe(true);
     expect(vmPowerState(sim, "vm-app-1")).toBe("running");
     expect(await db.customerTenant.findUniqueOrThrow({ where: { id: fixture.customerTenantId } })).toMatchObject({ healthState: "HEALTHY", healthCause: null });
     expect((await db.revocationRequest.findFirstOrThrow({ where: { customerTenantId: fixture.customerTenantId }, orderBy: { requestedAt: "desc" } })).status).toBe("RESTORED");
     expect(await auditSinceMark()).toEqual([
       "STAFF support.restore.request SUCCESS",
+      "STAFF support.restore.request FAILURE",
+      "STAFF support.restore.approve DENIED",
+      "CUSTOMER customer.restore.confirm DENIED",
+      "STAFF support.restore.cancel SUCCESS",
+      "STAFF support.restore.request SUCCESS",
+      "STAFF support.restore.approve SUCCESS",
       "SYSTEM support.restore.execute FAILURE",
       "STAFF support.restore.request SUCCESS",
+      "SYSTEM support.restore.expire SUCCESS",
+      "STAFF support.restore.approve FAILURE",
+      "STAFF support.restore.request SUCCESS",
+      "CUSTOMER customer.restore.confirm SUCCESS",
       "SYSTEM support.restore.execute SUCCESS",
     ]);
+  });
+
+  it("revoke executes exactly the approved impact: a disk attached after approval stops it and asks for re-approval", async () => {
+    const requested = await requestRevocationAction.run(support, { customerTenantId: fixture.customerTenantId, reason: REASON }, db);
+    if (!requested.ok) throw new Error(JSON.stringify(requested.error));
+    const approved = await approveRevocationAction.run(approver, { requestId: requested.data.requestId }, db);
+    if (!approved.ok) throw new Error(JSON.stringify(approved.error));
+    const atApproval = await db.revocationRequest.findUniqueOrThrow({ where: { id: requested.data.requestId } });
+    expect(atApproval.approvedVmIds).toEqual([vmId("vm-app-1").toLowerCase()]);
+    expect(atApproval.approvedDiskIds).toHaveLength(2);
+
+    // Between approval and execution someone encrypts vm-app-2's OS disk with the customer's key.
+    const compute = providerCompute(sim);
+    await compute.virtualMachines.beginDeallocateAndWait(SIM.providerResourceGroup, "vm-app-2", { updateIntervalInMs: 20 });
+    await compute.disks.beginUpdateAndWait(SIM.providerResourceGroup, "vm-app-2-osdisk", { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: fixture.desArmId } }, { updateIntervalInMs: 20 });
+    await compute.virtualMachines.beginStartAndWait(SIM.providerResourceGroup, "vm-app-2", { updateIntervalInMs: 20 });
+
+    expect((await runJob(approved.data.jobId)).ok).toBe(true);
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
+    expect(vmPowerState(sim, "vm-app-2")).toBe("running");
+    const stopped = await db.revocationRequest.findUniqueOrThrow({ where: { id: requested.data.requestId } });
+    expect(stopped).toMatchObject({ status: "NEEDS_REAPPROVAL", stoppedVmIds: [], lastErrorCode: "ImpactChanged" });
+    expect(stopped.lastErrorMessage).toContain("added disk vm-app-2-osdisk, VM vm-app-2");
+    expect(stopped.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect(await db.customerTenant.findUniqueOrThrow({ where: { id: fixture.customerTenantId } })).toMatchObject({ healthState: "HEALTHY" });
+    const changed = await db.auditEvent.findFirstOrThrow({ where: { seq: { gt: mark }, action: "support.revoke.impact_changed" } });
+    expect(changed).toMatchObject({ result: "FAILURE", details: expect.objectContaining({ addedDisks: [expect.stringMatching(/vm-app-2-osdisk$/)], addedVms: [vmId("vm-app-2").toLowerCase()], removedDisks: [], removedVms: [] }) });
+
+    // The requester still cannot approve; a SupportApprover approves the new impact, and exactly that runs.
+    expect(await approveRevocationAction.run(support, { requestId: stopped.id }, db)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    const reapproved = await approveRevocationAction.run(approver, { requestId: stopped.id, note: "vm-app-2 is the customer's too" }, db);
+    if (!reapproved.ok) throw new Error(JSON.stringify(reapproved.error));
+    expect((await runJob(reapproved.data.jobId)).ok).toBe(true);
+    expect(vmPowerState(sim, "vm-app-1")).toBe("deallocated");
+    expect(vmPowerState(sim, "vm-app-2")).toBe("deallocated");
+    expect((await db.revocationRequest.findUniqueOrThrow({ where: { id: stopped.id } })).status).toBe("EXECUTED");
+
+    // Put things back for the next tests: restore (two people), then take vm-app-2's disk off the key again.
+    const restore = await restoreAccessAction.run(support, { customerTenantId: fixture.customerTenantId, reason: "Test clean-up: restore both VMs" }, db);
+    if (!restore.ok) throw new Error(JSON.stringify(restore.error));
+    const restoreApproved = await approveRestoreAction.run(approver, { restoreRequestId: restore.data.restoreRequestId }, db);
+    if (!restoreApproved.ok) throw new Error(JSON.stringify(restoreApproved.error));
+    expect((await runJob(restoreApproved.data.jobId)).ok).toBe(true);
+    await compute.virtualMachines.beginDeallocateAndWait(SIM.providerResourceGroup, "vm-app-2", { updateIntervalInMs: 20 });
+    await compute.disks.beginUpdateAndWait(SIM.providerResourceGroup, "vm-app-2-osdisk", { encryption: { type: "EncryptionAtRestWithPlatformKey" } }, { updateIntervalInMs: 20 });
+    await compute.virtualMachines.beginStartAndWait(SIM.providerResourceGroup, "vm-app-2", { updateIntervalInMs: 20 });
+    expect(vmPowerState(sim, "vm-app-1")).toBe("running");
   });
 
   it("a request expires when nobody approves it in time, and a rejected one stops nothing", async () => {
@@ -290,8 +374,10 @@ describe("revocation", () => {
       // Key Vault throttles the restore's probe beyond the SDK's own retry: the job waits and tries again.
       const restore = await restoreAccessAction.run(support2, { customerTenantId: fixture.customerTenantId, reason: "Customer confirmed the key is safe again" }, db);
       if (!restore.ok) throw new Error(JSON.stringify(restore.error));
+      const restoreApproved = await approveRestoreAction.run(approver, { restoreRequestId: restore.data.restoreRequestId }, db);
+      if (!restoreApproved.ok) throw new Error(JSON.stringify(restoreApproved.error));
       sim.faults.throttle("keyvault", 2, 0);
-      const restored = await runToEnd(restore.data.jobId);
+      const restored = await runToEnd(restoreApproved.data.jobId);
       expect(restored).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
       expect(restored.attemptLog[0]!.errorCode).toBe("Throttled");
       expect(vmPowerState(sim, "vm-app-1")).toBe("running");
@@ -300,6 +386,7 @@ describe("revocation", () => {
         "STAFF support.revoke.approve SUCCESS",
         "SYSTEM support.revoke.execute SUCCESS",
         "STAFF support.restore.request SUCCESS",
+        "STAFF support.restore.approve SUCCESS",
         "SYSTEM support.restore.execute SUCCESS",
       ]);
     } finally {
@@ -347,8 +434,9 @@ describe("revocation", () => {
   it("a worker taking over while the VM is still deallocating waits for that operation instead of sending another", async () => {
     const vm = sim.state.virtualMachines.values().find((v) => v.name === "vm-app-1")!;
     vm.powerState = "running";
+    const approvedDiskIdsNow = impactIds(await assessRevocationImpact(db, fixture.customerTenantId)).diskIds;
     const request = await db.revocationRequest.create({
-      data: { customerTenantId: fixture.customerTenantId, reason: REASON, requestedByOid: support.userOid, requestedByName: "support", requestedAt: new Date(), expiresAt: new Date(Date.now() + REVOCATION_APPROVAL_WINDOW_MS), impact: {}, stoppedVmIds: [], status: "APPROVED", decidedByOid: approver.userOid },
+      data: { customerTenantId: fixture.customerTenantId, reason: REASON, requestedByOid: support.userOid, requestedByName: "support", requestedAt: new Date(), expiresAt: new Date(Date.now() + REVOCATION_APPROVAL_WINDOW_MS), impact: {}, stoppedVmIds: [], status: "APPROVED", decidedByOid: approver.userOid, approvedVmIds: [vm.id.toLowerCase()], approvedDiskIds: approvedDiskIdsNow },
     });
     const job = await db.job.create({ data: { kind: "REVOKE", idempotencyKey: `test-takeover:${request.id}`, customerTenantId: fixture.customerTenantId, payload: { revocationRequestId: request.id, requestId: null } } });
     const deallocations = () => [...sim.state.operations.values()].filter((op) => op.kind === "deallocate" && op.resourceId === vm.id && !before.has(op.id)).length;

@@ -6,6 +6,7 @@ import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { describeHealthCause } from "@/lib/health/causes";
 import { expireStaleRevocations } from "@/lib/support/revocation";
+import { restoresAwaitingConfirmation } from "@/lib/support/restore";
 import { Badge, Card, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "./_components/parts";
 
 export const metadata: Metadata = { title: "Support console" };
@@ -19,8 +20,9 @@ export default async function SupportConsolePage({ searchParams }: { searchParam
   const raw = (await searchParams).q;
   const q = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 100) ?? "";
   await expireStaleRevocations(db());
-  const [pending, tenants] = await Promise.all([
-    db().revocationRequest.findMany({ where: { status: "PENDING_APPROVAL" }, include: { customerTenant: { select: { displayName: true } } }, orderBy: { expiresAt: "asc" } }),
+  const [pending, restores, tenants] = await Promise.all([
+    db().revocationRequest.findMany({ where: { status: { in: ["PENDING_APPROVAL", "NEEDS_REAPPROVAL"] } }, include: { customerTenant: { select: { displayName: true } } }, orderBy: { expiresAt: "asc" } }),
+    restoresAwaitingConfirmation(db()),
     db().customerTenant.findMany({
       where: q ? { OR: [{ displayName: { contains: q, mode: "insensitive" } }, { primaryDomain: { contains: q, mode: "insensitive" } }, ...(/^[0-9a-f-]{36}$/i.test(q) ? [{ tenantId: q }, { id: q }] : [])] } : { diskEncryptionSets: { some: {} } },
       include: { _count: { select: { diskEncryptionSets: true } } },
@@ -42,7 +44,23 @@ export default async function SupportConsolePage({ searchParams }: { searchParam
                   <Link className="font-medium text-brand-700 underline" href={`/support/tenants/${r.customerTenantId}#revocation`}>
                     {r.customerTenant.displayName}
                   </Link>{" "}
-                  — requested by {r.requestedByName}, approve before {utc(r.expiresAt)}: {r.reason}
+                  — requested by {r.requestedByName}, {r.status === "NEEDS_REAPPROVAL" ? "impact changed, re-approve" : "approve"} before {utc(r.expiresAt)}: {r.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="Restores waiting for a second person">
+          {restores.length === 0 ? (
+            <p className="text-sm text-slate-600">None.</p>
+          ) : (
+            <ul className="space-y-2 text-sm">
+              {restores.map((r) => (
+                <li key={r.id}>
+                  <Link className="font-medium text-brand-700 underline" href={`/support/tenants/${r.customerTenantId}#revocation`}>
+                    {r.customerTenant.displayName}
+                  </Link>{" "}
+                  — requested by {r.requestedByName}, a SupportApprover or the customer&apos;s admin confirms before {utc(r.expiresAt)}: {r.reason}
                 </li>
               ))}
             </ul>

@@ -4,6 +4,8 @@ import { jobEngineNotice } from "@/lib/jobs/engine-notice";
 import type { JobEngineStatus } from "@/lib/jobs/heartbeat";
 import { notificationsFor } from "@/lib/support/notifications";
 import { activeRevocation } from "@/lib/support/revocation";
+import { pendingRestore } from "@/lib/support/restore";
+import { ConfirmRestoreButton } from "./confirm-restore";
 import { NewestKeyVersionButton } from "./newest-key-version";
 
 const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
@@ -12,7 +14,7 @@ const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16
 export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId: string; engine: JobEngineStatus }) {
   const tenant = await db().customerTenant.findUnique({ where: { tenantId: entraTenantId }, include: { _count: { select: { diskEncryptionSets: true } } } });
   if (!tenant || tenant._count.diskEncryptionSets === 0) return null;
-  const [revocation, notifications] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5)]);
+  const [revocation, notifications, restore] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5), pendingRestore(db(), tenant.id)]);
   return (
     <section aria-labelledby="key-support-heading" className="space-y-4 rounded-xl border border-slate-200 bg-white p-6">
       <h2 id="key-support-heading" className="text-lg font-semibold">
@@ -21,7 +23,7 @@ export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId
       {revocation && (
         <div role="status" className="rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
           <p className="font-medium">
-            {revocation.status === "PENDING_APPROVAL"
+            {revocation.status === "PENDING_APPROVAL" || revocation.status === "NEEDS_REAPPROVAL"
               ? `Revocation requested by provider support — waiting for a second person's approval until ${when(revocation.expiresAt)}.`
               : revocation.status === "EXECUTED"
                 ? `Access to your key is revoked since ${when(revocation.executedAt)}.`
@@ -30,6 +32,14 @@ export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId
                   : "Revocation approved: the provider is stopping the VMs that use your key."}
           </p>
           <p className="mt-1">Reason: {revocation.reason}</p>
+        </div>
+      )}
+      {restore && (
+        <div role="status" aria-label="Restore waiting for confirmation" className="space-y-3 rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-950">
+          <p className="font-medium">Provider support asks to restore access to your key and start the stopped VMs again (until {when(restore.expiresAt)}).</p>
+          <p>Reason: {restore.reason}</p>
+          <p className="text-sm">Restore needs a second person: confirm it here if your key may be used again, or a second person at the provider approves it.</p>
+          <ConfirmRestoreButton restoreRequestId={restore.id} />
         </div>
       )}
       {revocation && <JobEngineAlert notice={jobEngineNotice(engine, "customer", ["APPROVED", "EXECUTING", "RESTORING"].includes(revocation.status))} />}

@@ -2,7 +2,9 @@
 
 import { invokeAction } from "@/lib/auth/invoke";
 import {
+  approveRestoreAction,
   approveRevocationAction,
+  cancelRestoreAction,
   cancelRevocationAction,
   rejectRevocationAction,
   requestRevocationAction,
@@ -42,4 +44,12 @@ export async function retryRevocation(input: unknown) {
 
 export async function restoreAccess(input: unknown) {
   return invokeAction(restoreAccessAction, input);
+}
+
+export async function approveRestore(input: unknown) {
+  return invokeAction(approveRestoreAction, input);
+}
+
+export async function cancelRestore(input: unknown) {
+  return invokeAction(cancelRestoreAction, input);
 }

@@ -15,7 +15,8 @@ import { keyOverview, type DesOverview } from "@/lib/support/rotation";
 import { activeRevocation, assessRevocationImpact, revocationsFor, type RevocationImpact } from "@/lib/support/revocation";
 import { Badge, Card, Field, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "../../_components/parts";
 import { RotationControls } from "./_components/rotation-controls";
-import { DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
+import { pendingRestore } from "@/lib/support/restore";
+import { DecideRestore, DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
 
 export const metadata: Metadata = { title: "Customer key — support" };
 export const dynamic = "force-dynamic";
@@ -165,6 +166,7 @@ const REVOCATION_LABEL: Record<string, string> = {
   FAILED: "Failed",
   RESTORING: "Restoring",
   RESTORED: "Restored",
+  NEEDS_REAPPROVAL: "Impact changed — needs re-approval",
 };
 
 export default async function SupportTenantPage({ params }: { params: Promise<{ tenantId: string }> }) {
@@ -185,17 +187,21 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
       </PageShell>
     );
   }
-  const [overview, checks, active, history, jobs, engine] = await Promise.all([
+  const [overview, checks, active, history, jobs, engine, restoreRequest] = await Promise.all([
     keyOverview(db(), tenant.id),
     liveKeyChecks(db(), tenant.id),
     activeRevocation(db(), tenant.id),
     revocationsFor(db(), tenant.id),
     db().job.findMany({ where: { customerTenantId: tenant.id, kind: { in: ["ROTATE_KEY", "REVOKE", "RESTORE"] } }, orderBy: { createdAt: "desc" }, take: 8 }),
     jobEngineStatus(db()),
+    pendingRestore(db(), tenant.id),
   ]);
   let impact: RevocationImpact | undefined;
   let impactError: string | undefined;
-  if (!active || active.status === "PENDING_APPROVAL") {
+  const awaitingDecision = active?.status === "PENDING_APPROVAL" || active?.status === "NEEDS_REAPPROVAL";
+  // A request is approved for exactly the impact stored with it (what this page shows); without one, the live impact.
+  if (awaitingDecision) impact = active.impact as unknown as RevocationImpact;
+  else if (!active) {
     try {
       impact = await assessRevocationImpact(db(), tenant.id);
     } catch (error) {
@@ -257,11 +263,12 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
         ))}
 
         <Card title="Revoke and restore" id="revocation">
-          {active?.status === "PENDING_APPROVAL" && (
+          {awaitingDecision && (
             <div role="status" className="space-y-3 rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-950">
               <p className="font-medium">
-                Revocation requested by {active.requestedByName} at {utc(active.requestedAt)} — approval needed before {utc(active.expiresAt)}.
+                Revocation requested by {active.requestedByName} at {utc(active.requestedAt)} — {active.status === "NEEDS_REAPPROVAL" ? "re-approval" : "approval"} needed before {utc(active.expiresAt)}.
               </p>
+              {active.status === "NEEDS_REAPPROVAL" && <p role="alert">{active.lastErrorMessage}</p>}
               <p>Reason: {active.reason}</p>
               <DecideRevocation requestId={active.id} canApprove={isApprover && active.requestedByOid !== user.userOid} isRequester={active.requestedByOid === user.userOid} />
               {isApprover && active.requestedByOid === user.userOid && <p className="text-sm">You requested this revocation, so a different approver must decide it.</p>}
@@ -279,7 +286,18 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
               <p className="font-medium">Revoked since {utc(active.executedAt)} (requested by {active.requestedByName}, approved by {active.decidedByName}).</p>
               <p>Stopped VMs: {active.stoppedVmIds.map((id) => id.split("/").pop()).join(", ") || "none"}</p>
               {active.lastErrorMessage && <p>Last restore attempt failed: {active.lastErrorMessage}</p>}
-              <RestoreForm customerTenantId={tenant.id} />
+              {restoreRequest ? (
+                <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
+                  <p className="font-medium">
+                    Restore requested by {restoreRequest.requestedByName} at {utc(restoreRequest.requestedAt)} — waiting for a SupportApprover or the customer&apos;s admin to confirm before {utc(restoreRequest.expiresAt)}.
+                  </p>
+                  <p>Reason: {restoreRequest.reason}</p>
+                  {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
+                  <DecideRestore restoreRequestId={restoreRequest.id} canApprove={isApprover && restoreRequest.requestedByOid !== user.userOid} canCancel={isApprover || restoreRequest.requestedByOid === user.userOid} />
+                </div>
+              ) : (
+                <RestoreForm customerTenantId={tenant.id} />
+              )}
             </div>
           )}
           {active?.status === "RESTORING" && <p role="status">{engineNotice ? "Restore waiting for the job engine (it is not running, see above)." : "Restoring: probing the key, then starting the stopped VMs…"}</p>}
@@ -297,12 +315,23 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
             <div className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
               <p className="font-medium">Revoked by customer: {customerCutOff && !customerCutOff.ok ? customerCutOff.health.detail : "the customer cut off the provider's access to their key."}</p>
               <p>Once the customer has re-enabled the key or the role, restore verifies access with a probe and marks the tenant Healthy.</p>
-              <RestoreForm customerTenantId={tenant.id} />
+              {restoreRequest ? (
+                <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
+                  <p className="font-medium">
+                    Restore requested by {restoreRequest.requestedByName} at {utc(restoreRequest.requestedAt)} — waiting for a SupportApprover or the customer&apos;s admin to confirm before {utc(restoreRequest.expiresAt)}.
+                  </p>
+                  <p>Reason: {restoreRequest.reason}</p>
+                  {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
+                  <DecideRestore restoreRequestId={restoreRequest.id} canApprove={isApprover && restoreRequest.requestedByOid !== user.userOid} canCancel={isApprover || restoreRequest.requestedByOid === user.userOid} />
+                </div>
+              ) : (
+                <RestoreForm customerTenantId={tenant.id} />
+              )}
             </div>
           )}
-          {(!active || active.status === "PENDING_APPROVAL") && (
+          {(!active || awaitingDecision) && (
             <div className="space-y-4">
-              <h3 className="font-semibold text-slate-900">Impact of a revocation</h3>
+              <h3 className="font-semibold text-slate-900">{awaitingDecision ? `Impact to approve (assessed ${utc(impact?.assessedAt)}; execution stops if it changes)` : "Impact of a revocation"}</h3>
               {impact ? <Impact impact={impact} /> : <p role="alert" className="text-rose-800">{impactError}</p>}
               {!active && impact && <RequestRevocationForm customerTenantId={tenant.id} />}
               {!active && <p className="text-sm text-slate-600">A second person with the SupportApprover role must approve within 60 minutes; the customer&apos;s admins are notified.</p>}

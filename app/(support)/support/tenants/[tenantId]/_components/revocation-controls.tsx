@@ -4,7 +4,7 @@ import { useId, useState } from "react";
 import type { ActionResult } from "@/lib/auth/actions";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
-import { approveRevocation, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess, retryRevocation } from "../actions";
+import { approveRestore, approveRevocation, cancelRestore, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess, retryRevocation } from "../actions";
 import { DANGER_BUTTON, INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
 
 /** A required reason, then one staff action (the reason goes to the audit log). */
@@ -76,9 +76,9 @@ export function DecideRevocation({ requestId, canApprove, isRequester }: { reque
 export function RestoreForm({ customerTenantId }: { customerTenantId: string }) {
   return (
     <ReasonForm
-      label="Why access may be restored"
-      submitLabel="Verify and restore access"
-      pendingLabel="Queueing…"
+      label="Why access may be restored (a second person confirms: a SupportApprover, or the customer's admin)"
+      submitLabel="Request restore"
+      pendingLabel="Requesting…"
       buttonClass={BUTTON_STYLES.primary}
       submit={(reason) => restoreAccess({ customerTenantId, reason })}
     />
@@ -88,4 +88,14 @@ export function RestoreForm({ customerTenantId }: { customerTenantId: string }) 
 /** Runs a failed revocation again under its existing approval (the attempt is audited). */
 export function RetryRevocationButton({ requestId }: { requestId: string }) {
   return <StaffButton variant="danger" label="Retry the revocation" action={() => retryRevocation({ requestId })} />;
+}
+
+/** The second person of a restore: a SupportApprover who did not ask for it (the customer's admin may confirm instead). */
+export function DecideRestore({ restoreRequestId, canApprove, canCancel }: { restoreRequestId: string; canApprove: boolean; canCancel: boolean }) {
+  return (
+    <div className="flex flex-wrap gap-3">
+      {canApprove && <StaffButton label="Approve and restore now" pendingLabel="Approving…" action={() => approveRestore({ restoreRequestId })} />}
+      {canCancel && <StaffButton variant="secondary" label="Cancel the restore request" action={() => cancelRestore({ restoreRequestId })} />}
+    </div>
+  );
 }
