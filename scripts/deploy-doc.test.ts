@@ -1,0 +1,111 @@
+// docs/deploy.md is the platform team's reference for every environment variable: it must list each one that
+// lib/env.ts reads, and name none that does not exist (a renamed or removed variable would otherwise live on in
+// the deployment commands people copy). README's set-up section must point to it.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "..");
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+/** The guide's section whose tables list the variables, and its sub-section for variables other programs read. */
+const ENV_SECTION = "## Environment variables";
+const OTHER_PROGRAMS = "### Read by other programs, not by lib/env.ts";
+
+/** Every variable lib/env.ts reads: the keys of its zod objects (`NAME: …` at the start of a line) and `process.env.NAME`. */
+function envModuleVariables(source: string): Set<string> {
+  const code = source.split("\n").filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line)).join("\n");
+  const keys = [...code.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((m) => m[1] ?? "");
+  const direct = [...code.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] ?? "");
+  return new Set([...keys, ...direct]);
+}
+
+/** The variables named in the first cell (`NAME`) of the table rows of one part of the guide. */
+function tableVariables(markdown: string): string[] {
+  return markdown.split("\n").flatMap((line) => {
+    const cell = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/.exec(line);
+    return cell?.[1] ? [cell[1]] : [];
+  });
+}
+
+type DeployDocVariables = { documented: string[]; otherPrograms: string[]; mentioned: Set<string> };
+
+/**
+ * `documented`: rows of the environment tables; `otherPrograms`: rows of the sub-section for variables that the
+ * platform, Node.js, Next.js or psql read; `mentioned`: every variable the guide uses elsewhere — `NAME=` in a code
+ * block (shell variables in the guide's commands are lower case) and an upper-case `NAME_WITH_UNDERSCORE` in backticks.
+ */
+function deployDocVariables(markdown: string): DeployDocVariables {
+  const start = markdown.indexOf(`\n${ENV_SECTION}\n`);
+  if (start < 0) throw new Error(`docs/deploy.md has no "${ENV_SECTION}" section`);
+  const rest = markdown.slice(start + ENV_SECTION.length + 2);
+  const end = rest.search(/\n## /);
+  const section = end < 0 ? rest : rest.slice(0, end);
+  const split = section.indexOf(`\n${OTHER_PROGRAMS}\n`);
+  if (split < 0) throw new Error(`docs/deploy.md has no "${OTHER_PROGRAMS}" sub-section`);
+  const afterOthers = section.slice(split + OTHER_PROGRAMS.length + 2);
+  const othersEnd = afterOthers.search(/\n### /);
+  const others = othersEnd < 0 ? afterOthers : afterOthers.slice(0, othersEnd);
+  const main = section.slice(0, split) + (othersEnd < 0 ? "" : afterOthers.slice(othersEnd));
+
+  const mentioned = new Set<string>();
+  const blocks = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1] ?? "");
+  for (const block of blocks) for (const m of block.matchAll(/(?<![A-Za-z0-9_$])([A-Z][A-Z0-9_]*)=/g)) mentioned.add(m[1] ?? "");
+  const prose = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, "");
+  for (const m of prose.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g)) mentioned.add(m[1] ?? "");
+  return { documented: tableVariables(main), otherPrograms: tableVariables(others), mentioned };
+}
+
+const duplicates = (names: string[]) => names.filter((name, i) => names.indexOf(name) !== i);
+const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
+
+describe("docs/deploy.md and lib/env.ts", () => {
+  const env = envModuleVariables(read("lib/env.ts"));
+  const doc = deployDocVariables(read("docs/deploy.md"));
+
+  it("documents every variable lib/env.ts reads", () => {
+    expect(sorted([...env].filter((name) => !doc.documented.includes(name)))).toEqual([]);
+  });
+
+  it("lists no variable that lib/env.ts does not read, and each one once", () => {
+    expect(sorted(doc.documented.filter((name) => !env.has(name)))).toEqual([]);
+    expect(duplicates(doc.documented)).toEqual([]);
+  });
+
+  it("keeps variables of other programs apart from the product's own", () => {
+    expect(doc.otherPrograms.length).toBeGreaterThan(0);
+    expect(sorted(doc.otherPrograms.filter((name) => env.has(name)))).toEqual([]);
+  });
+
+  it("uses in its commands and prose only variables that exist", () => {
+    const known = new Set([...env, ...doc.otherPrograms]);
+    expect(sorted([...doc.mentioned].filter((name) => !known.has(name)))).toEqual([]);
+  });
+
+  it("is linked from README's set-up section", () => {
+    const readme = read("README.md");
+    const setUp = readme.slice(readme.indexOf("\n## Set-up\n"), readme.indexOf("\n## ", readme.indexOf("\n## Set-up\n") + 1));
+    expect(setUp).toContain("](docs/deploy.md)");
+  });
+});
+
+describe("the extraction itself", () => {
+  it("finds keys of every schema in lib/env.ts, and process.env reads", () => {
+    const env = envModuleVariables(read("lib/env.ts"));
+    for (const name of ["DATABASE_URL", "AUDIT_SIGNING_KEY", "CI", "NEXT_DIST_DIR", "PROVIDER_SETUP_CLIENT_SECRET", "LOG_LEVEL"]) expect(env).toContain(name);
+    expect(envModuleVariables("const s = z.object({\n  NEW_SETTING: z.string(),\n  // NOTE: not a key\n});\nprocess.env.OTHER_ONE;")).toEqual(new Set(["NEW_SETTING", "OTHER_ONE"]));
+  });
+
+  it("reads table rows, code-block assignments and backticked names, and fails on a missing section", () => {
+    const markdown = [
+      "# Guide", "Set `MADE_UP_NAME` first.", "```bash", "az containerapp create --env-vars TYPO_VAR=1 rg=x", "```",
+      ENV_SECTION, "| Variable | Use |", "|---|---|", "| `DATABASE_URL` | the app |",
+      OTHER_PROGRAMS, "| `HOSTNAME` | Next.js |", "## Next",
+    ].join("\n");
+    const parsed = deployDocVariables(markdown);
+    expect(parsed.documented).toEqual(["DATABASE_URL"]);
+    expect(parsed.otherPrograms).toEqual(["HOSTNAME"]);
+    expect(sorted(parsed.mentioned)).toEqual(["DATABASE_URL", "MADE_UP_NAME", "TYPO_VAR"]);
+    expect(() => deployDocVariables("# Guide\n")).toThrow(/no "## Environment variables" section/);
+  });
+});
