@@ -3,5 +3,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { validateEnvironmentOrExit } = await import("./lib/startup");
     validateEnvironmentOrExit();
+    const { armShutdownDeadline } = await import("./lib/process/shutdown-deadline");
+    armShutdownDeadline();
   }
 }
