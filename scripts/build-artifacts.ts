@@ -8,9 +8,9 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build, type Plugin } from "esbuild";
 import { toolingEnv } from "../lib/env";
+import { bundleDir, demoOnlyFilesInTrace } from "./production-processes";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-export const DIST = path.join(ROOT, "dist");
 
 /** Production entry points: dist/<name>.mjs ← source. */
 export const BUNDLES = {
@@ -61,13 +61,14 @@ const refuseDemoOnlyCode: Plugin = {
   },
 };
 
-export async function bundleEntryPoints(): Promise<void> {
-  rmSync(DIST, { recursive: true, force: true });
-  mkdirSync(DIST, { recursive: true });
+/** Bundles into `outdir` (see bundleDir) and writes its esbuild metafile there as meta.json. */
+export async function bundleEntryPoints(outdir: string): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: Object.entries(BUNDLES).map(([out, source]) => ({ in: source, out })),
-    outdir: DIST,
+    outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
@@ -82,7 +83,7 @@ export async function bundleEntryPoints(): Promise<void> {
   });
   const demoOnly = Object.keys(result.metafile.inputs).filter((input) => DEMO_ONLY_SOURCES.some((pattern) => pattern.test(input)));
   if (demoOnly.length > 0) throw new Error(`Demo/test-only sources reached the production bundles: ${demoOnly.join(", ")}`);
-  writeFileSync(path.join(DIST, "meta.json"), JSON.stringify(result.metafile, null, 1));
+  writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile, null, 1));
 }
 
 /** Next's standalone server serves <distDir>/static and public/ only when they sit beside server.js. */
@@ -93,13 +94,21 @@ export function completeStandaloneServer(distDir: string = toolingEnv().NEXT_DIS
   }
   cpSync(path.join(ROOT, distDir, "static"), path.join(standalone, distDir, "static"), { recursive: true });
   if (existsSync(path.join(ROOT, "public"))) cpSync(path.join(ROOT, "public"), path.join(standalone, "public"), { recursive: true });
+  const demoOnly = demoOnlyFilesInTrace(path.join(ROOT, distDir));
+  if (demoOnly.length > 0) throw new Error(`Demo/test-only files were traced into the standalone server: ${demoOnly.slice(0, 10).join(", ")}`);
   return standalone;
 }
 
+/** Both steps, for the build directory in use (NEXT_DIST_DIR); the e2e launcher runs this too, so bundles always match the sources. */
+export async function buildProductionArtifacts(distDir: string = toolingEnv().NEXT_DIST_DIR): Promise<string> {
+  const standalone = completeStandaloneServer(distDir);
+  const outdir = bundleDir(ROOT, distDir);
+  await bundleEntryPoints(outdir);
+  return `standalone server ${path.relative(ROOT, standalone)}/server.js; bundles ${Object.keys(BUNDLES).map((name) => `${path.relative(ROOT, outdir)}/${name}.mjs`).join(", ")}`;
+}
+
 async function main() {
-  const standalone = completeStandaloneServer();
-  await bundleEntryPoints();
-  process.stdout.write(`✓ standalone server ${path.relative(ROOT, standalone)}/server.js; bundles ${Object.keys(BUNDLES).map((name) => `dist/${name}.mjs`).join(", ")}\n`);
+  process.stdout.write(`✓ ${await buildProductionArtifacts()}\n`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {

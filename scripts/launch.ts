@@ -1,5 +1,8 @@
 // Starts the whole product: database (embedded unless DATABASE_URL is set), migrations, the Azure
-// simulator (unless real Azure settings are given) and Next.js. Modes: demo | dev | e2e.
+// simulator (unless real Azure settings are given), the web server and the job worker. Modes: demo | dev | e2e.
+// demo and e2e run the production artifacts exactly as the Dockerfile does (the standalone server.js and the
+// bundled dist/worker.mjs; e2e also migrates with dist/migrate.mjs and runs without a client secret); dev runs
+// next dev and the worker through tsx.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
@@ -7,13 +10,14 @@ import path from "node:path";
 import { childEnv, toolingEnv, EnvError } from "../lib/env";
 import { AppError } from "../lib/errors";
 import { demoCheckpointDir, generateAuditSigningKeyText, persistentAuditSigningKeyText } from "../lib/audit/checkpoint-key";
-import { startProjectDatabase } from "../lib/db/embedded";
 import { applyMigrations } from "../lib/db/migrate";
 import { checkDatabaseReachable, describeDatabase } from "../lib/db/preflight";
 import { createDisposableDatabase } from "../lib/db/test-database";
 import { ensureSimCa } from "../e2e/azure-sim/ca";
 import { startSimulator } from "../e2e/azure-sim/index";
 import { publishE2eDatabase } from "../e2e/support/e2e-database";
+import { buildProductionArtifacts } from "./build-artifacts";
+import { assertSecretless, builtFile } from "./production-processes";
 import { supervise } from "./supervise";
 
 type Mode = "demo" | "dev" | "e2e";
@@ -66,7 +70,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function prepareDatabase(mode: Mode): Promise<string> {
   const tooling = toolingEnv();
   if (mode === "e2e") {
-    const database = await createDisposableDatabase(tooling.TEST_DATABASE_ADMIN_URL, "cmk_e2e");
+    // Created empty: the bundled migrate command (the Dockerfile's `migrate`) applies the migrations in main().
+    const database = await createDisposableDatabase(tooling.TEST_DATABASE_ADMIN_URL, "cmk_e2e", { migrated: false });
     cleanups.push(() => database.drop());
     // Specs seed their own data into this run's database (see e2e/support/e2e-database.ts).
     cleanups.push(publishE2eDatabase(tooling.PORT, database.url));
@@ -80,6 +85,7 @@ async function prepareDatabase(mode: Mode): Promise<string> {
     say(`  database   PostgreSQL ${describeDatabase(tooling.DATABASE_URL)} (migrated)`);
     return tooling.DATABASE_URL;
   }
+  const { startProjectDatabase } = await import("../lib/db/embedded");
   const embedded = await startProjectDatabase(say);
   cleanups.push(() => embedded.stop());
   await applyMigrations(embedded.url);
@@ -111,6 +117,11 @@ async function main() {
   say(`CMK Portal (${mode})`);
 
   const azureEnv = await prepareAzure();
+  // The end-to-end run proves the production configuration: no Entra client secret anywhere.
+  if (mode === "e2e") {
+    assertSecretless(process.env);
+    delete azureEnv.PORTAL_CLIENT_SECRET;
+  }
   const databaseUrl = await prepareDatabase(mode);
   const sessionSecret = tooling.SESSION_SECRET ?? (mode === "e2e" ? randomBytes(32).toString("base64") : persistentSessionSecret());
   const appUrl = `http://localhost:${tooling.PORT}`;
@@ -125,30 +136,47 @@ async function main() {
     NODE_ENV: mode === "dev" ? "development" : "production",
   });
 
+  if (mode === "e2e") assertSecretless(env);
+
   if (mode === "demo" && buildIsStale()) {
     say("  building   next build (first start or sources changed)…");
     const code = await run([NEXT_BIN, "build"], env);
     if (code !== 0) throw new AppError("INTERNAL", "The production build failed (see the output above).", { fix: "Fix the build error, or run `npm run dev` meanwhile." });
   }
-  if (mode === "e2e" && !existsSync(path.join(ROOT, tooling.NEXT_DIST_DIR, "BUILD_ID"))) {
-    throw new AppError("CONFIG_INVALID", "No production build to test.", { fix: "Run `npm run build` first (npm run test:e2e does)." });
+  if (mode !== "dev") {
+    if (!existsSync(path.join(ROOT, tooling.NEXT_DIST_DIR, "BUILD_ID"))) {
+      throw new AppError("CONFIG_INVALID", "No production build to run.", { fix: "Run `npm run build` first (npm run test:e2e does)." });
+    }
+    // Cheap (a second or two), and keeps the bundles in step with the sources even after a bare `next build`.
+    say(`  artifacts  ${await buildProductionArtifacts(tooling.NEXT_DIST_DIR)}`);
+  }
+  if (mode === "e2e") {
+    const code = await run([builtFile("migrate", ROOT, tooling.NEXT_DIST_DIR)], { ...env, DATABASE_MIGRATION_URL: databaseUrl });
+    if (code !== 0) throw new AppError("MIGRATION_FAILED", "The bundled migrate command failed (see the output above).", { fix: "Run `npm run build`, then `node dist/migrate.mjs` with DATABASE_URL set, to see why." });
+    say("  database   migrated by the bundled migrate command");
   }
 
-  // The job worker (DES provisioning, health checks): same environment as Next; restarted with back-off when
-  // it dies; stopped before the database.
-  const worker = supervise({ name: "worker", command: process.execPath, args: ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")], spawnOptions: { cwd: ROOT, env, stdio: "inherit" }, say });
+  // The job worker (DES provisioning, health checks): same environment as the web server; restarted with
+  // back-off when it dies; stopped before the database.
+  const workerArgs = mode === "dev" ? ["--import", "tsx", path.join(ROOT, "scripts", "worker.ts")] : [builtFile("worker", ROOT, tooling.NEXT_DIST_DIR)];
+  const worker = supervise({ name: "worker", command: process.execPath, args: workerArgs, spawnOptions: { cwd: ROOT, env, stdio: "inherit" }, say });
   cleanups.unshift(() => worker.stop());
-  const args = mode === "dev" ? [NEXT_BIN, "dev", "-p", String(tooling.PORT)] : [NEXT_BIN, "start", "-p", String(tooling.PORT)];
-  startChild(args, env, (code) => {
-    say(`Next.js exited (${code}); stopping.`);
+  const onWebExit = (code: number | null) => {
+    say(`The web server exited (${code}); stopping.`);
     void shutdown(code ?? 1);
-  });
+  };
+  if (mode === "dev") startChild([NEXT_BIN, "dev", "-p", String(tooling.PORT)], ROOT, env, onWebExit);
+  else {
+    // `node server.js` in the standalone directory, as the Dockerfile's web target (HOSTNAME: all interfaces).
+    const server = builtFile("web", ROOT, tooling.NEXT_DIST_DIR);
+    startChild([path.basename(server)], path.dirname(server), { ...env, PORT: String(tooling.PORT), HOSTNAME: "0.0.0.0" }, onWebExit);
+  }
   say(`\n  ➜ Open ${appUrl}   (Ctrl-C stops; data is kept for the next start)\n`);
 }
 
-/** Next.js, stopped with SIGTERM before the database and the simulator; when it exits, everything stops. */
-function startChild(args: string[], env: NodeJS.ProcessEnv, onUnexpectedExit: (code: number | null) => void): void {
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+/** The web server, stopped with SIGTERM before the database and the simulator; when it exits, everything stops. */
+function startChild(args: string[], cwd: string, env: NodeJS.ProcessEnv, onUnexpectedExit: (code: number | null) => void): void {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd, env, stdio: "inherit" });
   cleanups.unshift(
     () =>
       new Promise<void>((resolve) => {

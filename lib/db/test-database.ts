@@ -23,15 +23,15 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** A new, migrated database on the server behind `adminUrl`; `drop()` removes it. */
-async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A new database (migrated unless told otherwise) on the server behind `adminUrl`; `drop()` removes it. */
+async function freshDatabase(adminUrl: string, prefix: string, migrated = true): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now()}_${randomBytes(4).toString("hex")}`;
   await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const drop = () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   try {
-    await applyMigrations(url.toString());
+    if (migrated) await applyMigrations(url.toString());
   } catch (error) {
     await drop();
     throw error;
@@ -43,14 +43,15 @@ async function freshDatabase(adminUrl: string, prefix: string): Promise<{ url: s
  * A brand-new, migrated database for one test run: a fresh database on the local PostgreSQL when it
  * answers, otherwise on a throwaway embedded PostgreSQL server (stopped and deleted by `drop()`).
  */
-export async function createDisposableDatabase(adminUrl: string, prefix: string): Promise<DisposableDatabase> {
+export async function createDisposableDatabase(adminUrl: string, prefix: string, options: { migrated?: boolean } = {}): Promise<DisposableDatabase> {
   assertLocalDatabase(adminUrl);
+  const migrated = options.migrated ?? true;
   if (await databaseAnswers(adminUrl, 2000)) {
-    return { ...(await freshDatabase(adminUrl, prefix)), adminUrl, kind: "postgres" };
+    return { ...(await freshDatabase(adminUrl, prefix, migrated)), adminUrl, kind: "postgres" };
   }
   const embedded = await startThrowawayDatabase();
   try {
-    const database = await freshDatabase(embedded.adminUrl, prefix);
+    const database = await freshDatabase(embedded.adminUrl, prefix, migrated);
     return { url: database.url, adminUrl: embedded.adminUrl, kind: "embedded", drop: () => embedded.stop() };
   } catch (error) {
     await embedded.stop();
