@@ -1,5 +1,9 @@
 // The customer's status page data: their DES, key in use, health and history (from our database only).
+// Errors are shown in customer-safe words only: Azure's own messages (correlation ids, provider subscription
+// and resource ids, stack traces) stay in the provider's logs and attempt records.
 import type { Db } from "../db/client";
+import { describeHealthCause, HEALTH_CAUSES, type HealthCause } from "../health/causes";
+import { classifyAzureError } from "../provisioning/azure-errors";
 
 export type TimelineEntry = { at: Date; kind: "step" | "job" | "health"; title: string; detail?: string; tone: "info" | "good" | "bad" };
 
@@ -12,6 +16,31 @@ const STEP_TITLES: Record<string, string> = {
   REVIEW: "Key verified by the provider",
   SUBMITTED: "Submitted",
 };
+
+/** An error code is shown only when it looks like one (Azure/AADSTS codes), never free text. */
+const SAFE_CODE = /^[A-Za-z][A-Za-z0-9]{1,60}(\/[A-Za-z][A-Za-z0-9]{1,60})?$/;
+
+/** The cause behind an attempt's error code, decided by the job engine's own classifier (as provisioning does). */
+function causeOfCode(code: string): HealthCause {
+  const failure = classifyAzureError({ code, message: code });
+  if (failure.kind === "retryable") return failure.reason === "internal" ? "UNKNOWN_ERROR" : "AZURE_UNAVAILABLE";
+  return failure.cause;
+}
+
+/** The text provisioning stores for a customer ("<title>. <fix>"): already safe. */
+const CUSTOMER_MESSAGES = new Set(HEALTH_CAUSES.map((cause) => customerFailureText(cause)));
+
+function customerFailureText(cause: HealthCause): string {
+  const info = describeHealthCause(cause);
+  return `${info.title}. ${info.customerFix}`;
+}
+
+/** What the customer may read about a failure: the mapped explanation and, if it is one, the Azure code. */
+export function customerSafeFailure(code: string | null | undefined): string {
+  const safeCode = code && SAFE_CODE.test(code) ? code : undefined;
+  const text = customerFailureText(safeCode ? causeOfCode(safeCode) : "UNKNOWN_ERROR");
+  return safeCode ? `${text} (${safeCode})` : text;
+}
 
 export async function customerStatus(db: Db, tenantId: string) {
   const tenant = await db.customerTenant.findUnique({
@@ -31,7 +60,7 @@ export async function customerStatus(db: Db, tenantId: string) {
         at: a.finishedAt ?? a.startedAt,
         kind: "job" as const,
         title: `${job.kind === "PROVISION_DES" ? "Provisioning" : job.kind.replaceAll("_", " ").toLowerCase()} — attempt ${a.attempt}${a.errorCode ? " failed" : a.finishedAt ? " finished" : " running"}`,
-        detail: a.errorCode ? `${a.errorCode}${a.errorMessage ? `: ${a.errorMessage}` : ""}` : undefined,
+        detail: a.errorCode ? customerSafeFailure(a.errorCode) : undefined,
         tone: a.errorCode ? ("bad" as const) : ("good" as const),
       })),
     ),
@@ -39,9 +68,15 @@ export async function customerStatus(db: Db, tenantId: string) {
       at: e.occurredAt,
       kind: "health" as const,
       title: `Health: ${e.toState.replaceAll("_", " ").toLowerCase()}`,
-      detail: e.cause ?? undefined,
+      detail: e.cause ? describeHealthCause(e.cause).title : undefined,
       tone: e.toState === "HEALTHY" ? ("good" as const) : e.toState === "UNKNOWN" ? ("info" as const) : ("bad" as const),
     })),
   ].sort((a, b) => b.at.getTime() - a.at.getTime());
-  return { tenant, timeline };
+  const diskEncryptionSets = tenant.diskEncryptionSets.map((des) => ({
+    ...des,
+    lastErrorMessage: des.lastErrorMessage === null || CUSTOMER_MESSAGES.has(des.lastErrorMessage) ? des.lastErrorMessage : customerSafeFailure(des.lastErrorCode),
+  }));
+  // Only what the page shows: job attempts and health event details keep Azure's raw text for the provider.
+  const { id, displayName, healthState, healthCause, lastHealthCheckAt } = tenant;
+  return { tenant: { id, tenantId: tenant.tenantId, displayName, healthState, healthCause, lastHealthCheckAt, diskEncryptionSets }, timeline };
 }
