@@ -4,7 +4,8 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../db/client";
-import { AUDIT_CHECKPOINT_QUEUE, openQueue } from "../jobs/queue";
+import { openQueue } from "../jobs/queue";
+import { scheduleQueueName } from "../jobs/schedules";
 import { testDatabaseUrl } from "../testing/db";
 import { generateAuditSigningKeyText, parseAuditSigningKey } from "./checkpoint-key";
 import { writeAuditCheckpoint } from "./checkpoint-job";
@@ -47,7 +48,8 @@ describe("the app role cmk_app", () => {
   });
 
   it("runs the job queue, which the migrations installed as the owner, with reads and writes only", async () => {
-    const boss = await openQueue({ connectionString: asAppRole(), poolSize: 1 });
+    const boss = await openQueue({ connectionString: asAppRole(), poolSize: 1, role: "worker" });
+    const AUDIT_CHECKPOINT_QUEUE = scheduleQueueName("audit-checkpoint");
     try {
       expect(await boss.send(AUDIT_CHECKPOINT_QUEUE, {}, { singletonKey: "app-role-test", singletonSeconds: 60 })).toEqual(expect.any(String));
       const [message] = await boss.fetch(AUDIT_CHECKPOINT_QUEUE);

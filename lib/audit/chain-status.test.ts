@@ -1,8 +1,12 @@
-// Dashboards show the stored result of the last chain walk with its time; the walk runs again only when
-// that result is older than the freshness window, whichever process asks.
+// The audit chain is walked by the fleet's scheduled task, once per period whichever worker asks, and the
+// stored result (with its time) is what dashboards read.
+import { pino } from "pino";
+import type PgBoss from "pg-boss";
 import { afterAll, describe, expect, it } from "vitest";
+import { AUDIT_CHAIN_VERIFY_PERIOD_MS, fleetTasks } from "../jobs/fleet-tasks";
+import { runScheduledTask } from "../jobs/schedules";
 import { testDb } from "../testing/db";
-import { auditChainCheckAtMostEvery, lastAuditChainCheck } from "./chain-status";
+import { lastAuditChainCheck } from "./chain-status";
 import { recordAudit } from "./log";
 
 const db = testDb();
@@ -10,20 +14,24 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-describe("auditChainCheckAtMostEvery", () => {
-  it("stores the walk with its time and re-walks only once the stored result is stale", async () => {
+const task = fleetTasks({ sweepIntervalMs: 1000, audit: {} }).find((t) => t.name === "audit-chain-verify")!;
+const ctx = (workerId: string) => ({ db, boss: {} as PgBoss, log: pino({ level: "silent" }), signal: new AbortController().signal, workerId });
+
+describe("the audit-chain-verify task", () => {
+  it("stores the walk with its time, walks once per period across workers, and again in the next period", async () => {
     expect(await lastAuditChainCheck(db)).toBeNull();
-    const t0 = new Date("2026-11-27T10:00:00Z");
+    expect(task.periodMs).toBe(AUDIT_CHAIN_VERIFY_PERIOD_MS);
+    const t0 = Math.floor(Date.now() / task.periodMs) * task.periodMs;
     await recordAudit(db, { actorType: "SYSTEM", actorId: "status-test", action: "test.status_1", result: "SUCCESS" });
-    const first = await auditChainCheckAtMostEvery(db, { freshMs: 5 * 60_000, now: () => t0 });
-    expect(first).toMatchObject({ ok: true, checked: 1, checkpoints: 0, checkedAt: t0 });
+    expect(await runScheduledTask(task, ctx("worker-a"), t0 + 1000)).toMatchObject({ ran: true, result: { ok: true, checked: 1 } });
+    expect(await lastAuditChainCheck(db)).toMatchObject({ ok: true, checked: 1, checkpoints: 0 });
 
     await recordAudit(db, { actorType: "SYSTEM", actorId: "status-test", action: "test.status_2", result: "SUCCESS" });
-    const fourMinutesLater = new Date(t0.getTime() + 4 * 60_000);
-    expect(await auditChainCheckAtMostEvery(db, { freshMs: 5 * 60_000, now: () => fourMinutesLater })).toMatchObject({ checked: 1, checkedAt: t0 });
+    // Another worker, same period: nothing walks again.
+    expect(await runScheduledTask(task, ctx("worker-b"), t0 + 2000)).toMatchObject({ ran: false });
+    expect(await lastAuditChainCheck(db)).toMatchObject({ checked: 1 });
 
-    const sixMinutesLater = new Date(t0.getTime() + 6 * 60_000);
-    expect(await auditChainCheckAtMostEvery(db, { freshMs: 5 * 60_000, now: () => sixMinutesLater })).toMatchObject({ checked: 2, checkedAt: sixMinutesLater });
-    expect(await lastAuditChainCheck(db)).toMatchObject({ ok: true, checked: 2, checkedAt: sixMinutesLater });
+    expect(await runScheduledTask(task, ctx("worker-b"), t0 + task.periodMs)).toMatchObject({ ran: true, result: { checked: 2 } });
+    expect(await lastAuditChainCheck(db)).toMatchObject({ ok: true, checked: 2 });
   });
 });

@@ -1,5 +1,6 @@
-// The last walk of the audit chain, kept in the database with its time: every server process and the
-// worker share it, so a dashboard shows when the chain was last verified instead of walking it per render.
+// The last walk of the audit chain, kept in the database with its time. The fleet walks it on a schedule (the
+// audit-chain-verify task in lib/jobs/fleet-tasks.ts, once per period for all workers); web instances only
+// read the stored result, so a dashboard shows when the chain was last verified and never walks it itself.
 import type { Db } from "../db/client";
 import { verifyAuditChain, type AuditChainStatus, type VerifyOptions } from "./verify";
 
@@ -30,11 +31,8 @@ function toStored(row: { checkedAt: Date; ok: boolean; checked: number; firstBro
   };
 }
 
-/** The stored result while it is younger than freshMs; otherwise walks the chain again and stores that. */
-export async function auditChainCheckAtMostEvery(db: Db, options: VerifyOptions & { freshMs: number; now?: () => Date }): Promise<StoredAuditChainCheck> {
-  const now = options.now ?? (() => new Date());
-  const last = await lastAuditChainCheck(db);
-  if (last && now().getTime() - last.checkedAt.getTime() < options.freshMs) return last;
-  const status = await verifyAuditChain(db, options);
-  return recordAuditChainCheck(db, status, now());
+
+/** Walks the chain (against the signed checkpoints, when a key is given) and stores the result. */
+export async function verifyAndRecordAuditChain(db: Db, options: VerifyOptions, checkedAt: Date = new Date()): Promise<StoredAuditChainCheck> {
+  return recordAuditChainCheck(db, await verifyAuditChain(db, options), checkedAt);
 }

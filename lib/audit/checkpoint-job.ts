@@ -1,9 +1,8 @@
 // The periodic checkpoint: verify the chain (against the earlier checkpoints), then sign its head. A broken
-// chain is never signed, or the next checkpoint would vouch for the tampering. Run by the job worker.
-import type PgBoss from "pg-boss";
+// chain is never signed, or the next checkpoint would vouch for the tampering. Run by the job worker, once per
+// interval for the fleet (the audit-checkpoint task, lib/jobs/fleet-tasks.ts).
 import type { Logger } from "pino";
 import type { Db } from "../db/client";
-import { AUDIT_CHECKPOINT_QUEUE } from "../jobs/queue";
 import { recordAuditChainCheck } from "./chain-status";
 import { signCheckpoint, storeCheckpoint, type SignedCheckpoint } from "./checkpoint";
 import type { AuditSigningKey } from "./checkpoint-key";
@@ -29,11 +28,3 @@ export async function writeAuditCheckpoint(db: Db, options: { key: AuditSigningK
   return { signed, status };
 }
 
-/**
- * Every worker ticks this; pg-boss keeps one message per interval (singletonKey + singletonSeconds), so
- * the fleet signs one checkpoint per interval, not one per process.
- */
-export async function scheduleAuditCheckpoint(boss: PgBoss, intervalMinutes: number): Promise<boolean> {
-  const id = await boss.send(AUDIT_CHECKPOINT_QUEUE, {}, { singletonKey: AUDIT_CHECKPOINT_QUEUE, singletonSeconds: Math.max(60, intervalMinutes * 60) });
-  return id !== null;
-}

@@ -2,7 +2,7 @@
 // scheduler and their consumers, in-process), the seeded dashboard must not move.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../jobs/worker";
-import { scheduleHealthChecks } from "../health/scheduler";
+import { queueHealthChecksInWindow } from "../health/scheduler";
 import { startHarness, startTestWorker, type ProvisioningHarness } from "../provisioning/testing";
 import { seedDemoData } from "./demo-seed";
 import { getOverview } from "./overview";
@@ -38,10 +38,10 @@ describe("demo seed", () => {
   it("a running worker (sweeper, health scheduler, consumers) changes nothing the dashboard shows", async () => {
     const at = new Date();
     const before = { overview: await getOverview(h.db, at), jobs: await jobsByStatus(), tenants: await tenantStates() };
-    worker = await startTestWorker(h, { scheduleHealth: true, healthIntervalMinutes: 1, healthTickMs: 300, sweepIntervalMs: 300 });
+    worker = await startTestWorker(h, { scheduleHealth: true, healthIntervalMinutes: 1, sweepIntervalMs: 300 });
     // A few cycles of each loop, plus explicit ones: nothing is due, nothing is orphaned.
     expect(await worker.sweepNow()).toBe(0);
-    expect(await scheduleHealthChecks(h.db, worker.boss, { intervalMinutes: 1, spreadSeconds: 0 })).toBe(0);
+    expect(await queueHealthChecksInWindow(h.db, worker.boss, { intervalMinutes: 1, from: Date.now() - 60_000, to: Date.now() })).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(await worker.sweepNow()).toBe(0);
 

@@ -1,38 +1,31 @@
-import { describe, expect, it, vi } from "vitest";
-import type { ReadinessReport } from "../provisioning/readiness";
-import { createBackgroundCache } from "./readiness";
+// Dashboards read the fleet's stored checks; they never run one themselves.
+import { afterAll, describe, expect, it } from "vitest";
+import { PROVIDER_READINESS_TASK } from "../jobs/schedules";
+import { testDb } from "../testing/db";
+import { auditChainForDashboard, providerReadinessForDashboard } from "./readiness";
 
-const RED: ReadinessReport = { ok: false, checkedAt: new Date(), items: [{ id: "fic-match", title: "Federated credential", ok: false, detail: "none", fix: "add one" }] };
-const GREEN: ReadinessReport = { ok: true, checkedAt: new Date(), items: [] };
+const db = testDb();
+afterAll(async () => {
+  await db.$disconnect();
+});
 
-describe("dashboard readiness cache", () => {
-  it("checks once, then serves the result until it is stale", async () => {
-    let clock = 0;
-    const check = vi.fn<() => Promise<ReadinessReport>>().mockResolvedValueOnce(RED).mockResolvedValueOnce(GREEN);
-    const current = createBackgroundCache(check, { freshMs: 1000, now: () => clock });
-    expect(await current()).toBe(RED);
-    clock = 500;
-    expect(await current()).toBe(RED);
-    expect(check).toHaveBeenCalledTimes(1);
-    clock = 1600;
-    expect(await current()).toBe(GREEN);
-    expect(check).toHaveBeenCalledTimes(2);
+describe("dashboard checks", () => {
+  it("show nothing before the fleet's first run, then the newest finished report with its time", async () => {
+    expect(await providerReadinessForDashboard(db)).toBeNull();
+    expect(await auditChainForDashboard(db)).toBeNull();
+    const older = new Date("2026-11-27T10:00:00Z");
+    const newer = new Date("2026-11-27T10:05:00Z");
+    const item = { id: "fic-match", title: "Federated credential", ok: false, detail: "none", fix: "add one" };
+    await db.scheduledTaskRun.create({ data: { task: PROVIDER_READINESS_TASK, periodStart: older, workerId: "w1", finishedAt: older, result: { ok: false, checkedAt: older.toISOString(), items: [item] } } });
+    await db.scheduledTaskRun.create({ data: { task: PROVIDER_READINESS_TASK, periodStart: newer, workerId: "w2", finishedAt: newer, result: { ok: true, checkedAt: newer.toISOString(), items: [] } } });
+    // A run still under way (claimed, not finished) is not shown.
+    await db.scheduledTaskRun.create({ data: { task: PROVIDER_READINESS_TASK, periodStart: new Date("2026-11-27T10:10:00Z"), workerId: "w3" } });
+    expect(await providerReadinessForDashboard(db)).toEqual({ ok: true, checkedAt: newer, items: [] });
   });
 
-  it("does not hold a page on a slow check, and runs one check at a time", async () => {
-    let release: (report: ReadinessReport) => void = () => undefined;
-    const check = vi.fn(() => new Promise<ReadinessReport>((resolve) => (release = resolve)));
-    const current = createBackgroundCache(check, { waitMs: 20 });
-    expect(await current()).toBeNull();
-    expect(await current()).toBeNull();
-    expect(check).toHaveBeenCalledTimes(1);
-    release(RED);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await current()).toBe(RED);
-  });
-
-  it("reports a check that throws as unavailable instead of failing the page", async () => {
-    const current = createBackgroundCache(() => Promise.reject(new Error("ARM down")));
-    expect(await current()).toMatchObject({ ok: false, unavailable: true });
+  it("say 'unavailable' instead of failing the page when the database cannot be read", async () => {
+    const broken = { scheduledTaskRun: { findFirst: () => Promise.reject(new Error("connection refused")) }, auditChainCheck: { findUnique: () => Promise.reject(new Error("connection refused")) } } as unknown as typeof db;
+    expect(await providerReadinessForDashboard(broken)).toMatchObject({ ok: false, unavailable: true });
+    expect(await auditChainForDashboard(broken)).toMatchObject({ ok: false, unavailable: true });
   });
 });

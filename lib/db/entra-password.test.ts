@@ -84,7 +84,7 @@ describe("PostgreSQL with Microsoft Entra token authentication (password demande
   });
 
   it("the worker's job queue (pg-boss) connects with it", async () => {
-    const boss = await openQueue({ connectionString: "", connection: entraConfig(new URL(testDatabaseUrl()).pathname.slice(1)), schema: "pgboss_entra", poolSize: 1 });
+    const boss = await openQueue({ connectionString: "", connection: entraConfig(new URL(testDatabaseUrl()).pathname.slice(1)), schema: "pgboss_entra", poolSize: 1, role: "install" });
     try {
       await expect(boss.getQueue("health_scan")).resolves.toMatchObject({ name: "health_scan" });
     } finally {

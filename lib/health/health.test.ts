@@ -10,7 +10,7 @@ import { cmkServicePrincipalId, jobFinished, seedSubmittedTenant, startHarness, 
 import { setAppEnvForTests } from "../testing/app-env";
 import { describeHealthCause } from "./causes";
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, type HealthNotification } from "./notify";
-import { scheduleHealthChecks } from "./scheduler";
+import { queueHealthChecksInWindow, slotTime } from "./scheduler";
 import { checkTenantHealth } from "./service";
 
 const SECRET = "test-webhook-secret-0123456789";
@@ -150,10 +150,14 @@ describe("tenant health", () => {
     expect(await h.db.auditEvent.count({ where: { action: "health.check_now", requestId: "req-now" } })).toBe(1);
   });
 
-  it("the scheduler queues due tenants once per interval and the worker checks them", async () => {
+  it("the health sweep queues a tenant at its own slot, once per window, and the worker checks it", async () => {
     await h.db.customerTenant.update({ where: { id: customerTenantId }, data: { lastHealthCheckAt: new Date(Date.now() - 60 * 60_000) } });
-    expect(await scheduleHealthChecks(h.db, worker.boss, { intervalMinutes: 15, spreadSeconds: 0 })).toBe(1);
-    expect(await scheduleHealthChecks(h.db, worker.boss, { intervalMinutes: 15, spreadSeconds: 0 })).toBe(0);
+    const intervalMs = 15 * 60_000;
+    // The window of the previous cycle that holds this tenant's slot: the message is due at once.
+    const slot = slotTime(customerTenantId, Math.floor(Date.now() / intervalMs) * intervalMs - intervalMs, intervalMs);
+    expect(await queueHealthChecksInWindow(h.db, worker.boss, { intervalMinutes: 15, from: slot + 1, to: slot + 60_000 })).toBe(0);
+    expect(await queueHealthChecksInWindow(h.db, worker.boss, { intervalMinutes: 15, from: slot - 30_000, to: slot + 30_000 })).toBe(1);
+    expect(await queueHealthChecksInWindow(h.db, worker.boss, { intervalMinutes: 15, from: slot - 60_000, to: slot + 1 })).toBe(0);
     await waitFor(async () => ((await tenantRow()).lastHealthCheckAt!.getTime() > Date.now() - 60_000 ? true : undefined), 20_000, "the scheduled check");
   });
 });

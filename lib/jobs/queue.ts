@@ -18,8 +18,11 @@ export function jobQueueName(kind: JobKind): string {
 export const HEALTH_SCAN_QUEUE = "health_scan";
 /** Signed webhook deliveries of health notifications, retried by pg-boss with backoff. */
 export const WEBHOOK_QUEUE = "notify_webhook";
-/** Signing the audit chain's head (lib/audit/checkpoint-job.ts): one message per interval for the fleet. */
-export const AUDIT_CHECKPOINT_QUEUE = "audit_checkpoint";
+/**
+ * The fleet's scheduled tasks (lib/jobs/fleet-tasks.ts), one queue each (`every_<task>`), listed here because
+ * queues are created with the schema, by its owner, at migration time.
+ */
+export const SCHEDULED_TASK_QUEUES = ["every_job_sweep", "every_health_sweep", "every_session_purge", "every_revocation_expiry", "every_audit_chain_verify", "every_audit_checkpoint", "every_provider_readiness"] as const;
 
 export type JobWake = { jobId: string };
 
@@ -29,27 +32,43 @@ export type QueueOptions = {
   connection?: DbConnection;
   schema?: string;
   poolSize?: number;
-  pollingIntervalSeconds?: number;
+  /**
+   * `client` (web instances, enqueuers): only sends; never installs or upgrades the schema, never runs pg-boss
+   * maintenance or its cron. `worker`: also supervises (expiry, archiving) and keeps the fleet's schedules.
+   * `install` (migrations, as the schema owner): creates or upgrades the schema and every queue.
+   */
+  role: "client" | "worker" | "install";
+  /** How often this worker's timekeeper looks for due schedules (seconds, 1–45). */
+  cronMonitorIntervalSeconds?: number;
 };
 
-/** Starts pg-boss, creating or upgrading its schema (`migrate: true`), and makes sure every queue exists. */
+/** Starts pg-boss in the given role (see QueueOptions.role). */
 export async function openQueue(options: QueueOptions): Promise<PgBoss> {
+  const runsFleetWork = options.role !== "client";
   const boss = new PgBoss({
     ...(options.connection ?? { connectionString: options.connectionString }),
     schema: options.schema ?? QUEUE_SCHEMA,
-    migrate: true,
+    // Only migrations change the schema; at run time pg-boss checks that it is installed and current.
+    migrate: options.role === "install",
     max: options.poolSize ?? 4,
     // Orphaned messages of a crashed worker are taken over through our own lease; pg-boss only tidies up.
-    supervise: true,
+    supervise: runsFleetWork,
     maintenanceIntervalSeconds: 60,
-    schedule: false,
-    application_name: "cmk-jobs",
+    // The timekeeper turns schedules into messages; pg-boss lets one instance per interval do it.
+    schedule: runsFleetWork,
+    cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds ?? 5,
+    cronWorkerIntervalSeconds: 1,
+    application_name: options.role === "client" ? "cmk-web" : "cmk-jobs",
   });
   boss.on("error", () => undefined);
   await boss.start();
-  const queues = [...Object.values(JobKind).map(jobQueueName), HEALTH_SCAN_QUEUE, AUDIT_CHECKPOINT_QUEUE];
-  for (const name of queues) await boss.createQueue(name, { name, policy: "standard", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 * 60 });
-  await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
+  if (options.role === "install") {
+    const queues = [...Object.values(JobKind).map(jobQueueName), HEALTH_SCAN_QUEUE];
+    for (const name of queues) await boss.createQueue(name, { name, policy: "standard", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 * 60 });
+    await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
+    // A task that fails is retried within its period; its claim (ScheduledTaskRun) keeps it to one run.
+    for (const name of SCHEDULED_TASK_QUEUES) await boss.createQueue(name, { name, policy: "standard", retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 30 * 60 });
+  }
   return boss;
 }
 
@@ -59,7 +78,7 @@ export async function openQueue(options: QueueOptions): Promise<PgBoss> {
  * writes rows.
  */
 export async function installQueueSchema(connectionString: string): Promise<void> {
-  const boss = await openQueue({ connectionString, poolSize: 1 });
+  const boss = await openQueue({ connectionString, poolSize: 1, role: "install" });
   await boss.stop({ graceful: false, wait: true });
   const client = new pg.Client({ connectionString });
   await client.connect();
@@ -76,7 +95,7 @@ let shared: Promise<PgBoss> | undefined;
 
 /** The process's queue client for enqueuers (server actions, services), on DATABASE_URL. */
 export function sharedQueue(): Promise<PgBoss> {
-  shared ??= openQueue({ connectionString: serverEnv().DATABASE_URL, connection: poolConfig(serverEnv()), poolSize: 2 }).catch((error: unknown) => {
+  shared ??= openQueue({ connectionString: serverEnv().DATABASE_URL, connection: poolConfig(serverEnv()), poolSize: 2, role: "client" }).catch((error: unknown) => {
     shared = undefined;
     throw error;
   });

@@ -1,21 +1,24 @@
-// The worker process's engine: pg-boss consumers for every job kind (bounded concurrency), the sweeper that
-// recovers lost or orphaned jobs, the health scheduler and webhook delivery. scripts/worker.ts runs it;
-// tests run it in-process.
+// The worker process's engine: pg-boss consumers for every job kind (bounded concurrency), health checks and
+// webhook delivery, and the fleet's scheduled tasks (stale-lease sweep, health sweep, session purge, revocation
+// expiry, audit chain verification and checkpoints; lib/jobs/fleet-tasks.ts), each once per period for all
+// workers together. scripts/worker.ts runs it; tests run it in-process.
 import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import { createPrismaClient, type Db } from "../db/client";
 import type { DbConnection } from "../db/entra-password";
 import { logger as rootLogger } from "../logger";
-import { scheduleAuditCheckpoint, writeAuditCheckpoint } from "../audit/checkpoint-job";
 import type { AuditSigningKey } from "../audit/checkpoint-key";
 import { deliverHealthNotification, type HealthNotification } from "../health/notify";
-import { scheduleHealthChecks, type HealthScan } from "../health/scheduler";
+import type { HealthScan } from "../health/scheduler";
 import { checkTenantHealth } from "../health/service";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
 import { registeredHandlers } from "./handlers";
 import { startHeartbeat } from "./heartbeat";
-import { AUDIT_CHECKPOINT_QUEUE, HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
+import { fleetTasks } from "./fleet-tasks";
+import { HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
+import { releaseHeldJobs } from "./release-held";
 import { newWorkerId, runJob } from "./runner";
+import { startScheduledTasks } from "./schedules";
 import { sweepJobs } from "./sweeper";
 
 export type WorkerOptions = {
@@ -25,19 +28,25 @@ export type WorkerOptions = {
   concurrency: number;
   leaseSeconds: number;
   healthIntervalMinutes: number;
-  /** Run the health scheduler in this process (default true). */
+  /** Include the fleet's health sweep among this worker's scheduled tasks (default true). */
   scheduleHealth?: boolean;
+  /** Include the provider readiness check (ARM and Graph calls) among the scheduled tasks (default false). */
+  providerReadiness?: boolean;
   policy?: BackoffPolicy;
   /** LRO and settle polling. */
   pollIntervalMs?: number;
   /** How often each consumer asks the queue for work. */
   queuePollingSeconds?: number;
+  /** How often the fleet's stale-lease sweep runs within its one-minute period. */
   sweepIntervalMs?: number;
-  healthTickMs?: number;
+  /** How often pg-boss's timekeeper in this worker looks for due schedules (seconds). */
+  cronMonitorIntervalSeconds?: number;
+  /** Other periods for the fleet's scheduled tasks, by task name (tests). */
+  schedulePeriodsMs?: Readonly<Record<string, number>>;
   /** How often the worker's heartbeat row is refreshed (default 10 s). */
   heartbeatIntervalMs?: number;
   /** Signed audit checkpoints (AUDIT_SIGNING_KEY); none without a key. */
-  auditCheckpoint?: { key: AuditSigningKey; dir?: string; intervalMinutes: number; tickMs?: number };
+  auditCheckpoint?: { key: AuditSigningKey; dir?: string; intervalMinutes: number };
   log?: Logger;
 };
 
@@ -48,7 +57,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const log = (options.log ?? rootLogger).child({ worker: id });
   const db = createPrismaClient(options.databaseConnection ?? options.databaseUrl);
   const consumers = registeredHandlers().reduce((n, h) => n + h.concurrency(options.concurrency), 0) + options.concurrency + 1;
-  const boss = await openQueue({ connectionString: options.databaseUrl, connection: options.databaseConnection, poolSize: Math.min(20, consumers + 2) });
+  const boss = await openQueue({ connectionString: options.databaseUrl, connection: options.databaseConnection, poolSize: Math.min(20, consumers + 2), role: "worker", cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds });
   const shutdown = new AbortController();
   const polling = { batchSize: 1, pollingIntervalSeconds: options.queuePollingSeconds ?? 2 };
   const runner = {
@@ -68,40 +77,33 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       });
     }
   }
-  for (let i = 0; i < options.concurrency; i++) {
-    await boss.work<HealthScan>(HEALTH_SCAN_QUEUE, polling, async ([message]) => {
-      if (message && !shutdown.signal.aborted) await checkTenantHealth(db, message.data.customerTenantId, { queue: boss });
-    });
-  }
+  // Scheduled checks arrive spread over the cycle (lib/health/scheduler.ts); one consumer takes up to
+  // `concurrency` due checks per poll and runs them side by side. A failed check is logged, not retried: the
+  // tenant's next slot comes within one interval.
+  await boss.work<HealthScan>(HEALTH_SCAN_QUEUE, { batchSize: options.concurrency, pollingIntervalSeconds: polling.pollingIntervalSeconds }, async (messages) => {
+    await Promise.all(messages.map(async (message) => {
+      if (shutdown.signal.aborted) return;
+      await checkTenantHealth(db, message.data.customerTenantId, { queue: boss })
+        .catch((error: unknown) => log.warn({ err: error, customerTenantId: message.data.customerTenantId }, "health check failed"));
+    }));
+  });
   await boss.work<HealthNotification>(WEBHOOK_QUEUE, polling, async ([message]) => {
     if (message) await deliverHealthNotification(db, message.data);
   });
   const checkpoints = options.auditCheckpoint;
-  let checkpointTimer: NodeJS.Timeout | undefined;
-  if (checkpoints) {
-    await boss.work(AUDIT_CHECKPOINT_QUEUE, polling, async ([message]) => {
-      if (message) await writeAuditCheckpoint(db, { key: checkpoints.key, dir: checkpoints.dir, log });
-    });
-    const tick = () => scheduleAuditCheckpoint(boss, checkpoints.intervalMinutes).catch((error: unknown) => log.warn({ err: error }, "audit checkpoint scheduling failed"));
-    checkpointTimer = setInterval(() => void tick(), checkpoints.tickMs ?? 60_000);
-    void tick();
-  } else {
-    log.warn("AUDIT_SIGNING_KEY is not set: no signed audit checkpoints, so a rewrite of the audit log by the database owner would go unnoticed");
-  }
-
+  if (!checkpoints) log.warn("AUDIT_SIGNING_KEY is not set: no signed audit checkpoints, so a rewrite of the audit log by the database owner would go unnoticed");
   const sweepNow = () => sweepJobs(db, boss).catch((error: unknown) => {
     log.warn({ err: error }, "job sweep failed");
     return 0;
   });
-  const sweepTimer = setInterval(() => void sweepNow(), options.sweepIntervalMs ?? Math.max(2000, (options.leaseSeconds * 1000) / 2));
-  let healthTimer: NodeJS.Timeout | undefined;
-  if (options.scheduleHealth !== false) {
-    const tick = () => scheduleHealthChecks(db, boss, { intervalMinutes: options.healthIntervalMinutes, spreadSeconds: 60 })
-      .catch((error: unknown) => log.warn({ err: error }, "health scheduling failed"));
-    healthTimer = setInterval(() => void tick(), options.healthTickMs ?? 60_000);
-    void tick();
-  }
-  void sweepNow();
+  const tasks = fleetTasks({
+    sweepIntervalMs: options.sweepIntervalMs ?? Math.max(2000, (options.leaseSeconds * 1000) / 2),
+    healthIntervalMinutes: options.scheduleHealth === false ? undefined : options.healthIntervalMinutes,
+    audit: { key: checkpoints?.key, checkpointDir: checkpoints?.dir, checkpointIntervalMinutes: checkpoints?.intervalMinutes },
+    providerReadiness: options.providerReadiness,
+    periodsMs: options.schedulePeriodsMs,
+  });
+  const scheduled = await startScheduledTasks(boss, tasks, { db, boss, log, signal: shutdown.signal, workerId: id });
   const heartbeat = await startHeartbeat(db, { instanceId: id, log, intervalMs: options.heartbeatIntervalMs });
   log.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, "worker started");
 
@@ -111,11 +113,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     stop() {
       stopped ??= (async () => {
         await heartbeat.stop().catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
-        clearInterval(sweepTimer);
-        if (healthTimer) clearInterval(healthTimer);
-        if (checkpointTimer) clearInterval(checkpointTimer);
         shutdown.abort(new Error("worker shutting down"));
+        await scheduled.startupRuns;
         await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+        const released = await releaseHeldJobs(db, id).catch((error: unknown) => {
+          log.warn({ err: error }, "could not release the jobs this worker still held; their leases will lapse");
+          return 0;
+        });
+        if (released > 0) log.warn({ released }, "released jobs whose handlers did not stop within the grace period");
         await db.$disconnect();
         log.info("worker stopped");
       })();

@@ -1,0 +1,128 @@
+// The recurring work of the fleet, each task once per period for all workers together (lib/jobs/schedules.ts).
+import { writeAuditCheckpoint } from "../audit/checkpoint-job";
+import type { AuditSigningKey } from "../audit/checkpoint-key";
+import { verifyAndRecordAuditChain } from "../audit/chain-status";
+import { purgeExpiredSessions } from "../auth/session-purge";
+import { queueHealthChecksInWindow } from "../health/scheduler";
+import { checkProviderReadiness } from "../provisioning/readiness";
+import { expireStaleRevocations } from "../support/revocation";
+import { MIN_PERIOD_MS, PROVIDER_READINESS_TASK, type ScheduledTask } from "./schedules";
+import { sweepJobs } from "./sweeper";
+
+const MINUTE = 60_000;
+/** How often the fleet walks the audit chain and stores the result that dashboards show. */
+export const AUDIT_CHAIN_VERIFY_PERIOD_MS = 5 * MINUTE;
+/** How often the fleet re-checks the provider's own Azure set-up for the operator dashboard. */
+export const PROVIDER_READINESS_PERIOD_MS = 5 * MINUTE;
+export const SESSION_PURGE_PERIOD_MS = 5 * MINUTE;
+
+export type FleetTaskOptions = {
+  /** The stale-lease sweep runs every this many ms within its one-minute period (one worker of the fleet). */
+  sweepIntervalMs: number;
+  /** Queue health checks (each tenant at its slot in this interval); off when undefined. */
+  healthIntervalMinutes?: number;
+  audit: { key?: AuditSigningKey; checkpointDir?: string; checkpointIntervalMinutes?: number };
+  /** Check the provider's Azure set-up (calls ARM and Graph); the worker process turns it on. */
+  providerReadiness?: boolean;
+  /** Other periods per task name (tests run every task every minute). */
+  periodsMs?: Readonly<Record<string, number>>;
+};
+
+/** Waits `ms`, or less when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function fleetTasks(options: FleetTaskOptions): ScheduledTask[] {
+  const tasks: ScheduledTask[] = [
+    {
+      // Re-sends wake-ups of jobs whose lease lapsed or whose message was lost; sweeping every few seconds for
+      // the whole minute keeps takeover after a crash close to the lease, with one sweeper for the fleet.
+      name: "job-sweep",
+      periodMs: MINUTE,
+      async run({ db, boss, log, signal, periodEnd }) {
+        let resent = 0;
+        let sweeps = 0;
+        while (!signal.aborted) {
+          try {
+            resent += await sweepJobs(db, boss);
+          } catch (error) {
+            log.warn({ err: error }, "job sweep failed");
+          }
+          sweeps += 1;
+          const left = periodEnd.getTime() - Date.now();
+          if (left <= 0) break;
+          await sleep(Math.min(options.sweepIntervalMs, left), signal);
+        }
+        return { sweeps, resent };
+      },
+    },
+    {
+      name: "session-purge",
+      periodMs: SESSION_PURGE_PERIOD_MS,
+      async run({ db }) {
+        return { purged: await purgeExpiredSessions(db, new Date()) };
+      },
+    },
+    {
+      // Pending revocation requests past their deadline expire and the customer's admins are told, whether or
+      // not anyone opens a page.
+      name: "revocation-expiry",
+      periodMs: MINUTE,
+      async run({ db }) {
+        return { expired: await expireStaleRevocations(db, new Date()) };
+      },
+    },
+    {
+      name: "audit-chain-verify",
+      periodMs: AUDIT_CHAIN_VERIFY_PERIOD_MS,
+      async run({ db, log }) {
+        const status = await verifyAndRecordAuditChain(db, { key: options.audit.key, checkpointDir: options.audit.checkpointDir });
+        if (!status.ok) log.error({ firstBrokenSeq: status.firstBrokenSeq?.toString(), reason: status.reason }, "audit chain broken");
+        return { ok: status.ok, checked: status.checked };
+      },
+    },
+  ];
+  const { healthIntervalMinutes } = options;
+  if (healthIntervalMinutes !== undefined) {
+    tasks.push({
+      // Queues the tenants whose slot lies in the next minute (so each message waits for its exact slot).
+      name: "health-sweep",
+      periodMs: MINUTE,
+      async run({ db, boss, periodEnd }) {
+        const from = periodEnd.getTime();
+        return { queued: await queueHealthChecksInWindow(db, boss, { intervalMinutes: healthIntervalMinutes, from, to: from + MINUTE }) };
+      },
+    });
+  }
+  const { key, checkpointDir, checkpointIntervalMinutes } = options.audit;
+  if (key) {
+    tasks.push({
+      name: "audit-checkpoint",
+      periodMs: Math.max(MIN_PERIOD_MS, (checkpointIntervalMinutes ?? 60) * MINUTE),
+      async run({ db, log }) {
+        const outcome = await writeAuditCheckpoint(db, { key, dir: checkpointDir, log });
+        return "signed" in outcome ? { signedHeadSeq: outcome.signed.headSeq.toString() } : { skipped: outcome.skipped };
+      },
+    });
+  }
+  if (options.providerReadiness) {
+    tasks.push({
+      name: PROVIDER_READINESS_TASK,
+      periodMs: PROVIDER_READINESS_PERIOD_MS,
+      async run() {
+        const report = await checkProviderReadiness();
+        return { ...report, checkedAt: report.checkedAt.toISOString() };
+      },
+    });
+  }
+  return tasks.map((task) => ({ ...task, periodMs: options.periodsMs?.[task.name] ?? task.periodMs }));
+}

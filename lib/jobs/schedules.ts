@@ -1,0 +1,111 @@
+// Recurring work of the fleet (health sweep, stale-lease sweep, session purge, revocation expiry, audit chain
+// verification, ...), once per period for all workers together, not once per process.
+//
+// Each task has a pg-boss schedule (cron, every minute) on its own queue: pg-boss's timekeeper sends one
+// message per minute for the whole fleet, and one worker receives it. The message alone cannot say "once per
+// period" for periods longer than a minute, nor survive a retry or a duplicate, so the worker that receives it
+// first claims the period in PostgreSQL (ScheduledTaskRun, primary key task + period start): the insert that
+// wins runs the task; every other message of that period is acknowledged without running anything.
+import type PgBoss from "pg-boss";
+import type { Logger } from "pino";
+import type { Db } from "../db/client";
+import type { Prisma } from "../db/generated/prisma/client";
+
+export type ScheduledTaskContext = {
+  db: Db;
+  boss: PgBoss;
+  log: Logger;
+  /** Aborted when the worker shuts down. */
+  signal: AbortSignal;
+  workerId: string;
+  periodStart: Date;
+  periodEnd: Date;
+};
+
+export type ScheduledTask = {
+  /** Lower-case words and dashes; also names its queue (`every_<name>`). */
+  name: string;
+  /** Runs once per period of this length, aligned to the Unix epoch (so all workers agree on the periods). */
+  periodMs: number;
+  /** What it returns is stored with the run (e.g. the provider readiness report shown on the dashboard). */
+  run(ctx: ScheduledTaskContext): Promise<Record<string, unknown> | void>;
+};
+
+/** The provider readiness check (lib/jobs/fleet-tasks.ts), whose stored report the operator dashboard shows. */
+export const PROVIDER_READINESS_TASK = "provider-readiness";
+
+/** pg-boss's cron has one-minute resolution: the shortest period a task can have. */
+export const MIN_PERIOD_MS = 60_000;
+/** Runs older than this are deleted when a task runs (the table stays small; the newest run is what is read). */
+const KEEP_RUNS_MS = 24 * 60 * 60 * 1000;
+
+export function scheduleQueueName(taskName: string): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(taskName)) throw new Error(`Scheduled task name "${taskName}" must be lower-case words joined by dashes.`);
+  return `every_${taskName.replaceAll("-", "_")}`;
+}
+
+/** The period that contains `now`, aligned to the epoch. */
+export function periodOf(now: number, periodMs: number): { start: Date; end: Date } {
+  const start = Math.floor(now / periodMs) * periodMs;
+  return { start: new Date(start), end: new Date(start + periodMs) };
+}
+
+/** Claims one task's period for this worker; false when another run of the fleet has it already. */
+export async function claimPeriod(db: Db, task: string, periodStart: Date, workerId: string): Promise<boolean> {
+  const inserted = await db.$executeRaw`
+    INSERT INTO "ScheduledTaskRun" ("task", "periodStart", "workerId") VALUES (${task}, ${periodStart}, ${workerId})
+    ON CONFLICT DO NOTHING`;
+  return inserted === 1;
+}
+
+export type TaskRunOutcome = { ran: true; periodStart: Date; result: Record<string, unknown> | undefined } | { ran: false; periodStart: Date };
+
+/**
+ * Runs the task for the period containing `now` unless the fleet already did. A failure releases the claim, so
+ * the pg-boss retry of the same message (or the next message of the period) runs it again.
+ */
+export async function runScheduledTask(task: ScheduledTask, ctx: Omit<ScheduledTaskContext, "periodStart" | "periodEnd">, now: number = Date.now()): Promise<TaskRunOutcome> {
+  const period = periodOf(now, task.periodMs);
+  if (!(await claimPeriod(ctx.db, task.name, period.start, ctx.workerId))) return { ran: false, periodStart: period.start };
+  const where = { task_periodStart: { task: task.name, periodStart: period.start } };
+  let result: Record<string, unknown> | undefined;
+  try {
+    result = (await task.run({ ...ctx, periodStart: period.start, periodEnd: period.end })) ?? undefined;
+  } catch (error) {
+    await ctx.db.scheduledTaskRun.delete({ where }).catch(() => undefined);
+    throw error;
+  }
+  await ctx.db.scheduledTaskRun.update({ where, data: { finishedAt: new Date(), ...(result && { result: result as Prisma.InputJsonValue }) } });
+  await ctx.db.scheduledTaskRun.deleteMany({ where: { task: task.name, periodStart: { lt: new Date(now - Math.max(KEEP_RUNS_MS, 3 * task.periodMs)) } } });
+  ctx.log.info({ task: task.name, periodStart: period.start.toISOString(), ...(result && { result }) }, "scheduled task ran");
+  return { ran: true, periodStart: period.start, result };
+}
+
+/** The newest finished run of a task (what dashboards show), or null before its first run. */
+export async function lastTaskRun(db: Db, task: string): Promise<{ periodStart: Date; finishedAt: Date; result: unknown } | null> {
+  const row = await db.scheduledTaskRun.findFirst({ where: { task, finishedAt: { not: null } }, orderBy: { periodStart: "desc" } });
+  return row?.finishedAt ? { periodStart: row.periodStart, finishedAt: row.finishedAt, result: row.result } : null;
+}
+
+/** Every minute, for the whole fleet (pg-boss deduplicates the sends of all workers' timekeepers). */
+export const EVERY_MINUTE = "* * * * *";
+
+/**
+ * Registers the tasks' schedules and consumers in this worker. The queues themselves are created when the
+ * queue schema is installed (openQueue), as the schema owner. Every task also runs at start-up if the fleet
+ * has not run it in the current period, so a fresh fleet does not wait a minute for its first sweep.
+ */
+export async function startScheduledTasks(boss: PgBoss, tasks: readonly ScheduledTask[], ctx: Omit<ScheduledTaskContext, "periodStart" | "periodEnd">): Promise<{ startupRuns: Promise<void> }> {
+  for (const task of tasks) {
+    if (task.periodMs < MIN_PERIOD_MS) throw new Error(`Scheduled task ${task.name}: the period must be at least one minute (pg-boss cron resolution).`);
+    const queue = scheduleQueueName(task.name);
+    await boss.schedule(queue, EVERY_MINUTE, {}, { singletonKey: queue, singletonSeconds: 60 });
+    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 1 }, async () => {
+      if (!ctx.signal.aborted) await runScheduledTask(task, ctx);
+    });
+  }
+  // In parallel: the stale-lease sweep keeps running for its whole period.
+  const startupRuns = Promise.all(tasks.map((task) => runScheduledTask(task, ctx)
+    .catch((error: unknown) => ctx.log.warn({ err: error, task: task.name }, "scheduled task failed at start-up")))).then(() => undefined);
+  return { startupRuns };
+}
