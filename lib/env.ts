@@ -78,6 +78,14 @@ const serverFields = z.object({
     .refine((value) => Buffer.from(value, "base64").length >= 32, { message: "must be at least 32 bytes, base64-encoded (openssl rand -base64 32)" }),
   SESSION_IDLE_MINUTES: positiveInt("minutes of inactivity before a session expires", 30),
   SESSION_ABSOLUTE_HOURS: positiveInt("hours after sign-in before a session expires regardless", 12),
+  STAFF_SESSION_REVALIDATE_MINUTES: positiveInt("minutes a staff session trusts the roles of its token before a new (silent) sign-in re-reads them", 10),
+  // Step-up for destructive support actions (lib/auth/step-up.ts): a sign-in at most this old, and optionally a
+  // Conditional Access authentication context (e.g. c1) that the token's acrs claim must carry.
+  STEP_UP_MAX_AGE_SECONDS: positiveInt("seconds since the last interactive sign-in (auth_time) a destructive support action accepts", 600),
+  STEP_UP_ACRS: z
+    .string()
+    .regex(/^c([1-9]|[1-9][0-9])$/, { message: "must be a Conditional Access authentication context id, c1 to c99 (Entra → Conditional Access → Authentication contexts)" })
+    .optional(),
 
   WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),

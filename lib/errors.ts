@@ -11,6 +11,8 @@ export type AppErrorCode =
   /** Entra wants the user to do something interactively first, e.g. multifactor authentication (AADSTS50076/50079). */
   | "INTERACTION_REQUIRED"
   | "FORBIDDEN"
+  /** A destructive action needs a fresh interactive sign-in (auth_time, and acrs where configured): lib/auth/step-up.ts. */
+  | "STEP_UP_REQUIRED"
   | "NOT_FOUND"
   | "VALIDATION_FAILED"
   | "CONFLICT"

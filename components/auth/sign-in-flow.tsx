@@ -6,8 +6,14 @@ import { useAuthConfig, useRedirectOutcome } from "./msal-boundary";
 
 type SignInArea = "customer" | "staff";
 type PendingSignIn = { area: SignInArea; returnTo: string };
-/** `consent` shows Entra's consent screen again; `login` makes the user sign in afresh (and meet MFA). */
-export type SignInPrompt = "consent" | "login";
+/**
+ * `consent` shows Entra's consent screen again; `login` makes the user sign in afresh (and meet MFA); `none` signs in
+ * silently through Entra's own session (re-reading roles) and fails with login_required when there is none.
+ */
+export type SignInPrompt = "consent" | "login" | "none";
+
+/** Extra request parameters for a step-up: max_age (auth_time must then be in the ID token) and a claims request. */
+export type StepUpRequest = { maxAge: number; claims?: string };
 
 const PENDING_KEY = "cmk.pendingSignIn";
 
@@ -17,13 +23,32 @@ const MSAL_ERRORS: Record<string, string> = {
   state_mismatch: "The sign-in response did not match the request (it may have been replayed).",
   nonce_mismatch: "The sign-in response did not match this browser's request.",
   no_network_connectivity: "Microsoft sign-in could not be reached.",
+  login_required: "Your Microsoft sign-in has ended, so the portal could not re-check your roles silently.",
+  interaction_required: "Microsoft needs you to sign in interactively.",
+  max_age_transpired: "Microsoft did not sign you in afresh, so the action cannot be confirmed.",
 };
 
-export function SignInButton({ area, returnTo, prompt }: PendingSignIn & { prompt?: SignInPrompt }) {
+export function SignInButton({
+  area,
+  returnTo,
+  prompt,
+  stepUp,
+  label = "Sign in with Microsoft",
+  autoStart = false,
+}: PendingSignIn & { prompt?: SignInPrompt; stepUp?: StepUpRequest; label?: string; autoStart?: boolean }) {
   const { instance } = useMsal();
   const config = useAuthConfig();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const autoStarted = useRef(false);
+
+  useEffect(() => {
+    if (!autoStart || autoStarted.current) return;
+    autoStarted.current = true;
+    void start();
+    // start() reads only props that autoStart was rendered with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoStart]);
 
   async function start() {
     setBusy(true);
@@ -39,6 +64,7 @@ export function SignInButton({ area, returnTo, prompt }: PendingSignIn & { promp
         nonce,
         authority: area === "staff" ? config.staffAuthority : config.customerAuthority,
         prompt: prompt ?? "select_account",
+        ...(stepUp && { maxAge: stepUp.maxAge, ...(stepUp.claims && { claims: stepUp.claims }) }),
       });
     } catch {
       setBusy(false);
@@ -55,7 +81,7 @@ export function SignInButton({ area, returnTo, prompt }: PendingSignIn & { promp
         className="inline-flex items-center gap-3 rounded-lg bg-brand-600 px-5 py-3 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
       >
         <MicrosoftMark />
-        {busy ? "Redirecting to Microsoft…" : "Sign in with Microsoft"}
+        {busy ? "Redirecting to Microsoft…" : label}
       </button>
       {problem && (
         <p role="alert" className="mt-3 text-sm text-red-700">
@@ -68,6 +94,7 @@ export function SignInButton({ area, returnTo, prompt }: PendingSignIn & { promp
 
 /** Where Microsoft sends the browser back: hand the tokens to our server, which verifies them itself. */
 export function CompleteSignIn() {
+  const { instance } = useMsal();
   const outcome = useRedirectOutcome();
   // Rendered in the browser only (inside MsalBoundary), so sessionStorage is there.
   const [pending] = useState<PendingSignIn | null>(() => {
@@ -92,13 +119,15 @@ export function CompleteSignIn() {
         body: JSON.stringify({ area: pending.area, accessToken: outcome.result?.accessToken, idToken: outcome.result?.idToken }),
       });
       if (response.ok) {
+        // The server holds the session now: the browser keeps no Entra tokens (nothing for a script to steal).
+        await instance.clearCache().catch(() => undefined);
         window.location.replace(pending.returnTo);
         return;
       }
       const body = (await response.json().catch(() => null)) as { error?: { message: string; fix?: string } } | null;
       setProblem(body?.error ?? { message: "Sign-in failed.", fix: "Try again." });
     })();
-  }, [outcome, pending]);
+  }, [outcome, pending, instance]);
 
   if (!problem) {
     return (
@@ -110,7 +139,8 @@ export function CompleteSignIn() {
   const retry = pending ? `/signin?${new URLSearchParams({ area: pending.area === "staff" ? "operator" : "customer", returnTo: pending.returnTo })}` : "/";
   return (
     <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4">
-      <p className="font-medium text-red-800">{problem.message}</p>
+      <h1 className="text-lg font-semibold text-red-900">You are not signed in</h1>
+      <p className="mt-2 font-medium text-red-800">{problem.message}</p>
       {problem.fix && <p className="mt-1 text-red-700">{problem.fix}</p>}
       <a href={retry} className="mt-3 inline-block font-medium text-brand-700 underline">
         Sign in again

@@ -8,7 +8,7 @@ import { issuerFor, type SimContext } from './context';
 import { stableGuid } from './seed';
 import { escapeHtml, formBody, header, html, json, redirect, serviceError, type SimRequest, type SimResponse } from './http';
 import { canonicalResource, type Application, type ServicePrincipal, type Tenant, type User } from './state';
-import { asV1AccessToken, type Claims } from './tokens';
+import { asV1AccessToken, v1IssuerFor, type Claims } from './tokens';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 /** May consent to anything, Microsoft Graph application permissions included. */
@@ -18,6 +18,29 @@ const CONSENT_NON_GRAPH_APP_ROLES = ['Cloud Application Administrator', 'Applica
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 const DEFAULT_DELEGATED_SCOPE: Record<string, string> = { [GRAPH_RESOURCE]: 'User.Read' };
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
+/**
+ * Template ids of Entra built-in directory roles, as `wids` carries them
+ * (learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference). Every user also has the
+ * "User" role template b79fbf4d-3ef9-4689-8143-76b194e85509 in wids.
+ */
+const DIRECTORY_ROLE_TEMPLATE_IDS: Record<string, string> = {
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+  'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',
+  'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  'Helpdesk Administrator': '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+};
+const USER_ROLE_TEMPLATE_ID = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
+
+/** What a token needs to know about the sign-in it comes from. */
+interface SignInFacts {
+  /** Epoch seconds of the last interactive sign-in. */
+  authTime: number;
+  /** max_age was in the request: OpenID Connect then requires auth_time in the ID token. */
+  maxAgeRequested: boolean;
+  /** Authentication contexts requested with a claims request (no Conditional Access policies: always satisfied). */
+  acrs: string[];
+}
 
 interface AuthorizeRequest {
   kind: 'signin' | 'adminconsent';
@@ -32,14 +55,16 @@ interface AuthorizeRequest {
   codeChallengeMethod?: string;
   chosenUserId?: string;
   prompt?: string;
+  maxAge?: number;
+  claims?: string;
 }
 
 interface AuthorizationCode {
   clientId: string; redirectUri: string; userId: string; scope: string; nonce?: string;
-  codeChallenge?: string; codeChallengeMethod?: string; expiresAt: number;
+  codeChallenge?: string; codeChallengeMethod?: string; expiresAt: number; signIn: SignInFacts;
 }
 
-interface RefreshGrant { clientId: string; userId: string }
+interface RefreshGrant { clientId: string; userId: string; authTime: number }
 
 interface RequestedResource { resource: string; scopes: string[]; isDefault: boolean }
 
@@ -90,6 +115,8 @@ export class EntraService {
   private readonly pending = new Map<string, AuthorizeRequest>();
   private readonly codes = new Map<string, AuthorizationCode>();
   private readonly refreshTokens = new Map<string, RefreshGrant>();
+  /** The last interactive sign-in per user (what the simsso session remembers), epoch seconds. */
+  private readonly ssoAuthTimes = new Map<string, number>();
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -168,6 +195,8 @@ export class EntraService {
       responseMode: kind === 'adminconsent' ? 'query' : ((q.get('response_mode') as AuthorizeRequest['responseMode'] | null) ?? 'query'),
       codeChallenge: q.get('code_challenge') ?? undefined, codeChallengeMethod: q.get('code_challenge_method') ?? undefined,
       prompt: q.get('prompt') ?? undefined,
+      maxAge: q.get('max_age') !== null && /^\d+$/.test(q.get('max_age') ?? '') ? Number(q.get('max_age')) : undefined,
+      claims: q.get('claims') ?? undefined,
     };
     if (kind === 'signin' && q.get('response_type') !== 'code') {
       return this.finish(request, { error: 'unsupported_response_type', error_description: 'AADSTS700054: response_type is not enabled for the application; only code is supported by the simulator.' });
@@ -178,7 +207,11 @@ export class EntraService {
     if (kind === 'signin' && q.get('prompt') === 'none') {
       const user = this.silentUser(req, tenantSegment, q.get('login_hint') ?? undefined);
       if (!user) return this.finish(request, { error: 'login_required', error_description: 'AADSTS50058: A silent sign-in request was sent but no user is signed in.' });
-      return this.issueCode(request, user);
+      const authTime = this.ssoAuthTimes.get(user.id);
+      if (authTime === undefined || (request.maxAge !== undefined && nowSeconds() - authTime > request.maxAge)) {
+        return this.finish(request, { error: 'login_required', error_description: 'AADSTS50058: A silent sign-in request was sent but the user\'s sign-in is older than max_age (or unknown): an interactive sign-in is needed.' });
+      }
+      return this.issueCode(request, user, {}, authTime);
     }
     const id = randomBytes(12).toString('hex');
     this.pending.set(id, request);
@@ -204,7 +237,7 @@ export class EntraService {
         return this.signInConsentPage(form.get('sim_request') ?? '', request, user, missing);
       }
       this.pending.delete(form.get('sim_request') ?? '');
-      return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` });
+      return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` }, this.interactiveSignIn(user));
     }
     request.chosenUserId = user.id;
     return this.consentPage(form.get('sim_request') ?? '', request, user);
@@ -271,11 +304,19 @@ export class EntraService {
     });
   }
 
-  private issueCode(request: AuthorizeRequest, user: User, headers: Record<string, string> = {}): SimResponse {
+  /** An interactive sign-in happens now: the SSO session remembers its time (auth_time of later silent sign-ins). */
+  private interactiveSignIn(user: User): number {
+    const now = nowSeconds();
+    this.ssoAuthTimes.set(user.id, now);
+    return now;
+  }
+
+  private issueCode(request: AuthorizeRequest, user: User, headers: Record<string, string> = {}, authTime = nowSeconds()): SimResponse {
     const code = randomBytes(32).toString('base64url');
     this.codes.set(code, { clientId: request.clientId, redirectUri: request.redirectUri, userId: user.id, scope: request.scope,
       nonce: request.nonce, codeChallenge: request.codeChallenge, codeChallengeMethod: request.codeChallengeMethod,
-      expiresAt: Date.now() + CODE_LIFETIME_MS });
+      expiresAt: Date.now() + CODE_LIFETIME_MS,
+      signIn: { authTime, maxAgeRequested: request.maxAge !== undefined, acrs: requestedAcrs(request.claims) } });
     return this.finish(request, { code, client_info: clientInfo(user), session_state: randomBytes(8).toString('hex') }, headers);
   }
 
@@ -353,7 +394,7 @@ export class EntraService {
     if (!this.ctx.state.servicePrincipal(app.appId, user.tenantId)) this.ctx.state.addServicePrincipal(app.appId, user.tenantId, false);
     const principal = forOrganization && this.isConsentAdmin(user, app.appId) ? undefined : user.id;
     this.ctx.state.grantDelegated(app.appId, user.tenantId, principal, requestedPermissions(request.scope, app));
-    return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` });
+    return this.issueCode(request, user, { 'set-cookie': `simsso=${user.id}; Path=/; Secure; HttpOnly; SameSite=None` }, this.interactiveSignIn(user));
   }
 
   private errorPage(message: string): SimResponse {
@@ -466,7 +507,7 @@ export class EntraService {
     }
     const user = this.ctx.state.users.get(code.userId);
     if (!user) return entraError(400, 'invalid_grant', 'AADSTS50034: The user account does not exist in the directory.');
-    return this.userTokenResponse(user, client.app, form.get('scope') ?? code.scope, code.nonce);
+    return this.userTokenResponse(user, client.app, form.get('scope') ?? code.scope, code.nonce, code.signIn);
   }
 
   private refreshTokenGrant(form: URLSearchParams): SimResponse {
@@ -477,7 +518,7 @@ export class EntraService {
     if (!grant || !user || grant.clientId !== client.app.appId) {
       return entraError(400, 'invalid_grant', 'AADSTS9002313: Invalid request. Request is malformed or invalid. (refresh token unknown or issued to another client)');
     }
-    return this.userTokenResponse(user, client.app, form.get('scope') ?? 'openid', undefined);
+    return this.userTokenResponse(user, client.app, form.get('scope') ?? 'openid', undefined, { authTime: grant.authTime, maxAgeRequested: false, acrs: requestedAcrs(form.get('claims') ?? undefined) });
   }
 
   private clientCredentialsGrant(form: URLSearchParams, pathTenant: Tenant | null): SimResponse {
@@ -538,12 +579,12 @@ export class EntraService {
       ext_expires_in: issued.expiresIn, access_token: issued.token });
   }
 
-  private userTokenResponse(user: User, app: Application, scope: string, nonce: string | undefined): SimResponse {
+  private userTokenResponse(user: User, app: Application, scope: string, nonce: string | undefined, signIn: SignInFacts): SimResponse {
     if (!this.ctx.state.replicatedServicePrincipal(app.appId, user.tenantId)) return this.notInstalled(app.appId, user.tenantId);
     const requested = parseResourceScopes(scope);
-    const access = this.ctx.signer.sign(this.userClaims(user, app, requested));
+    const access = this.ctx.signer.sign(this.userClaims(user, app, requested, undefined, signIn));
     const refreshToken = randomBytes(48).toString('base64url');
-    this.refreshTokens.set(refreshToken, { clientId: app.appId, userId: user.id });
+    this.refreshTokens.set(refreshToken, { clientId: app.appId, userId: user.id, authTime: signIn.authTime });
     const body: Record<string, unknown> = {
       token_type: 'Bearer', scope: `${requestedScopeString(requested)} openid profile offline_access`,
       expires_in: access.expiresIn, ext_expires_in: access.expiresIn, access_token: access.token,
@@ -553,6 +594,7 @@ export class EntraService {
     body.id_token = this.ctx.signer.sign({
       aud: app.appId, iss: issuer, tid: user.tenantId, oid: user.id, sub: pairwiseSubject(user.id, app.appId),
       name: user.displayName, preferred_username: user.upn, email: user.upn, nonce, ...(this.portalRoles(user, app.appId)),
+      ...this.signInClaims(user, app, 'idToken', signIn),
     }).token;
     return json(200, body);
   }
@@ -563,8 +605,27 @@ export class EntraService {
     return roles.length > 0 ? { roles } : {};
   }
 
+  /**
+   * Claims about the user and the sign-in that depend on the app's registration (the resource app for access tokens,
+   * the client for ID tokens): `wids` with groupMembershipClaims DirectoryRole/All; the optional claims acct and
+   * auth_time only when configured (auth_time also whenever max_age was requested, as OpenID Connect requires); acrs
+   * when a claims request asked for an authentication context; idp always for guests.
+   */
+  private signInClaims(user: User, app: Application | undefined, tokenType: 'idToken' | 'accessToken', signIn?: SignInFacts): Record<string, unknown> {
+    const configured = new Set(app?.optionalClaims[tokenType] ?? []);
+    const claims: Record<string, unknown> = {};
+    if (app?.groupMembershipClaims === 'DirectoryRole' || app?.groupMembershipClaims === 'All') {
+      claims.wids = [...user.directoryRoles.map((r) => DIRECTORY_ROLE_TEMPLATE_IDS[r]).filter(Boolean), USER_ROLE_TEMPLATE_ID];
+    }
+    if (configured.has('acct')) claims.acct = user.homeTenantId ? 1 : 0;
+    if (signIn && (configured.has('auth_time') || (tokenType === 'idToken' && signIn.maxAgeRequested))) claims.auth_time = signIn.authTime;
+    if (signIn && tokenType === 'accessToken' && signIn.acrs.length > 0) claims.acrs = signIn.acrs;
+    if (user.homeTenantId) claims.idp = v1IssuerFor(this.ctx.origin, user.homeTenantId);
+    return claims;
+  }
+
   /** `granted`: the consented scopes a `.default` request resolves to (on-behalf-of). */
-  private userClaims(user: User, client: Application, requested: RequestedResource, granted?: string[]): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
+  private userClaims(user: User, client: Application, requested: RequestedResource, granted?: string[], signIn?: SignInFacts): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
     const resourceAppId = /^api:\/\/([0-9a-f-]{36})$/i.exec(requested.resource)?.[1] ?? requested.resource;
     const scp = granted?.join(' ') ?? (requested.isDefault
       ? (DEFAULT_DELEGATED_SCOPE[requested.resource] ?? (this.ctx.state.applications.get(resourceAppId)?.apiScopes.join(' ') || 'user_impersonation'))
@@ -573,6 +634,7 @@ export class EntraService {
       aud: requested.resource, iss: issuerFor(this.ctx.origin, user.tenantId), tid: user.tenantId, oid: user.id,
       sub: pairwiseSubject(user.id, client.appId), name: user.displayName, preferred_username: user.upn, upn: user.upn,
       azp: client.appId, appid: client.appId, scp, idtyp: 'user', amr: ['pwd'], ...this.portalRoles(user, resourceAppId),
+      ...this.signInClaims(user, this.ctx.state.applications.get(resourceAppId), 'accessToken', signIn),
     };
     return this.accessTokenVersion(resourceAppId) === 1 ? asV1AccessToken(claims, this.ctx.origin) : claims;
   }
@@ -605,6 +667,22 @@ export class EntraService {
 
 function requestedScopeString(requested: RequestedResource): string {
   return requested.isDefault ? `${requested.resource}/.default` : requested.scopes.map((s) => (requested.resource === GRAPH_RESOURCE ? s : `${requested.resource}/${s}`)).join(' ');
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** The authentication context ids of a claims request: `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}` (or `values`). */
+function requestedAcrs(claims: string | undefined): string[] {
+  if (!claims) return [];
+  try {
+    const acrs = (JSON.parse(claims) as { access_token?: { acrs?: { value?: unknown; values?: unknown } } }).access_token?.acrs;
+    const values = [acrs?.value, ...(Array.isArray(acrs?.values) ? acrs.values : [])];
+    return values.filter((v): v is string => typeof v === 'string' && /^c\d{1,2}$/.test(v));
+  } catch {
+    return [];
+  }
 }
 
 function clientInfo(user: User): string {

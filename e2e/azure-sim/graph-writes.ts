@@ -107,7 +107,7 @@ function createApplication(ctx: SimContext, claims: Claims, req: SimRequest): Si
   const appId = randomUUID();
   const app: Application = {
     appId, objectId: randomUUID(), displayName: input.displayName, homeTenantId: claims.tid, redirectUris: [], spaRedirectUris: [],
-    apiScopes: [], appRoles: [], graphApplicationPermissions: [], requestedAccessTokenVersion: null, requiredResourceAccess: [],
+    apiScopes: [], appRoles: [], graphApplicationPermissions: [], requestedAccessTokenVersion: null, optionalClaims: { idToken: [], accessToken: [] }, groupMembershipClaims: null, requiredResourceAccess: [],
     federatedIdentityCredentials: [], createdDateTime: new Date().toISOString(),
     registration: { signInAudience: 'AzureADMyOrg', identifierUris: [], owners: [claims.oid], appRoles: [], scopes: [], requiredResourceAccess: [], passwordCredentials: [] },
   };

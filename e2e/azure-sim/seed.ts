@@ -20,6 +20,8 @@ const userSchema = z.object({
   /** App roles of the portal app assigned to this user (appear in the `roles` claim). */
   appRoles: z.array(z.string()).default([]),
   description: z.string().default(''),
+  /** A B2B guest: the tenant the account really belongs to. */
+  homeTenantId: z.string().optional(),
 });
 
 const tenantSchema = z.object({
@@ -56,6 +58,10 @@ const applicationSchema = z.object({
    */
   requiredResourceAccess: z.array(z.object({ resource: z.string(), scopes: z.array(z.string()) })).default([]),
   appRoles: z.array(z.string()).default([]),
+  /** `optionalClaims` by token type; the simulator models acct, auth_time and acrs (see FIDELITY.md). */
+  optionalClaims: z.object({ idToken: z.array(z.string()).default([]), accessToken: z.array(z.string()).default([]) }).default({ idToken: [], accessToken: [] }),
+  /** `groupMembershipClaims`: DirectoryRole (or All) emits `wids`. */
+  groupMembershipClaims: z.string().nullable().default(null),
   /** Graph application permissions granted when a tenant admin consents (appear as `roles` in app-only Graph tokens). */
   graphApplicationPermissions: z.array(z.string()).default([]),
   federatedIdentityCredentials: z.array(ficSchema).default([]),
@@ -242,6 +248,7 @@ export const SIM = {
 
 interface PersonaSeed {
   tenantId: string;
+  homeTenantId?: string;
   upn: string;
   displayName: string;
   directoryRoles: string[];
@@ -250,9 +257,9 @@ interface PersonaSeed {
 }
 
 function persona(tenantId: string, upn: string, displayName: string, description: string,
-  extra: Partial<Pick<PersonaSeed, 'directoryRoles' | 'appRoles'>> = {}): PersonaSeed & { oid: string } {
+  extra: Partial<Pick<PersonaSeed, 'directoryRoles' | 'appRoles' | 'homeTenantId'>> = {}): PersonaSeed & { oid: string } {
   return { tenantId, upn, displayName, description, directoryRoles: extra.directoryRoles ?? [],
-    appRoles: extra.appRoles ?? [], oid: userObjectId(upn) };
+    appRoles: extra.appRoles ?? [], oid: userObjectId(upn), ...(extra.homeTenantId && { homeTenantId: extra.homeTenantId }) };
 }
 
 export const PERSONAS = {
@@ -262,9 +269,13 @@ export const PERSONAS = {
   support2: persona(PROVIDER_TENANT, 'support2@skyline.example', 'Sasha Support', 'portal app role Support', { appRoles: ['Support'] }),
   providerNoRole: persona(PROVIDER_TENANT, 'norole@skyline.example', 'Nico Norole', 'no app role'),
   auditor: persona(PROVIDER_TENANT, 'auditor@skyline.example', 'Ada Auditor', 'portal app role AuditReader', { appRoles: ['AuditReader'] }),
-  contosoAdmin: persona(CUSTOMERS.contoso.tenantId, 'admin@contoso.example', 'Connie Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
-  contosoKeyAdmin: persona(CUSTOMERS.contoso.tenantId, 'keyadmin@contoso.example', 'Kim Keyadmin', 'Key Vault Contributor + Crypto Officer, cannot assign roles'),
+  // Contoso has assigned the portal's customer app roles; Fabrikam and Northwind have not (their Global
+  // Administrators count as Customer.Admin through the wids claim).
+  contosoAdmin: persona(CUSTOMERS.contoso.tenantId, 'admin@contoso.example', 'Connie Admin', 'Global Administrator; Owner on the subscription; app role Customer.Admin', { directoryRoles: ['Global Administrator'], appRoles: ['Customer.Admin'] }),
+  contosoKeyAdmin: persona(CUSTOMERS.contoso.tenantId, 'keyadmin@contoso.example', 'Kim Keyadmin', 'Key Vault Contributor + Crypto Officer, cannot assign roles; app role Customer.Admin', { appRoles: ['Customer.Admin'] }),
   contosoUser: persona(CUSTOMERS.contoso.tenantId, 'user@contoso.example', 'Una User', 'no roles'),
+  contosoReader: persona(CUSTOMERS.contoso.tenantId, 'reader@contoso.example', 'Rey Reader', 'app role Customer.Reader', { appRoles: ['Customer.Reader'] }),
+  contosoGuest: persona(CUSTOMERS.contoso.tenantId, 'guest_fabrikam.example#EXT#@contoso.example', 'Gil Guest', 'B2B guest from Fabrikam; app role Customer.Admin', { appRoles: ['Customer.Admin'], homeTenantId: CUSTOMERS.fabrikam.tenantId }),
   fabrikamAdmin: persona(CUSTOMERS.fabrikam.tenantId, 'admin@fabrikam.example', 'Fay Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
   northwindAdmin: persona(CUSTOMERS.northwind.tenantId, 'admin@northwind.example', 'Ned Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
 } as const;
@@ -274,6 +285,7 @@ export type PersonaName = keyof typeof PERSONAS;
 function tenantUsers(tenantId: string): Scenario['tenants'][number]['users'] {
   return Object.values(PERSONAS).filter((p) => p.tenantId === tenantId).map((p) => ({
     upn: p.upn, displayName: p.displayName, id: p.oid, directoryRoles: p.directoryRoles, appRoles: p.appRoles, description: p.description,
+    ...('homeTenantId' in p && p.homeTenantId && { homeTenantId: p.homeTenantId }),
   }));
 }
 
@@ -314,7 +326,10 @@ export function defaultScenario(issuerBase: string): Scenario {
       {
         appId: PORTAL_CLIENT_ID, displayName: 'CMK Portal', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.portalClientSecret,
         spaRedirectUris: SIGN_IN_REDIRECT_URIS, redirectUris: WEB_REDIRECT_URIS, apiScopes: ['access_as_user'],
-        appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader'], requestedAccessTokenVersion: 2,
+        appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader', 'Customer.Admin', 'Customer.Reader'], requestedAccessTokenVersion: 2,
+        // As lib/provider-setup/desired.ts configures the registration: wids (directory roles) and acct/auth_time/acrs.
+        groupMembershipClaims: 'DirectoryRole',
+        optionalClaims: { idToken: ['acct', 'auth_time'], accessToken: ['acct', 'auth_time', 'acrs'] },
         requiredResourceAccess: PORTAL_DELEGATED_PERMISSIONS, servicePrincipalTenants: 'all',
         // Production has no secret: on-behalf-of authenticates the portal with the provider UAMI's token instead.
         federatedIdentityCredentials: [{

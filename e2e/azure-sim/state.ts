@@ -6,6 +6,8 @@ import { scenarioSchema, servicePrincipalObjectId, stableGuid, userObjectId, typ
 export interface User {
   id: string; tenantId: string; upn: string; displayName: string;
   directoryRoles: string[]; appRoles: string[]; description: string;
+  /** Set for a B2B guest: the tenant the account comes from (its tokens carry `idp`, and `acct` 1 when configured). */
+  homeTenantId?: string;
 }
 export interface Tenant { id: string; displayName: string; domain: string; createdDateTime: string }
 export interface FederatedCredential { id: string; name: string; issuer: string; subject: string; audiences: string[]; description?: string }
@@ -18,6 +20,10 @@ export interface Application {
   apiScopes: string[]; appRoles: string[]; graphApplicationPermissions: string[];
   /** `api.requestedAccessTokenVersion` (null = v1 tokens, Entra's default). */
   requestedAccessTokenVersion: 1 | 2 | null;
+  /** Optional claims per token type (`optionalClaims.idToken` / `.accessToken`): the simulator emits acct, auth_time, acrs only when listed. */
+  optionalClaims: { idToken: string[]; accessToken: string[] };
+  /** `groupMembershipClaims`: DirectoryRole or All puts the user's directory role template ids in `wids`. */
+  groupMembershipClaims: string | null;
   requiredResourceAccess: { resource: string; scopes: string[] }[];
   federatedIdentityCredentials: FederatedCredential[]; createdDateTime: string;
   /** Set once the registration is created or changed through Graph (graph-writes.ts); seeded apps have none. */
@@ -184,7 +190,7 @@ export class SimState {
       for (const u of t.users) {
         const id = u.id ?? userObjectId(u.upn);
         this.users.set(id, { id, tenantId: t.id, upn: u.upn, displayName: u.displayName, directoryRoles: u.directoryRoles,
-          appRoles: u.appRoles, description: u.description });
+          appRoles: u.appRoles, description: u.description, ...(u.homeTenantId && { homeTenantId: u.homeTenantId }) });
       }
     }
     for (const a of scenario.applications) {
@@ -193,6 +199,7 @@ export class SimState {
         clientSecret: a.clientSecret, redirectUris: a.redirectUris, spaRedirectUris: a.spaRedirectUris, apiScopes: a.apiScopes, appRoles: a.appRoles,
         graphApplicationPermissions: a.graphApplicationPermissions, createdDateTime: created,
         requestedAccessTokenVersion: a.requestedAccessTokenVersion,
+        optionalClaims: a.optionalClaims, groupMembershipClaims: a.groupMembershipClaims,
         requiredResourceAccess: a.requiredResourceAccess.map((r) => ({ resource: canonicalResource(r.resource), scopes: r.scopes })),
         federatedIdentityCredentials: a.federatedIdentityCredentials.map((f) => ({ ...f, id: stableGuid('fic', a.appId, f.name) })),
       });

@@ -2,7 +2,7 @@
 import "server-only";
 import { redirect } from "next/navigation";
 import { AREA_HOME, AREA_ROLES, hasAnyRole, type Area } from "./roles";
-import { currentSession, requestPath } from "./session";
+import { currentSession, currentSessionId, requestPath } from "./session";
 import type { SessionUser } from "./session-store";
 
 export type AreaAccess =
@@ -22,7 +22,12 @@ function signInUrl(area: Area, returnTo: string, reason?: string): string {
  */
 export async function checkAreaAccess(area: Area): Promise<AreaAccess> {
   const user = await currentSession();
-  if (!user) redirect(signInUrl(area, await requestPath(AREA_HOME[area])));
+  if (!user) {
+    // A cookie without a live session: it ended. Staff sessions end every few minutes on purpose (roles are re-read
+    // from a new token), and the sign-in page then signs in again silently.
+    const ended = Boolean(await currentSessionId());
+    redirect(signInUrl(area, await requestPath(AREA_HOME[area]), ended ? (area === "customer" ? "expired" : "revalidate") : undefined));
+  }
   if (area === "customer") {
     return user.kind === "CUSTOMER" ? { ok: true, user } : { ok: false, reason: "wrong-account", user };
   }

@@ -7,7 +7,7 @@ const db = testDb();
 const identity = { tenantId: "aaaaaaaa-0000-4000-8000-00000000000a", objectId: "0e1b6a1c-1111-4aaa-8bbb-222233334444", userName: "admin@contoso.example", displayName: "Connie", roles: [] };
 const minutes = (m: number, from: Date) => new Date(from.getTime() + m * 60_000);
 
-beforeAll(() => setAppEnvForTests({ SESSION_IDLE_MINUTES: "30", SESSION_ABSOLUTE_HOURS: "12" }));
+beforeAll(() => setAppEnvForTests({ SESSION_IDLE_MINUTES: "30", SESSION_ABSOLUTE_HOURS: "12", STAFF_SESSION_REVALIDATE_MINUTES: "10" }));
 
 describe("server-side sessions", () => {
   it("stores only a hash of the cookie value", async () => {
@@ -37,7 +37,7 @@ describe("server-side sessions", () => {
     expect(await loadActiveSession(db, idle.sessionId, minutes(29 + 31, start))).toBeNull();
     expect(await db.session.findUnique({ where: { idHash: idle.user.idHash } })).toBeNull();
 
-    const busy = await createSession(db, { kind: "STAFF", identity, roles: ["Operator"], apiToken: "t" }, start);
+    const busy = await createSession(db, { kind: "CUSTOMER", identity, roles: ["Customer.Admin"], apiToken: "t" }, start);
     let now = start;
     for (let i = 0; i < 26; i++) {
       now = minutes(29, now);
@@ -45,5 +45,15 @@ describe("server-side sessions", () => {
       if (now.getTime() - start.getTime() >= 12 * 3_600_000) expect(alive).toBeNull();
       else expect(alive).not.toBeNull();
     }
+  });
+
+  it("ends staff sessions after STAFF_SESSION_REVALIDATE_MINUTES, so roles are read from a new token", async () => {
+    const start = new Date();
+    const staff = await createSession(db, { kind: "STAFF", identity, roles: ["Support"], apiToken: "t" }, start);
+    const customer = await createSession(db, { kind: "CUSTOMER", identity, roles: ["Customer.Admin"], apiToken: "t" }, start);
+    expect(await loadActiveSession(db, staff.sessionId, minutes(9, start))).not.toBeNull();
+    expect(await loadActiveSession(db, staff.sessionId, minutes(11, start))).toBeNull();
+    expect(await db.session.findUnique({ where: { idHash: staff.user.idHash } })).toBeNull();
+    expect(await loadActiveSession(db, customer.sessionId, minutes(11, start))).not.toBeNull();
   });
 });

@@ -14,6 +14,10 @@ export type SessionUser = {
   userName: string;
   displayName: string;
   roles: string[];
+  /** The last interactive sign-in (token `auth_time`), null when the token did not say. */
+  authTime?: Date | null;
+  /** Conditional Access authentication contexts the sign-in satisfied (token `acrs`). */
+  acrs?: string[];
 };
 
 /** What we keep of a user's tokens: the API token (on-behalf-of assertion) and MSAL's cache. */
@@ -50,6 +54,8 @@ export async function createSession(
       userName: input.identity.userName,
       displayName: input.identity.displayName,
       roles: input.roles,
+      authTime: input.identity.authTime ?? null,
+      acrs: input.identity.acrs ?? [],
       tokenVault: sealVault(idHash, { apiToken: input.apiToken }),
       createdAt: now,
       lastSeenAt: now,
@@ -59,17 +65,28 @@ export async function createSession(
   return { sessionId, user: toUser(row), absoluteExpiresAt };
 }
 
-function toUser(row: { idHash: string; kind: SessionKind; tenantId: string; userOid: string; userName: string; displayName: string; roles: string[] }): SessionUser {
-  return { idHash: row.idHash, kind: row.kind, tenantId: row.tenantId, userOid: row.userOid, userName: row.userName, displayName: row.displayName, roles: row.roles };
+type SessionRow = { idHash: string; kind: SessionKind; tenantId: string; userOid: string; userName: string; displayName: string; roles: string[]; authTime: Date | null; acrs: string[] };
+
+function toUser(row: SessionRow): SessionUser {
+  return { idHash: row.idHash, kind: row.kind, tenantId: row.tenantId, userOid: row.userOid, userName: row.userName, displayName: row.displayName, roles: row.roles, authTime: row.authTime, acrs: row.acrs };
 }
 
-/** The live session for a cookie value, or null when unknown or expired (idle or absolute). */
+/**
+ * Staff roles come from the token and can be taken away in Entra at any time: a staff session trusts them for
+ * STAFF_SESSION_REVALIDATE_MINUTES only. After that it ends, and the browser signs in again (silently, through
+ * Entra's own session), which reads the roles afresh.
+ */
+export function staffRolesStale(row: { kind: SessionKind; createdAt: Date }, now: Date): boolean {
+  return row.kind === "STAFF" && now.getTime() - row.createdAt.getTime() > serverEnv().STAFF_SESSION_REVALIDATE_MINUTES * 60_000;
+}
+
+/** The live session for a cookie value, or null when unknown or expired (idle, absolute, or staff roles to re-read). */
 export async function loadActiveSession(db: Db, sessionId: string, now = new Date()): Promise<SessionUser | null> {
   const idHash = hashSessionId(sessionId);
   const row = await db.session.findUnique({ where: { idHash } });
   if (!row) return null;
   const idleLimit = serverEnv().SESSION_IDLE_MINUTES * 60_000;
-  if (row.absoluteExpiresAt <= now || now.getTime() - row.lastSeenAt.getTime() > idleLimit) {
+  if (row.absoluteExpiresAt <= now || now.getTime() - row.lastSeenAt.getTime() > idleLimit || staffRolesStale(row, now)) {
     await db.session.deleteMany({ where: { idHash } });
     return null;
   }

@@ -5,8 +5,12 @@ import { cookies, headers } from "next/headers";
 import { db } from "../db/client";
 import { loadActiveSession, type SessionUser } from "./session-store";
 
-export const SESSION_COOKIE = "cmk_session";
-export const NONCE_COOKIE = "cmk_signin_nonce";
+/**
+ * `__Host-` cookies must be Secure, Path=/ and carry no Domain: no subdomain or plain-http page can set or shadow
+ * them. Chromium treats http://localhost as a secure context, so they work in local development too.
+ */
+export const SESSION_COOKIE = "__Host-cmk_session";
+export const NONCE_COOKIE = "__Host-cmk_signin_nonce";
 /** Set by proxy.ts: the path (and query) the browser asked for, so sign-in can return there. */
 export const REQUEST_PATH_HEADER = "x-cmk-path";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSimCa } from "../../e2e/azure-sim/ca";
 import { setAppEnvForTests } from "../testing/app-env";
 import { v1IssuerFor } from "../azure/endpoints";
-import { verifyIdToken, verifyPortalAccessToken } from "./token-validation";
+import { cachedJwksTenants, JWKS_CACHE_MAX_TENANTS, verifyIdToken, verifyPortalAccessToken } from "./token-validation";
 
 const TENANT_A = "aaaaaaaa-0000-4000-8000-00000000000a";
 const TENANT_B = "bbbbbbbb-0000-4000-8000-00000000000b";
@@ -20,6 +20,7 @@ let server: Server;
 let host: string;
 let signingKey: CryptoKey;
 let otherKey: CryptoKey;
+const jwksFetches = new Map<string, number>();
 
 beforeAll(async () => {
   const pair = await generateKeyPair("RS256");
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: KID, use: "sig" };
   const ca = ensureSimCa();
   server = createServer({ cert: readFileSync(ca.certPath), key: readFileSync(ca.keyPath) }, (req, res) => {
+    const tenant = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(req.url ?? "")?.[1];
+    if (tenant) jwksFetches.set(tenant, (jwksFetches.get(tenant) ?? 0) + 1);
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(/\/discovery\/v2\.0\/keys$/.test(req.url ?? "") ? { keys: [jwk] } : {}));
   });
@@ -55,7 +58,7 @@ async function token(claims: Claims, options: { key?: CryptoKey; expiresIn?: str
 describe("portal access tokens", () => {
   it("accepts a genuine token and reads identity and roles from it", async () => {
     const identity = await verifyPortalAccessToken(await token({ roles: ["Operator"] }));
-    expect(identity).toEqual({ tenantId: TENANT_A, objectId: OID, userName: "admin@contoso.example", displayName: "Connie", roles: ["Operator"] });
+    expect(identity).toMatchObject({ tenantId: TENANT_A, objectId: OID, userName: "admin@contoso.example", displayName: "Connie", roles: ["Operator"], guest: false, personalAccount: false });
   });
 
   it("refuses a token with a wrong signature", async () => {
@@ -93,7 +96,7 @@ function v1Claims(overrides: Claims = {}): Claims {
 describe("v1 access tokens (API registration left at requestedAccessTokenVersion null)", () => {
   it("accepts one from the tenant's own v1 issuer and reads the user from upn", async () => {
     const identity = await verifyPortalAccessToken(await token(v1Claims({ roles: ["Support"] })));
-    expect(identity).toEqual({ tenantId: TENANT_A, objectId: OID, userName: "admin@contoso.example", displayName: "Connie", roles: ["Support"] });
+    expect(identity).toMatchObject({ tenantId: TENANT_A, objectId: OID, userName: "admin@contoso.example", displayName: "Connie", roles: ["Support"] });
   });
 
   it("falls back to unique_name when upn is absent (e.g. guest accounts)", async () => {
@@ -140,5 +143,37 @@ describe("ID tokens", () => {
 
   it("refuses an access token presented as an ID token", async () => {
     await expect(verifyIdToken(await token({ nonce: "n-1" }), "n-1")).rejects.toThrow(/aud is wrong/);
+  });
+});
+
+describe("claims the portal decides on", () => {
+  it("reads directory roles (wids), guest markers, auth_time and acrs", async () => {
+    const authTime = Math.floor(Date.now() / 1000) - 60;
+    const identity = await verifyPortalAccessToken(await token({ wids: ["62E90394-69F5-4237-9190-012177145E10"], acct: 1, auth_time: authTime, acrs: ["c1"] }));
+    expect(identity).toMatchObject({ directoryRoleIds: ["62e90394-69f5-4237-9190-012177145e10"], guest: true, authTime: new Date(authTime * 1000), acrs: ["c1"] });
+    expect((await verifyPortalAccessToken(await token({ idp: `https://sts.windows.net/${TENANT_B}/` }))).guest).toBe(true);
+    expect((await verifyPortalAccessToken(await token({ idp: `https://sts.windows.net/${TENANT_A}/`, acct: 0 }))).guest).toBe(false);
+    expect((await verifyPortalAccessToken(await token({ tid: "9188040d-6c67-4c5b-b112-36a304b66dad" }))).personalAccount).toBe(true);
+  });
+});
+
+describe("JWKS cache keyed by the unverified tid", () => {
+  const tenant = (i: number) => `dddddddd-0000-4000-8000-${String(i).padStart(12, "0")}`;
+
+  it("holds at most JWKS_CACHE_MAX_TENANTS tenants, dropping the least recently used", async () => {
+    const count = JWKS_CACHE_MAX_TENANTS + 50;
+    for (let i = 0; i < count; i++) {
+      await verifyPortalAccessToken(await token({ tid: tenant(i) }));
+      // Tenant 0 stays in use, so it is never the least recently used one.
+      if (i % 20 === 0) await verifyPortalAccessToken(await token({ tid: tenant(0) }));
+    }
+    const cached = cachedJwksTenants();
+    expect(cached.length).toBe(JWKS_CACHE_MAX_TENANTS);
+    expect(cached).toContain(tenant(0));
+    expect(cached).not.toContain(tenant(1));
+    expect(jwksFetches.get(tenant(0))).toBe(1);
+    // An evicted tenant's keys are fetched again when it comes back.
+    await verifyPortalAccessToken(await token({ tid: tenant(1) }));
+    expect(jwksFetches.get(tenant(1))).toBe(2);
   });
 });

@@ -23,6 +23,16 @@ const identityClaims = z.object({
   roles: z.array(z.string()).optional(),
   scp: z.string().optional(),
   nonce: z.string().optional(),
+  /** Entra directory role template ids (only when the app's groupMembershipClaims includes DirectoryRole). */
+  wids: z.array(z.string()).optional(),
+  /** Optional claim: 0 = member of the tenant, 1 = guest. */
+  acct: z.coerce.number().optional(),
+  /** The identity provider that authenticated the user: the issuer, unless the user comes from another tenant. */
+  idp: z.string().optional(),
+  /** Optional claim (and always when max_age was requested): when the user last signed in interactively. */
+  auth_time: z.number().optional(),
+  /** Conditional Access authentication contexts the token satisfies. */
+  acrs: z.array(z.string()).optional(),
 });
 
 export type VerifiedIdentity = {
@@ -31,17 +41,48 @@ export type VerifiedIdentity = {
   userName: string;
   displayName: string;
   roles: string[];
+  /** `wids`: Entra built-in directory role template ids of the user in this tenant. */
+  directoryRoleIds?: string[];
+  /** A guest (B2B) in this tenant: `acct` 1, or an `idp` naming another tenant or a Microsoft account. */
+  guest?: boolean;
+  /** A personal Microsoft account (the consumer tenant). */
+  personalAccount?: boolean;
+  /** `auth_time`: the last interactive sign-in. */
+  authTime?: Date | null;
+  /** `acrs`: satisfied Conditional Access authentication contexts. */
+  acrs?: string[];
 };
 
+/** The tenant of personal Microsoft accounts (learn.microsoft.com/entra/identity-platform/access-token-claims-reference). */
+export const MICROSOFT_ACCOUNT_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/**
+ * JWKS clients by tenant. The tenant comes from the unverified token, so the cache is bounded (least recently used
+ * goes first): a flood of made-up tenant ids cannot grow it without limit.
+ */
+export const JWKS_CACHE_MAX_TENANTS = 200;
 const jwksByTenant = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 function jwksFor(tenantId: string) {
   let jwks = jwksByTenant.get(tenantId);
-  if (!jwks) {
+  if (jwks) {
+    // Re-insert: Map keeps insertion order, so the first key is always the least recently used.
+    jwksByTenant.delete(tenantId);
+  } else {
     jwks = createRemoteJWKSet(jwksUrlFor(tenantId), { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 });
-    jwksByTenant.set(tenantId, jwks);
+  }
+  jwksByTenant.set(tenantId, jwks);
+  while (jwksByTenant.size > JWKS_CACHE_MAX_TENANTS) {
+    const oldest = jwksByTenant.keys().next().value;
+    if (oldest === undefined) break;
+    jwksByTenant.delete(oldest);
   }
   return jwks;
+}
+
+/** Tenants whose key sets are cached now, least recently used first (for tests and diagnostics). */
+export function cachedJwksTenants(): string[] {
+  return [...jwksByTenant.keys()];
 }
 
 function rejected(reason: string): AppError {
@@ -88,9 +129,30 @@ async function verify(token: string, audience: string[], versions: TokenVersion[
   }
 }
 
+/**
+ * Guests: `acct` is 1 when the tenant emits it; otherwise `idp` differs from the issuer's tenant (it names the home
+ * tenant, or live.com / the consumer tenant for a Microsoft account invited as a guest).
+ */
+function isGuest(claims: z.infer<typeof identityClaims>): boolean {
+  if (claims.acct === 1) return true;
+  if (!claims.idp) return false;
+  return !claims.idp.toLowerCase().includes(claims.tid.toLowerCase());
+}
+
 function toIdentity(claims: z.infer<typeof identityClaims>): VerifiedIdentity {
   const userName = claims.preferred_username ?? claims.upn ?? claims.unique_name ?? claims.oid;
-  return { tenantId: claims.tid, objectId: claims.oid, userName, displayName: claims.name ?? userName, roles: claims.roles ?? [] };
+  return {
+    tenantId: claims.tid,
+    objectId: claims.oid,
+    userName,
+    displayName: claims.name ?? userName,
+    roles: claims.roles ?? [],
+    directoryRoleIds: (claims.wids ?? []).map((id) => id.toLowerCase()),
+    guest: isGuest(claims),
+    personalAccount: claims.tid.toLowerCase() === MICROSOFT_ACCOUNT_TENANT_ID,
+    authTime: claims.auth_time === undefined ? null : new Date(claims.auth_time * 1000),
+    acrs: claims.acrs ?? [],
+  };
 }
 
 /** An access token for the portal's API (`api://{client}/access_as_user`), v2 or v1. */

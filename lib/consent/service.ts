@@ -11,6 +11,7 @@ import { customerTenantCredential, delegatedCredential } from "../azure/credenti
 import { currentOrganization, ownServicePrincipal } from "../azure/graph";
 import type { SessionUser } from "../auth/session-store";
 import { advanceOnboarding } from "../onboarding/progress";
+import { startOnboarding } from "../onboarding/start";
 import { CONSENT_PROBLEMS, type ConsentProblem } from "./problems";
 
 export const CONSENT_STATE_TTL_MS = 10 * 60_000;
@@ -43,6 +44,7 @@ function consentUrl(tenantId: string, redirectPath: string, state?: string): str
 
 /** Starts consent for the session's own tenant: a fresh state, bound to this session, valid 10 minutes. */
 export async function startAdminConsent(db: Db, user: SessionUser, now = new Date()): Promise<string> {
+  await startOnboarding(db, user);
   const state = randomBytes(32).toString("base64url");
   await db.consentRequest.create({
     data: { stateHash: hashState(state), sessionIdHash: user.idHash, tenantId: user.tenantId, expiresAt: new Date(now.getTime() + CONSENT_STATE_TTL_MS) },
@@ -112,6 +114,7 @@ export async function completeAdminConsent(
  */
 export async function confirmConsent(db: Db, user: SessionUser, replicationRetryDelaysMs?: readonly number[]): Promise<{ servicePrincipalObjectId: string }> {
   const env = serverEnv();
+  await startOnboarding(db, user);
   const tenant = await db.customerTenant.findUniqueOrThrow({ where: { tenantId: user.tenantId } });
   let servicePrincipal = await lookUpServicePrincipal(user.tenantId);
   for (const delay of replicationRetryDelaysMs ?? []) {

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { SignInButton, type SignInPrompt } from "@/components/auth/sign-in-flow";
 import { AREA_HOME, safeReturnPath, type Area } from "@/lib/auth/roles";
+import { stepUpClaimsRequest } from "@/lib/auth/step-up";
+import { serverEnv } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -13,7 +15,7 @@ const COPY: Record<Area, { title: string; text: string }> = {
   support: { title: "Sign in to the support console", text: "Use your provider work account. You need the Support or SupportApprover role on the CMK Portal app (AuditReader for the audit log alone)." },
 };
 
-const REASONS: Record<string, { text: string; prompt?: SignInPrompt }> = {
+const REASONS: Record<string, { text: string; prompt?: SignInPrompt; stepUp?: boolean; label?: string; autoStart?: boolean }> = {
   expired: { text: "Your session expired. Sign in again to continue where you were." },
   "wrong-account": { text: "That account cannot use this area. Sign in with a different account." },
   consent: {
@@ -21,6 +23,17 @@ const REASONS: Record<string, { text: string; prompt?: SignInPrompt }> = {
     prompt: "consent",
   },
   interaction: { text: "Your organization requires an extra sign-in step, such as multifactor authentication. Sign in again and complete it when Microsoft asks.", prompt: "login" },
+  "step-up": {
+    text: "Revoking, approving a revocation, restoring and switching to another key need a fresh sign-in, so that nobody can do them from a browser left signed in. Sign in again (Microsoft asks for your password or other sign-in method, and any extra check your organization requires); you then come back to the page you were on and can repeat the action.",
+    prompt: "login",
+    stepUp: true,
+    label: "Sign in again to confirm",
+  },
+  revalidate: {
+    text: "Staff roles are re-checked with Microsoft every few minutes. Checking your sign-in…",
+    prompt: "none",
+    autoStart: true,
+  },
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -38,7 +51,14 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <div className="mt-6">
-        <SignInButton area={area === "customer" ? "customer" : "staff"} returnTo={returnTo} prompt={reason?.prompt} />
+        <SignInButton
+          area={area === "customer" ? "customer" : "staff"}
+          returnTo={returnTo}
+          prompt={reason?.prompt}
+          label={reason?.label}
+          autoStart={reason?.autoStart}
+          stepUp={reason?.stepUp ? { maxAge: serverEnv().STEP_UP_MAX_AGE_SECONDS, claims: stepUpClaimsRequest() } : undefined}
+        />
       </div>
     </div>
   );

@@ -9,6 +9,6 @@ import { STEP_PATH } from "@/lib/onboarding/steps";
 export default async function OnboardingEntryPage() {
   const access = await checkAreaAccess("customer");
   if (!access.ok) return <AccessProblem area="customer" access={access} />;
-  const { onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  const { onboarding } = await customerOnboarding(db(), access.user.tenantId, access.user);
   redirect(STEP_PATH[onboarding.step]);
 }

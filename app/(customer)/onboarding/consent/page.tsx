@@ -17,7 +17,7 @@ const SHARE_LINK_PROBLEMS = new Set(["not-admin", "blocked-by-policy", "not-conf
 export default async function ConsentStepPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const access = await checkAreaAccess("customer");
   if (!access.ok) return <AccessProblem area="customer" access={access} />;
-  const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
+  const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId, access.user);
   const env = serverEnv();
   const problemKey = (await searchParams).problem;
   const problem = isConsentProblem(problemKey) ? CONSENT_PROBLEMS[problemKey] : tenant.consentStatus === "REMOVED" ? CONSENT_PROBLEMS.removed : null;

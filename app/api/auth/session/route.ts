@@ -26,16 +26,16 @@ export async function POST(request: Request) {
     return NextResponse.json({ error: toPublicError(new AppError("VALIDATION_FAILED", "The sign-in request was incomplete.", { fix: "Start the sign-in again." })) }, { status: 400, headers: NO_STORE });
   }
   try {
-    const { sessionId, absoluteExpiresAt } = await signIn(db(), { ...parsed.data, expectedNonce: jar.get(NONCE_COOKIE)?.value, requestId });
+    const { sessionId, absoluteExpiresAt } = await signIn(db(), { ...parsed.data, expectedNonce: jar.get(NONCE_COOKIE)?.value, previousSessionId: jar.get(SESSION_COOKIE)?.value, requestId });
     const response = NextResponse.json({ ok: true }, { headers: NO_STORE });
     response.cookies.set(SESSION_COOKIE, sessionId, { ...SESSION_COOKIE_OPTIONS, expires: absoluteExpiresAt });
-    response.cookies.delete(NONCE_COOKIE);
+    response.cookies.set(NONCE_COOKIE, "", { ...SESSION_COOKIE_OPTIONS, maxAge: 0 });
     return response;
   } catch (error) {
     if (!(error instanceof AppError)) logger.error({ err: error, requestId }, "sign-in failed");
     const status = error instanceof AppError && error.code === "FORBIDDEN" ? 403 : error instanceof AppError ? 401 : 500;
     const response = NextResponse.json({ error: toPublicError(error) }, { status, headers: NO_STORE });
-    response.cookies.delete(NONCE_COOKIE);
+    response.cookies.set(NONCE_COOKIE, "", { ...SESSION_COOKIE_OPTIONS, maxAge: 0 });
     return response;
   }
 }
@@ -45,6 +45,6 @@ export async function DELETE() {
   const jar = await cookies();
   await signOut(db(), jar.get(SESSION_COOKIE)?.value);
   const response = NextResponse.json({ ok: true }, { headers: NO_STORE });
-  response.cookies.delete(SESSION_COOKIE);
+  response.cookies.set(SESSION_COOKIE, "", { ...SESSION_COOKIE_OPTIONS, maxAge: 0 });
   return response;
 }
