@@ -4,6 +4,8 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { recordAudit } from "../audit/log";
+import { recordDeniedAudit } from "../audit/denied";
+import { logger } from "../logger";
 import type { SessionUser } from "../auth/session-store";
 import { delegatedCredential } from "../azure/credentials";
 import { toAzureAppError, azureFailure } from "../azure/errors";
@@ -122,16 +124,30 @@ export function pageOfVaults(all: VaultSummary[], input: { search?: string; page
   return { vaults, total: matching.length, page, pageCount };
 }
 
-async function readVault(ctx: Ctx, vaultResourceId: string): Promise<VaultSummary> {
+/**
+ * A refused attempt on another tenant's subscription or vault: audited (rate-limited, see lib/audit/denied.ts)
+ * with what was attempted, and logged, whether Azure refused it or our own tenant check did.
+ */
+async function refusedCrossTenant(ctx: Ctx, attempted: string, vaultResourceId: string, reason: "azure-refused" | "tenant-check", extra: Record<string, unknown>) {
+  const tenant = await ctx.db.customerTenant.findUnique({ where: { tenantId: ctx.user.tenantId }, select: { id: true } });
+  const details = { attemptedAction: attempted, vaultResourceId, subscriptionId: parseVaultResourceId(vaultResourceId)?.subscriptionId ?? null, reason, ...extra };
+  logger.warn({ actorId: ctx.user.userOid, actorTenantId: ctx.user.tenantId, requestId: ctx.requestId, ...details }, "cross-tenant attempt refused");
+  await recordDeniedAudit(ctx.db, { actorType: "CUSTOMER", actorId: ctx.user.userOid, actorTenantId: ctx.user.tenantId, actorRole: ctx.user.roles.join(",") || null, action: `${attempted}.cross_tenant`, targetType: "vault", targetId: vaultResourceId, customerTenantId: tenant?.id ?? null, requestId: ctx.requestId, details });
+}
+
+async function readVault(ctx: Ctx, vaultResourceId: string, attempted = "onboarding.read_vault"): Promise<VaultSummary> {
   const ref = parseVaultResourceId(vaultResourceId);
   if (!ref) throw new AppError("VALIDATION_FAILED", "That is not a key vault resource id.", { fix: "Pick a vault from the list." });
   let vault: VaultSummary;
   try {
     vault = await getVault(delegatedCredential(ctx.db, ctx.user), ref);
   } catch (error) {
+    const failure = azureFailure(error);
+    if (failure.code === "InvalidAuthenticationTokenTenant") await refusedCrossTenant(ctx, attempted, vaultResourceId, "azure-refused", { azureCode: failure.code });
     throw toAzureAppError(error, "read this key vault");
   }
   if (vault.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase()) {
+    await refusedCrossTenant(ctx, attempted, vaultResourceId, "tenant-check", { vaultTenantId: vault.tenantId });
     throw new AppError("FORBIDDEN", "This vault belongs to another organization's tenant.", { fix: "Pick a vault of your own organization." });
   }
   return vault;
@@ -140,7 +156,7 @@ async function readVault(ctx: Ctx, vaultResourceId: string): Promise<VaultSummar
 export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }): Promise<{ vault: VaultCandidate }> {
   const { tenant, onboarding } = await onboardingAt(ctx, "KEY_VAULT");
   requireConsent(tenant);
-  const vault = await readVault(ctx, input.vaultResourceId);
+  const vault = await readVault(ctx, input.vaultResourceId, "onboarding.select_vault");
   const checks = checkVault(vault, serverEnv().PROVIDER_DES_REGIONS);
   const failing = checks.filter((c) => c.status === "fail");
   if (failing.length > 0) {
