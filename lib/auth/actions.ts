@@ -7,17 +7,26 @@ import { db as defaultDb, type Db } from "../db/client";
 import { AppError, toPublicError, type PublicError } from "../errors";
 import { logger } from "../logger";
 import { recordDeniedAudit } from "../audit/denied";
-import { hasAnyRole, type StaffRoleName } from "./roles";
+import { CUSTOMER_ADMIN_ROLE, hasAnyRole, type CustomerRoleName, type StaffRoleName } from "./roles";
 import type { SessionUser } from "./session-store";
+import { stepUpProblem } from "./step-up";
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: PublicError };
 export type ActionContext = { user: SessionUser; db: Db; requestId: string };
 
-type Audience = { kind: "customer" } | { kind: "staff"; roles: readonly StaffRoleName[] };
+type Audience = { kind: "customer"; roles: readonly CustomerRoleName[] } | { kind: "staff"; roles: readonly StaffRoleName[] };
+
+/**
+ * `stepUp`: the action also needs a fresh interactive sign-in (lib/auth/step-up.ts). A function decides per input,
+ * e.g. only a rotation to a new key URL, not one to the newest version of the same key.
+ */
+export type ActionOptions<Input> = { stepUp?: boolean | ((input: Input) => boolean) };
 
 export type ActionDefinition<Input, Output> = {
   name: string;
   audience: Audience;
+  /** Whether some or all inputs need a fresh sign-in. */
+  stepUp: boolean;
   run(session: SessionUser | null, rawInput: unknown, database?: Db): Promise<ActionResult<Output>>;
   /** Type marker for callers. */
   readonly _input?: Input;
@@ -40,18 +49,20 @@ function define<S extends z.ZodType, Output>(
   audience: Audience,
   schema: S,
   handler: (ctx: ActionContext, input: z.infer<S>) => Promise<Output>,
+  options: ActionOptions<z.infer<S>> = {},
 ): ActionDefinition<z.infer<S>, Output> {
   if (registry.has(name)) throw new Error(`Server action "${name}" is defined twice`);
+  const needsStepUp = (input: z.infer<S>) => (typeof options.stepUp === "function" ? options.stepUp(input) : options.stepUp === true);
   const definition: ActionDefinition<z.infer<S>, Output> = {
     name,
     audience,
+    stepUp: options.stepUp !== undefined && options.stepUp !== false,
     async run(session, rawInput, database = defaultDb()) {
       const requestId = randomUUID();
       if (!session) {
         return { ok: false, error: { code: "UNAUTHENTICATED", message: "Your session has ended.", fix: "Sign in again to continue." } };
       }
-      const allowed =
-        audience.kind === "customer" ? session.kind === "CUSTOMER" : session.kind === "STAFF" && hasAnyRole(session.roles, audience.roles);
+      const allowed = session.kind === (audience.kind === "customer" ? "CUSTOMER" : "STAFF") && hasAnyRole(session.roles, audience.roles);
       if (!allowed) {
         // Rate-limited per actor and action (lib/audit/denied.ts): a loop cannot flood the audit log.
         await recordDeniedAudit(database, {
@@ -62,13 +73,22 @@ function define<S extends z.ZodType, Output>(
           action: `${name}.denied`,
           requestId,
         });
-        const needed = audience.kind === "customer" ? "a customer administrator account" : `one of the roles ${audience.roles.join(", ")}`;
+        const needed =
+          audience.kind === "customer"
+            ? session.kind === "CUSTOMER"
+              ? `the role ${audience.roles.join(" or ")} on the CMK Portal app in your organization`
+              : "an account of the customer's organization"
+            : `one of the roles ${audience.roles.join(", ")}`;
         return { ok: false, error: { code: "FORBIDDEN", message: `This action needs ${needed}.`, fix: "Sign in with an account that has it, or ask your administrator." } };
       }
       const parsed = schema.safeParse(rawInput);
       if (!parsed.success) {
         const fields = fieldErrors(parsed.error);
         return { ok: false, error: { code: "VALIDATION_FAILED", message: "Some fields need attention.", fix: Object.values(fields)[0], fields } };
+      }
+      if (needsStepUp(parsed.data)) {
+        const problem = stepUpProblem(session);
+        if (problem) return { ok: false, error: toPublicError(problem) };
       }
       try {
         const data = await handler({ user: session, db: database, requestId }, parsed.data);
@@ -83,8 +103,14 @@ function define<S extends z.ZodType, Output>(
   return definition;
 }
 
-export function defineCustomerAction<S extends z.ZodType, Output>(name: string, schema: S, handler: (ctx: ActionContext, input: z.infer<S>) => Promise<Output>) {
-  return define(name, { kind: "customer" }, schema, handler);
+/** A customer action; it changes something, so it needs Customer.Admin unless `roles` says otherwise. */
+export function defineCustomerAction<S extends z.ZodType, Output>(
+  name: string,
+  schema: S,
+  handler: (ctx: ActionContext, input: z.infer<S>) => Promise<Output>,
+  options: { roles?: readonly CustomerRoleName[] } = {},
+) {
+  return define(name, { kind: "customer", roles: options.roles ?? [CUSTOMER_ADMIN_ROLE] }, schema, handler);
 }
 
 export function defineStaffAction<S extends z.ZodType, Output>(
@@ -92,6 +118,7 @@ export function defineStaffAction<S extends z.ZodType, Output>(
   roles: readonly StaffRoleName[],
   schema: S,
   handler: (ctx: ActionContext, input: z.infer<S>) => Promise<Output>,
+  options: ActionOptions<z.infer<S>> = {},
 ) {
-  return define(name, { kind: "staff", roles }, schema, handler);
+  return define(name, { kind: "staff", roles }, schema, handler, options);
 }
