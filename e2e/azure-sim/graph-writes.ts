@@ -40,9 +40,22 @@ interface ApplicationInput {
   appRoles?: Partial<GraphRegistration['appRoles'][number]>[];
   web?: { redirectUris?: string[] }; spa?: { redirectUris?: string[] };
   requiredResourceAccess?: { resourceAppId?: string; resourceAccess?: { id?: string; type?: string }[] }[];
+  groupMembershipClaims?: string | null;
+  optionalClaims?: { idToken?: { name?: string }[]; accessToken?: { name?: string }[]; saml2Token?: { name?: string }[] } | null;
 }
 
+/** groupMembershipClaims values Graph accepts (learn.microsoft.com/graph/api/resources/application). */
+const GROUP_MEMBERSHIP_CLAIMS = ['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All'];
+
 type Invalid = { error: SimResponse };
+
+/** `optionalClaims` as Graph shows it: null when none is configured. */
+export function graphOptionalClaims(app: Application): Record<string, unknown> | null {
+  const { idToken, accessToken } = app.optionalClaims;
+  if (idToken.length === 0 && accessToken.length === 0) return null;
+  const entries = (names: string[]) => names.map((name) => ({ name, source: null, essential: false, additionalProperties: [] }));
+  return { idToken: entries(idToken), accessToken: entries(accessToken), saml2Token: [] };
+}
 
 /** The Graph view of a registration written through Graph; {} for seeded apps (graph.ts describes those). */
 export function registrationEntity(app: Application): Record<string, unknown> {
@@ -56,6 +69,7 @@ export function registrationEntity(app: Application): Record<string, unknown> {
     requiredResourceAccess: r.requiredResourceAccess,
     web: { redirectUris: app.redirectUris, homePageUrl: null, logoutUrl: null, implicitGrantSettings: { enableIdTokenIssuance: false, enableAccessTokenIssuance: false } },
     spa: { redirectUris: app.spaRedirectUris },
+    groupMembershipClaims: app.groupMembershipClaims, optionalClaims: graphOptionalClaims(app),
     passwordCredentials: r.passwordCredentials.map((p) => ({ ...p, customKeyIdentifier: null, secretText: null })),
   };
 }
@@ -180,6 +194,17 @@ function applyInput(app: Application, input: ApplicationInput): Invalid | undefi
       userConsentDescription: s.userConsentDescription ?? null, isEnabled: s.isEnabled ?? true }));
     app.requestedAccessTokenVersion = version;
     app.apiScopes = registration.scopes.filter((s) => s.isEnabled).map((s) => s.value);
+  }
+  if (input.groupMembershipClaims !== undefined) {
+    const value = input.groupMembershipClaims;
+    if (value !== null && !GROUP_MEMBERSHIP_CLAIMS.includes(value)) return bad(`Invalid value specified for property 'groupMembershipClaims' of resource 'Application': '${value}'.`);
+    app.groupMembershipClaims = value === 'None' ? null : value;
+  }
+  if (input.optionalClaims !== undefined) {
+    const names = (claims: { name?: string }[] | undefined) => (claims ?? []).map((c) => c.name ?? '');
+    const all = [...names(input.optionalClaims?.idToken), ...names(input.optionalClaims?.accessToken), ...names(input.optionalClaims?.saml2Token)];
+    if (all.some((n) => !n)) return bad("Each optional claim needs a name.");
+    app.optionalClaims = { idToken: names(input.optionalClaims?.idToken), accessToken: names(input.optionalClaims?.accessToken) };
   }
   if (input.requiredResourceAccess !== undefined) {
     const entries = input.requiredResourceAccess;

@@ -1,7 +1,7 @@
 /** Microsoft Graph v1.0 at `/graph/v1.0`: me, organization, service principals, applications and their federated credentials. */
 import { randomUUID } from 'node:crypto';
 import { authenticateSimple } from './auth';
-import { registrationEntity } from './graph-writes';
+import { graphOptionalClaims, registrationEntity } from './graph-writes';
 import { GRAPH_AUDIENCES, type SimContext } from './context';
 import { jsonBody, json, serviceError, type SimRequest, type SimResponse } from './http';
 import { stableGuid } from './seed';
@@ -77,7 +77,7 @@ function applicationEntity(ctx: SimContext, app: Application): Record<string, un
   return {
     id: app.objectId, deletedDateTime: null, isFallbackPublicClient: null, appId: app.appId, applicationTemplateId: null,
     identifierUris: app.apiScopes.length ? [`api://${app.appId}`] : [], createdDateTime: app.createdDateTime, disabledByMicrosoftStatus: null,
-    displayName: app.displayName, isDeviceOnlyAuthSupported: null, groupMembershipClaims: null, optionalClaims: null, addIns: [],
+    displayName: app.displayName, isDeviceOnlyAuthSupported: null, groupMembershipClaims: app.groupMembershipClaims, optionalClaims: graphOptionalClaims(app), addIns: [],
     publisherDomain: ctx.state.tenants.get(app.homeTenantId)?.domain ?? null, samlMetadataUrl: null, signInAudience: 'AzureADMultipleOrgs',
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null }, certification: null, tags: [], tokenEncryptionKeyId: null,
     api: { requestedAccessTokenVersion: 2, acceptMappedClaims: null, knownClientApplications: [],

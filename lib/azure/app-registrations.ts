@@ -29,6 +29,8 @@ const requiredResourceAccessSchema = z.object({
   resourceAccess: z.array(z.object({ id: z.string(), type: z.string() })).nullish(),
 });
 
+const optionalClaimSchema = z.object({ name: z.string(), essential: z.boolean().nullish(), source: z.string().nullish(), additionalProperties: z.array(z.string()).nullish() });
+
 const applicationSchema = z.object({
   id: z.string(),
   appId: z.string(),
@@ -40,7 +42,12 @@ const applicationSchema = z.object({
   web: z.object({ redirectUris: z.array(z.string()).nullish() }).nullish(),
   spa: z.object({ redirectUris: z.array(z.string()).nullish() }).nullish(),
   requiredResourceAccess: z.array(requiredResourceAccessSchema).nullish(),
+  groupMembershipClaims: z.string().nullish(),
+  optionalClaims: z.object({ idToken: z.array(optionalClaimSchema).nullish(), accessToken: z.array(optionalClaimSchema).nullish(), saml2Token: z.array(optionalClaimSchema).nullish() }).nullish(),
 });
+
+/** One entry of `optionalClaims.idToken` / `.accessToken` / `.saml2Token`. */
+export type OptionalClaim = z.infer<typeof optionalClaimSchema>;
 
 /** An application object, with Graph's optional collections normalised to arrays. */
 export type AppRegistration = {
@@ -55,6 +62,9 @@ export type AppRegistration = {
   webRedirectUris: string[];
   spaRedirectUris: string[];
   requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+  /** `groupMembershipClaims` (None, SecurityGroup, DirectoryRole, ApplicationGroup, All), null when unset. */
+  groupMembershipClaims: string | null;
+  optionalClaims: { idToken: OptionalClaim[]; accessToken: OptionalClaim[]; saml2Token: OptionalClaim[] };
 };
 
 const ficSchema = z.object({ id: z.string(), name: z.string(), issuer: z.string(), subject: z.string(), audiences: z.array(z.string()), description: z.string().nullish() });
@@ -70,6 +80,8 @@ export type ApplicationWrite = {
   web?: { redirectUris: string[] };
   spa?: { redirectUris: string[] };
   requiredResourceAccess?: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+  groupMembershipClaims?: string | null;
+  optionalClaims?: { idToken: OptionalClaim[]; accessToken: OptionalClaim[]; saml2Token: OptionalClaim[] };
 };
 
 const list = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), "@odata.nextLink": z.string().nullish() });
@@ -88,6 +100,8 @@ function toRegistration(raw: unknown): AppRegistration {
     webRedirectUris: app.web?.redirectUris ?? [],
     spaRedirectUris: app.spa?.redirectUris ?? [],
     requiredResourceAccess: (app.requiredResourceAccess ?? []).map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.resourceAccess ?? [] })),
+    groupMembershipClaims: app.groupMembershipClaims ?? null,
+    optionalClaims: { idToken: app.optionalClaims?.idToken ?? [], accessToken: app.optionalClaims?.accessToken ?? [], saml2Token: app.optionalClaims?.saml2Token ?? [] },
   };
 }
 

@@ -53,6 +53,16 @@ function appChecks(app: DesiredApp, state: CurrentState["portalApp"]): SetupChec
     checks.push(check(`${id}-roles`, `The ${app.label} defines its app roles`, rolesMissing.length === 0,
       rolesMissing.length ? `missing or disabled: ${rolesMissing.join(", ")}` : app.appRoles.map((r) => r.value).join(", "), APPLY));
   }
+  if (app.groupMembershipClaims || app.optionalClaims) {
+    const problems = [
+      ...(app.groupMembershipClaims && reg.groupMembershipClaims !== app.groupMembershipClaims && reg.groupMembershipClaims !== "All"
+        ? [`groupMembershipClaims ${reg.groupMembershipClaims ?? "null"} (wids needs ${app.groupMembershipClaims})`] : []),
+      ...(["idToken", "accessToken"] as const).flatMap((type) =>
+        (app.optionalClaims?.[type] ?? []).filter((name) => !reg.optionalClaims[type].some((c) => c.name === name)).map((name) => `${type} optional claim ${name} missing`)),
+    ];
+    checks.push(check(`${id}-claims`, `The ${app.label}'s tokens carry the claims the portal checks (wids, acct, auth_time, acrs)`, problems.length === 0,
+      problems.length ? problems.join("; ") : `groupMembershipClaims ${reg.groupMembershipClaims}; optional claims configured`, APPLY));
+  }
   for (const need of app.requiredPermissions) {
     const declared = reg.requiredResourceAccess.some((r) => r.resourceAppId.toLowerCase() === need.resourceAppId && r.resourceAccess.some((a) => a.id.toLowerCase() === need.scopeId && a.type === "Scope"));
     checks.push(check(`${id}-permission`, `The ${app.label} declares ${need.name}`, declared, declared ? `${need.resourceAppId}/${need.scopeId}` : "not in requiredResourceAccess", APPLY));

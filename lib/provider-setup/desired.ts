@@ -60,6 +60,10 @@ export type DesiredApp = {
   requiredPermissions: { resourceAppId: string; scopeId: string; name: string }[];
   /** Declared permissions on these APIs are removed (the CMK app needs no Microsoft Graph permission). */
   forbiddenResourceAppIds: string[];
+  /** `groupMembershipClaims`; undefined = not managed. DirectoryRole puts the user's directory roles in `wids`. */
+  groupMembershipClaims?: "DirectoryRole";
+  /** Optional claims that must be configured (others already there are kept); undefined = not managed. */
+  optionalClaims?: { idToken: string[]; accessToken: string[] };
 };
 
 export type DesiredFic = { name: string; description: string; issuer: string; audiences: string[] };
@@ -86,7 +90,17 @@ export const PORTAL_APP_ROLES: DesiredAppRole[] = [
   { value: "Support", displayName: "Support", description: "Rotates or revokes a customer's key, with approval." },
   { value: "SupportApprover", displayName: "Support approver", description: "Approves another support engineer's revocation or restore." },
   { value: "AuditReader", displayName: "Audit reader", description: "Reads and exports the full audit log of every customer tenant." },
+  // Assigned by each customer in their own tenant (Enterprise applications → CMK Portal → Users and groups).
+  { value: "Customer.Admin", displayName: "Customer administrator", description: "Sets up and manages the organization's key connection (onboarding, rotation, restore confirmation)." },
+  { value: "Customer.Reader", displayName: "Customer reader", description: "Sees the organization's key status and audit log, changes nothing." },
 ];
+
+/**
+ * Claims the portal decides on: `wids` (directory roles, the Customer.Admin fallback), `acct` (guests are refused),
+ * `auth_time` (step-up) and `acrs` (Conditional Access authentication context), per
+ * learn.microsoft.com/entra/identity-platform/optional-claims-reference and access-token-claims-reference.
+ */
+export const PORTAL_OPTIONAL_CLAIMS = { idToken: ["acct", "auth_time"], accessToken: ["acct", "auth_time", "acrs"] };
 
 export function desiredState(env: ProviderSetupEnv): DesiredState {
   const base = env.APP_BASE_URL;
@@ -114,6 +128,8 @@ export function desiredState(env: ProviderSetupEnv): DesiredState {
         { resourceAppId: KEY_VAULT_RESOURCE_APP_ID, scopeId: KEY_VAULT_USER_IMPERSONATION_SCOPE_ID, name: "Azure Key Vault user_impersonation" },
       ],
       forbiddenResourceAppIds: [],
+      groupMembershipClaims: "DirectoryRole",
+      optionalClaims: PORTAL_OPTIONAL_CLAIMS,
     },
     cmkApp: {
       key: "cmk", label: "CMK app", displayName: env.CMK_APP_DISPLAY_NAME, clientId: env.CMK_APP_CLIENT_ID,

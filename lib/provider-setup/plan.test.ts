@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { AppRegistration } from "../azure/app-registrations";
 import { parseProviderSetupEnv } from "../env";
 import type { CurrentState } from "./current";
-import { STAFF_ROLES } from "../auth/roles";
+import { CUSTOMER_ROLES, STAFF_ROLES } from "../auth/roles";
 import { desiredState, GRAPH_RESOURCE_APP_ID, MANAGED_IDENTITY_OPERATOR_ROLE_ID, PORTAL_APP_ROLES, type DesiredApp } from "./desired";
-import { appCreateBody, customRoleId, customRoleScopes, describePlan, desiredAssignments, isReady, plan, type Step } from "./plan";
+import { appCreateBody, appPatch, customRoleId, customRoleScopes, describePlan, desiredAssignments, isReady, plan, type Step } from "./plan";
 
 const TENANT = "11111111-1111-4111-8111-111111111111";
 const SUB = "44444444-4444-4444-8444-444444444444";
@@ -27,6 +27,7 @@ function registered(app: DesiredApp, appId: string): AppRegistration {
     identifierUris: app.scopes.length ? [`api://${appId}`] : [], requestedAccessTokenVersion: body.api?.requestedAccessTokenVersion ?? null,
     scopes: (body.api?.oauth2PermissionScopes ?? []) as AppRegistration["scopes"], appRoles: (body.appRoles ?? []) as AppRegistration["appRoles"],
     webRedirectUris: app.webRedirectUris, spaRedirectUris: app.spaRedirectUris, requiredResourceAccess: body.requiredResourceAccess ?? [],
+    groupMembershipClaims: body.groupMembershipClaims ?? null, optionalClaims: body.optionalClaims ?? { idToken: [], accessToken: [], saml2Token: [] },
   };
 }
 
@@ -49,8 +50,8 @@ function converged(): CurrentState {
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 
 describe("desired state", () => {
-  it("declares an app role for every staff role the portal knows", () => {
-    expect(PORTAL_APP_ROLES.map((r) => r.value)).toEqual([...STAFF_ROLES]);
+  it("declares an app role for every staff and customer role the portal knows", () => {
+    expect(PORTAL_APP_ROLES.map((r) => r.value)).toEqual([...STAFF_ROLES, ...CUSTOMER_ROLES]);
   });
 });
 
@@ -167,5 +168,24 @@ describe("plan", () => {
   it("refuses to guess between two registrations with the same name", () => {
     const steps = plan({ ...converged(), portalApp: { registration: null, sameName: ["a", "b"], servicePrincipal: false } }, desired);
     expect(steps).toMatchObject([{ kind: "blocked", fix: expect.stringContaining("PORTAL_CLIENT_ID") }]);
+  });
+});
+
+describe("portal token claims (customer roles, guests, step-up)", () => {
+  it("configures wids (groupMembershipClaims DirectoryRole), the optional claims acct/auth_time/acrs and the customer app roles", () => {
+    const { body, fields } = appCreateBody(desired.portalApp);
+    expect(body.groupMembershipClaims).toBe("DirectoryRole");
+    expect(body.optionalClaims?.idToken.map((c) => c.name)).toEqual(["acct", "auth_time"]);
+    expect(body.optionalClaims?.accessToken.map((c) => c.name)).toEqual(["acct", "auth_time", "acrs"]);
+    expect((body.appRoles ?? []).map((r) => r.value)).toEqual(expect.arrayContaining(["Customer.Admin", "Customer.Reader"]));
+    expect(fields.map((f) => f.field)).toEqual(expect.arrayContaining(["groupMembershipClaims", "optionalClaims"]));
+  });
+
+  it("adds missing claims to an existing registration and keeps claims it already has", () => {
+    const reg = { ...registered(desired.portalApp, "portal-app-id"), groupMembershipClaims: null, optionalClaims: { idToken: [{ name: "email" }], accessToken: [], saml2Token: [] } };
+    const { patch } = appPatch(desired.portalApp, reg);
+    expect(patch.groupMembershipClaims).toBe("DirectoryRole");
+    expect(patch.optionalClaims?.idToken.map((c) => c.name)).toEqual(["email", "acct", "auth_time"]);
+    expect(appPatch(desired.portalApp, { ...reg, groupMembershipClaims: "All", optionalClaims: registered(desired.portalApp, "x").optionalClaims }).fields).toEqual([]);
   });
 });

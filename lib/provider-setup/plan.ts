@@ -150,12 +150,49 @@ export function appPatch(app: DesiredApp, reg: AppRegistration): { patch: Applic
     patch.appRoles = roles;
     fields.push({ field: "appRoles", from: list(reg.appRoles.filter((r) => r.isEnabled !== false).map((r) => r.value ?? "")), to: list(roles.filter((r) => r.isEnabled).map((r) => r.value)) });
   }
+  if (app.groupMembershipClaims && !groupClaimsCover(reg.groupMembershipClaims, app.groupMembershipClaims)) {
+    patch.groupMembershipClaims = app.groupMembershipClaims;
+    fields.push({ field: "groupMembershipClaims", from: String(reg.groupMembershipClaims), to: app.groupMembershipClaims });
+  }
+  const optional = optionalClaimsWanted(app, reg.optionalClaims);
+  if (optional) {
+    patch.optionalClaims = optional;
+    fields.push({ field: "optionalClaims", from: describeOptionalClaims(reg.optionalClaims), to: describeOptionalClaims(optional) });
+  }
   const permissions = permissionsWanted(app, reg.requiredResourceAccess);
   if (JSON.stringify(permissions) !== JSON.stringify(reg.requiredResourceAccess)) {
     patch.requiredResourceAccess = permissions;
     fields.push({ field: "requiredResourceAccess", from: describePermissions(reg.requiredResourceAccess), to: describePermissions(permissions) });
   }
   return { patch, fields };
+}
+
+/** `All` includes directory roles too; anything else must be exactly the wanted value. */
+function groupClaimsCover(current: string | null, wanted: string): boolean {
+  return current === wanted || current === "All";
+}
+
+type OptionalClaims = AppRegistration["optionalClaims"];
+type OptionalClaimNames = { idToken: readonly (string | { name: string })[]; accessToken: readonly (string | { name: string })[]; saml2Token?: readonly (string | { name: string })[] };
+
+/** The registration's optional claims plus the wanted ones (existing entries kept as they are), or null when all are there. */
+function optionalClaimsWanted(app: DesiredApp, current: OptionalClaims): OptionalClaims | null {
+  if (!app.optionalClaims) return null;
+  const merged: OptionalClaims = { idToken: [...current.idToken], accessToken: [...current.accessToken], saml2Token: [...current.saml2Token] };
+  let changed = false;
+  for (const type of ["idToken", "accessToken"] as const) {
+    for (const name of app.optionalClaims[type]) {
+      if (merged[type].some((c) => c.name === name)) continue;
+      merged[type].push({ name, source: null, essential: false, additionalProperties: [] });
+      changed = true;
+    }
+  }
+  return changed ? merged : null;
+}
+
+function describeOptionalClaims(claims: OptionalClaimNames): string {
+  const names = (list: readonly (string | { name: string })[] | undefined) => (list ?? []).map((c) => (typeof c === "string" ? c : c.name)).join(", ") || "none";
+  return `ID token: ${names(claims.idToken)}; access token: ${names(claims.accessToken)}`;
 }
 
 /** The POST body of a new registration (its identifier URI follows in the next round, once its client id exists). */
@@ -168,6 +205,8 @@ export function appCreateBody(app: DesiredApp): { body: ApplicationWrite; fields
     api: { requestedAccessTokenVersion: app.requestedAccessTokenVersion ?? null, oauth2PermissionScopes: scopesWanted(app, []) },
     appRoles: rolesWanted(app, []),
     requiredResourceAccess: permissionsWanted(app, []),
+    ...(app.groupMembershipClaims && { groupMembershipClaims: app.groupMembershipClaims }),
+    ...(app.optionalClaims && { optionalClaims: optionalClaimsWanted(app, { idToken: [], accessToken: [], saml2Token: [] }) ?? undefined }),
   };
   const fields: FieldChange[] = [
     { field: "signInAudience", from: "", to: app.signInAudience },
@@ -178,6 +217,8 @@ export function appCreateBody(app: DesiredApp): { body: ApplicationWrite; fields
       { field: "identifierUris", from: "", to: "api://(client id, known after apply)" }] : []),
     ...(app.appRoles.length ? [{ field: "appRoles", from: "", to: list(app.appRoles.map((r) => r.value)) }] : []),
     { field: "requiredResourceAccess", from: "", to: app.requiredPermissions.length ? list(app.requiredPermissions.map((p) => p.name)) : "(none)" },
+    ...(app.groupMembershipClaims ? [{ field: "groupMembershipClaims", from: "", to: app.groupMembershipClaims }] : []),
+    ...(app.optionalClaims ? [{ field: "optionalClaims", from: "", to: describeOptionalClaims({ ...app.optionalClaims, saml2Token: [] }) }] : []),
   ];
   return { body, fields };
 }
