@@ -1,9 +1,12 @@
 // docs/deploy.md is the platform team's reference for every environment variable: it must list each one that
 // lib/env.ts reads, and name none that does not exist (a renamed or removed variable would otherwise live on in
-// the deployment commands people copy). README's set-up section must point to it.
+// the deployment commands people copy). Its commands name only bundles the build produces, and README's set-up
+// section points to it.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { BUNDLES } from "./build-artifacts";
+import { PRODUCTION_COMMANDS } from "./production-processes";
 
 const root = path.resolve(import.meta.dirname, "..");
 const read = (file: string) => readFileSync(path.join(root, file), "utf8");
@@ -80,6 +83,14 @@ describe("docs/deploy.md and lib/env.ts", () => {
   it("uses in its commands and prose only variables that exist", () => {
     const known = new Set([...env, ...doc.otherPrograms]);
     expect(sorted([...doc.mentioned].filter((name) => !known.has(name)))).toEqual([]);
+  });
+
+  it("runs only commands the build produces", () => {
+    const guide = read("docs/deploy.md");
+    const bundles = sorted([...guide.matchAll(/dist\/([a-z0-9-]+)\.mjs/g)].map((m) => m[1] ?? ""));
+    expect(bundles.length).toBeGreaterThan(0);
+    expect(bundles.filter((name) => !(name in BUNDLES))).toEqual([]);
+    for (const command of Object.values(PRODUCTION_COMMANDS)) expect(guide).toContain(`\`${command.join(" ")}`);
   });
 
   it("is linked from README's set-up section", () => {
