@@ -3,11 +3,11 @@
 // instead of in one burst against ARM's read budget. The fleet's health sweep (a scheduled task, once a
 // minute for all workers) queues the tenants whose slot falls in the next minute, each message starting at
 // its slot. A message's id is derived from tenant and slot, so queueing a window twice queues nothing new.
-import { createHash } from "node:crypto";
 import type PgBoss from "pg-boss";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { HEALTH_SCAN_QUEUE, QUEUE_SCHEMA } from "../jobs/queue";
+import { derivedUuid } from "../jobs/schedules";
 
 export type HealthScan = { customerTenantId: string };
 
@@ -24,10 +24,9 @@ export function slotTime(customerTenantId: string, cycleStart: number, intervalM
   return cycleStart + Math.floor(tenantPhase(customerTenantId) * intervalMs);
 }
 
-/** A queue message id per tenant and slot (UUID-shaped, as pg-boss requires). */
+/** A queue message id per tenant and slot. */
 export function scanMessageId(customerTenantId: string, slot: number): string {
-  const hex = createHash("sha256").update(`${customerTenantId}@${slot}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid(`health:${customerTenantId}@${slot}`);
 }
 
 type PhaseRange = { from: number; to: number; cycleStart: number };

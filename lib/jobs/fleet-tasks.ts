@@ -17,7 +17,7 @@ export const PROVIDER_READINESS_PERIOD_MS = 5 * MINUTE;
 export const SESSION_PURGE_PERIOD_MS = 5 * MINUTE;
 
 export type FleetTaskOptions = {
-  /** The stale-lease sweep runs every this many ms within its one-minute period (one worker of the fleet). */
+  /** The period of the stale-lease sweep (one sweep per period for the fleet). */
   sweepIntervalMs: number;
   /** Queue health checks (each tenant at its slot in this interval); off when undefined. */
   healthIntervalMinutes?: number;
@@ -28,41 +28,15 @@ export type FleetTaskOptions = {
   periodsMs?: Readonly<Record<string, number>>;
 };
 
-/** Waits `ms`, or less when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 export function fleetTasks(options: FleetTaskOptions): ScheduledTask[] {
   const tasks: ScheduledTask[] = [
     {
-      // Re-sends wake-ups of jobs whose lease lapsed or whose message was lost; sweeping every few seconds for
-      // the whole minute keeps takeover after a crash close to the lease, with one sweeper for the fleet.
+      // Re-sends wake-ups of jobs whose lease lapsed or whose message was lost. A short period keeps takeover
+      // after a crash close to the lease; one sweep per period for the whole fleet.
       name: "job-sweep",
-      periodMs: MINUTE,
-      async run({ db, boss, log, signal, periodEnd }) {
-        let resent = 0;
-        let sweeps = 0;
-        while (!signal.aborted) {
-          try {
-            resent += await sweepJobs(db, boss);
-          } catch (error) {
-            log.warn({ err: error }, "job sweep failed");
-          }
-          sweeps += 1;
-          const left = periodEnd.getTime() - Date.now();
-          if (left <= 0) break;
-          await sleep(Math.min(options.sweepIntervalMs, left), signal);
-        }
-        return { sweeps, resent };
+      periodMs: Math.max(MIN_PERIOD_MS, options.sweepIntervalMs),
+      async run({ db, boss }) {
+        return { resent: await sweepJobs(db, boss) };
       },
     },
     {

@@ -1,11 +1,14 @@
 // Recurring work of the fleet (health sweep, stale-lease sweep, session purge, revocation expiry, audit chain
 // verification, ...), once per period for all workers together, not once per process.
 //
-// Each task has a pg-boss schedule (cron, every minute) on its own queue: pg-boss's timekeeper sends one
-// message per minute for the whole fleet, and one worker receives it. The message alone cannot say "once per
-// period" for periods longer than a minute, nor survive a retry or a duplicate, so the worker that receives it
-// first claims the period in PostgreSQL (ScheduledTaskRun, primary key task + period start): the insert that
-// wins runs the task; every other message of that period is acknowledged without running anything.
+// Each task has its own queue (`every_<task>`). A run sends the message for the task's next period first
+// (starting at that period, with an id derived from task and period, so however many workers send it there
+// is one), then claims its own period in PostgreSQL (ScheduledTaskRun, primary key task + period start): the
+// insert that wins runs the task, every other message of that period is acknowledged without running
+// anything. Sending first keeps the chain alive when a worker dies mid-run: another worker takes the next
+// period. A pg-boss schedule (cron, every minute, kept by the workers' timekeepers) restarts a chain that
+// broke, and every worker runs its tasks' current period at start-up, so a fresh fleet does not wait.
+import { createHash } from "node:crypto";
 import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Db } from "../db/client";
@@ -25,7 +28,7 @@ export type ScheduledTaskContext = {
 export type ScheduledTask = {
   /** Lower-case words and dashes; also names its queue (`every_<name>`). */
   name: string;
-  /** Runs once per period of this length, aligned to the Unix epoch (so all workers agree on the periods). */
+  /** Runs once per period of this length (at least a second), aligned to the Unix epoch, so all workers agree on the periods. */
   periodMs: number;
   /** What it returns is stored with the run (e.g. the provider readiness report shown on the dashboard). */
   run(ctx: ScheduledTaskContext): Promise<Record<string, unknown> | void>;
@@ -34,14 +37,19 @@ export type ScheduledTask = {
 /** The provider readiness check (lib/jobs/fleet-tasks.ts), whose stored report the operator dashboard shows. */
 export const PROVIDER_READINESS_TASK = "provider-readiness";
 
-/** pg-boss's cron has one-minute resolution: the shortest period a task can have. */
-export const MIN_PERIOD_MS = 60_000;
+export const MIN_PERIOD_MS = 1000;
 /** Runs older than this are deleted when a task runs (the table stays small; the newest run is what is read). */
-const KEEP_RUNS_MS = 24 * 60 * 60 * 1000;
+const KEEP_RUNS_MS = 60 * 60 * 1000;
 
 export function scheduleQueueName(taskName: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(taskName)) throw new Error(`Scheduled task name "${taskName}" must be lower-case words joined by dashes.`);
   return `every_${taskName.replaceAll("-", "_")}`;
+}
+
+/** A UUID-shaped id derived from `text` (pg-boss message ids must be UUIDs): the same text gives the same id. */
+export function derivedUuid(text: string): string {
+  const hex = createHash("sha256").update(text).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The period that contains `now`, aligned to the epoch. */
@@ -77,7 +85,7 @@ export async function runScheduledTask(task: ScheduledTask, ctx: Omit<ScheduledT
   }
   await ctx.db.scheduledTaskRun.update({ where, data: { finishedAt: new Date(), ...(result && { result: result as Prisma.InputJsonValue }) } });
   await ctx.db.scheduledTaskRun.deleteMany({ where: { task: task.name, periodStart: { lt: new Date(now - Math.max(KEEP_RUNS_MS, 3 * task.periodMs)) } } });
-  ctx.log.info({ task: task.name, periodStart: period.start.toISOString(), ...(result && { result }) }, "scheduled task ran");
+  ctx.log.debug({ task: task.name, periodStart: period.start.toISOString(), ...(result && { result }) }, "scheduled task ran");
   return { ran: true, periodStart: period.start, result };
 }
 
@@ -90,22 +98,35 @@ export async function lastTaskRun(db: Db, task: string): Promise<{ periodStart: 
 /** Every minute, for the whole fleet (pg-boss deduplicates the sends of all workers' timekeepers). */
 export const EVERY_MINUTE = "* * * * *";
 
+type ChainMessage = { periodStart?: string };
+
 /**
- * Registers the tasks' schedules and consumers in this worker. The queues themselves are created when the
- * queue schema is installed (openQueue), as the schema owner. Every task also runs at start-up if the fleet
- * has not run it in the current period, so a fresh fleet does not wait a minute for its first sweep.
+ * One delivery of a task's message (chained, cron or start-up): queue the next period's message, then run this
+ * period unless the fleet already did. `periodStart` is the period the message was sent for: a worker whose clock
+ * runs a little behind the database's still runs that period, not the one before.
+ */
+export async function runAndChain(task: ScheduledTask, ctx: Omit<ScheduledTaskContext, "periodStart" | "periodEnd">, message: ChainMessage = {}): Promise<TaskRunOutcome> {
+  const now = Math.max(Date.now(), message.periodStart ? Date.parse(message.periodStart) : 0);
+  const next = periodOf(now, task.periodMs).end;
+  await ctx.boss.send(scheduleQueueName(task.name), { periodStart: next.toISOString() } satisfies ChainMessage, { id: derivedUuid(`${task.name}@${next.toISOString()}`), startAfter: next });
+  return runScheduledTask(task, ctx, now);
+}
+
+/**
+ * Registers the tasks' schedules and consumers in this worker, and runs each task's current period unless the
+ * fleet has. The queues themselves are created with the queue schema (openQueue), by the schema owner.
  */
 export async function startScheduledTasks(boss: PgBoss, tasks: readonly ScheduledTask[], ctx: Omit<ScheduledTaskContext, "periodStart" | "periodEnd">): Promise<{ startupRuns: Promise<void> }> {
   for (const task of tasks) {
-    if (task.periodMs < MIN_PERIOD_MS) throw new Error(`Scheduled task ${task.name}: the period must be at least one minute (pg-boss cron resolution).`);
+    if (task.periodMs < MIN_PERIOD_MS) throw new Error(`Scheduled task ${task.name}: the period must be at least a second.`);
     const queue = scheduleQueueName(task.name);
     await boss.schedule(queue, EVERY_MINUTE, {}, { singletonKey: queue, singletonSeconds: 60 });
-    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 1 }, async () => {
-      if (!ctx.signal.aborted) await runScheduledTask(task, ctx);
+    const pollingIntervalSeconds = Math.min(5, Math.max(0.5, task.periodMs / 4000));
+    await boss.work<ChainMessage>(queue, { batchSize: 1, pollingIntervalSeconds }, async ([message]) => {
+      if (!ctx.signal.aborted) await runAndChain(task, ctx, message?.data);
     });
   }
-  // In parallel: the stale-lease sweep keeps running for its whole period.
-  const startupRuns = Promise.all(tasks.map((task) => runScheduledTask(task, ctx)
+  const startupRuns = Promise.all(tasks.map((task) => runAndChain(task, ctx)
     .catch((error: unknown) => ctx.log.warn({ err: error, task: task.name }, "scheduled task failed at start-up")))).then(() => undefined);
   return { startupRuns };
 }
