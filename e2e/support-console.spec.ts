@@ -171,14 +171,34 @@ test("revoke: requested by one person, self-approval refused, approved by anothe
   await approverContext.close();
 });
 
-test("restore after revoke: probe, restart, Healthy", async ({ page }) => {
+test("restore after revoke needs a second person: requested by support, seen by the customer, approved by an approver; probe, restart, Healthy", async ({ page, browser }) => {
   await openCustomer(page, PERSONAS.support2.upn);
-  await page.getByLabel("Why access may be restored").fill("Customer confirmed the account is secured again");
-  await page.getByRole("button", { name: "Verify and restore access" }).click();
-  await expect(page.getByText("Key usable (wrap/unwrap probe passed)")).toBeVisible();
-  await expect(page.getByText("Healthy", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel(/Why access may be restored/).fill("Customer confirmed the account is secured again");
+  await page.getByRole("button", { name: "Request restore" }).click();
+  await expect(page.getByText(/Restore requested by support2@skyline.example/)).toBeVisible();
+  // support2 has no approver role: the restore waits, nothing is started.
+  await expect(page.getByRole("button", { name: "Approve and restore now" })).toHaveCount(0);
+  expect(await powerOf("vm-app-1")).toBe("deallocated");
+  await screenshot(page, "support-restore-pending");
+  await signOut(page);
+
+  // The customer's admin sees the request on their status page and could confirm it there.
+  await signInAs(page, PERSONAS.contosoAdmin.upn, "customer", "/status");
+  const pending = page.getByRole("status", { name: "Restore waiting for confirmation" });
+  await expect(pending).toContainText("Provider support asks to restore access to your key");
+  await expect(pending.getByRole("button", { name: "Confirm: restore access to my key" })).toBeVisible();
+  await screenshot(page, "customer-restore-confirmation");
+  await signOut(page);
+
+  const approverContext = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  const approverPage = await approverContext.newPage();
+  await openCustomer(approverPage, PERSONAS.approver.upn);
+  await approverPage.getByRole("button", { name: "Approve and restore now" }).click();
+  await expect(approverPage.getByText("Key usable (wrap/unwrap probe passed)")).toBeVisible();
+  await expect(approverPage.getByText("Healthy", { exact: true })).toBeVisible({ timeout: 60_000 });
   expect(await powerOf("vm-app-1")).toBe("running");
-  await screenshot(page, "support-restored");
+  await screenshot(approverPage, "support-restored");
+  await approverContext.close();
 });
 
 test("the customer disables the key: the console shows Revoked by customer, and restore works once it is enabled", async ({ page }) => {

@@ -3,11 +3,14 @@ import { db } from "@/lib/db/client";
 import { currentSession } from "@/lib/auth/session";
 import { completeAdminConsent, ConsentError } from "@/lib/consent/service";
 import { logger } from "@/lib/logger";
+import { serverEnv } from "@/lib/env";
 
 /** Entra's redirect after admin consent (fixed redirect URI). */
 export async function GET(request: NextRequest) {
   const user = await currentSession();
-  const to = (path: string) => NextResponse.redirect(new URL(path, request.nextUrl.origin), { headers: { "Cache-Control": "no-store" } });
+  // The portal's public URL, not the request's: behind a proxy or in the standalone server (HOSTNAME 0.0.0.0) the
+  // request URL names the listening address, and the session cookie would not be sent there.
+  const to = (path: string) => NextResponse.redirect(new URL(path, serverEnv().APP_BASE_URL), { headers: { "Cache-Control": "no-store" } });
   if (!user || user.kind !== "CUSTOMER") {
     return to(`/signin?${new URLSearchParams({ area: "customer", returnTo: "/onboarding/consent", reason: "expired" })}`);
   }
