@@ -87,6 +87,13 @@ const serverFields = z.object({
     .regex(/^c([1-9]|[1-9][0-9])$/, { message: "must be a Conditional Access authentication context id, c1 to c99 (Entra → Conditional Access → Authentication contexts)" })
     .optional(),
 
+  // Rate limits per fixed window, counted in PostgreSQL (lib/security/rate-limit.ts): per session and per client IP.
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt("length of one rate-limit window in seconds", 60),
+  RATE_LIMIT_SIGNIN: positiveInt("sign-in requests (nonce and token hand-over) per window, per IP and per session", 60),
+  RATE_LIMIT_CONSENT: positiveInt("admin-consent starts, checks and callbacks per window, per IP and per session", 30),
+  RATE_LIMIT_REQUESTS: positiveInt("server actions and API calls per window per session", 300),
+  RATE_LIMIT_REQUESTS_PER_IP: positiveInt("server actions and API calls per window per client IP (all sessions behind it)", 1200),
+
   WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),

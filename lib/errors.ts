@@ -16,6 +16,8 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "VALIDATION_FAILED"
   | "CONFLICT"
+  /** Too many requests in the current rate-limit window (lib/security/rate-limit.ts). */
+  | "RATE_LIMITED"
   | "AZURE_ERROR"
   | "INTERNAL";
 

@@ -2,11 +2,13 @@ import { recordAudit } from "@/lib/audit/log";
 import { auditCsv, parseAuditQuery } from "@/lib/audit/query";
 import { currentSession } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
+import { guardRoute } from "@/lib/security/route-guard";
 
 export const dynamic = "force-dynamic";
 
 /** CSV of the signed-in customer's own tenant's audit log (the tenant comes from the session only). */
 export async function GET(request: Request) {
+  const refused = await guardRoute(request); if (refused) return refused;
   const user = await currentSession();
   if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export your audit log." }, { status: 401 });
   if (user.kind !== "CUSTOMER") return Response.json({ code: "FORBIDDEN", message: "This export is for customer administrators; staff use the support console." }, { status: 403 });

@@ -8,6 +8,7 @@ import { logger } from "@/lib/logger";
 import { signIn, signOut } from "@/lib/auth/sign-in";
 import { NONCE_COOKIE, SESSION_COOKIE, SESSION_COOKIE_OPTIONS } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
+import { guardRoute } from "@/lib/security/route-guard";
 
 const signInBody = z.object({
   area: z.enum(["customer", "staff"]),
@@ -19,6 +20,7 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 /** Completes sign-in: the browser hands over the tokens MSAL obtained; we verify them and open a session. */
 export async function POST(request: Request) {
+  const refused = await guardRoute(request, "signin"); if (refused) return refused;
   const requestId = randomUUID();
   const jar = await cookies();
   const parsed = signInBody.safeParse(await request.json().catch(() => null));
@@ -41,7 +43,8 @@ export async function POST(request: Request) {
 }
 
 /** Sign-out: the session row and its encrypted token cache are deleted, the cookie cleared. */
-export async function DELETE() {
+export async function DELETE(request: Request) {
+  const refused = await guardRoute(request, "signin"); if (refused) return refused;
   const jar = await cookies();
   await signOut(db(), jar.get(SESSION_COOKIE)?.value);
   const response = NextResponse.json({ ok: true }, { headers: NO_STORE });

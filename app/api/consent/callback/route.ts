@@ -4,9 +4,11 @@ import { currentSession } from "@/lib/auth/session";
 import { completeAdminConsent, ConsentError } from "@/lib/consent/service";
 import { logger } from "@/lib/logger";
 import { serverEnv } from "@/lib/env";
+import { guardRoute } from "@/lib/security/route-guard";
 
 /** Entra's redirect after admin consent (fixed redirect URI). */
 export async function GET(request: NextRequest) {
+  const refused = await guardRoute(request, "consent"); if (refused) return refused;
   const user = await currentSession();
   // The portal's public URL, not the request's: behind a proxy or in the standalone server (HOSTNAME 0.0.0.0) the
   // request URL names the listening address, and the session cookie would not be sent there.

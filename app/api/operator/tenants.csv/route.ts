@@ -3,11 +3,13 @@ import { AREA_ROLES, hasAnyRole } from "@/lib/auth/roles";
 import { db } from "@/lib/db/client";
 import { tenantsCsv } from "@/lib/dashboard/csv";
 import { parseTenantListQuery } from "@/lib/dashboard/filters";
+import { guardRoute } from "@/lib/security/route-guard";
 
 export const dynamic = "force-dynamic";
 
 /** CSV of the tenant list for the same filters and sort as the dashboard URL (all pages). Operators only. */
 export async function GET(request: Request) {
+  const refused = await guardRoute(request); if (refused) return refused;
   const user = await currentSession();
   if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export tenants." }, { status: 401 });
   if (user.kind !== "STAFF" || !hasAnyRole(user.roles, AREA_ROLES.operator)) {

@@ -3,11 +3,13 @@ import { auditCsv, parseAuditQuery } from "@/lib/audit/query";
 import { currentSession } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { mayReadFullAuditLog } from "@/lib/support/audit-access";
+import { guardRoute } from "@/lib/security/route-guard";
 
 export const dynamic = "force-dynamic";
 
 /** CSV of the audit log for the same filters as /support/audit (all pages). Audit readers, support and approvers. */
 export async function GET(request: Request) {
+  const refused = await guardRoute(request); if (refused) return refused;
   const user = await currentSession();
   if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export the audit log." }, { status: 401 });
   if (!mayReadFullAuditLog(user)) {
