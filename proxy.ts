@@ -1,12 +1,27 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { serverEnv } from "./lib/env";
+import { isHttpsRequest, newNonce, securityHeaders } from "./lib/security/headers";
 
 const PRIVATE_PREFIXES = ["/onboarding", "/status", "/tenants", "/support", "/audit"];
 
-/** Tells pages which path was asked for (sign-in returns there) and keeps private pages out of caches. */
+/**
+ * Tells pages which path was asked for (sign-in returns there), keeps private pages out of caches, and sets the
+ * security headers: a per-request nonce CSP (Next.js reads the nonce from the request's CSP header and puts it on
+ * its scripts), Permissions-Policy, and HSTS over HTTPS.
+ */
 export function proxy(request: NextRequest) {
+  const env = serverEnv();
+  const security = securityHeaders({
+    nonce: newNonce(),
+    authorityOrigins: [new URL(env.AZURE_AUTHORITY_HOST).origin],
+    https: isHttpsRequest(request.nextUrl, request.headers.get("x-forwarded-proto"), env.APP_BASE_URL),
+    development: env.NODE_ENV === "development",
+  });
   const headers = new Headers(request.headers);
   headers.set("x-cmk-path", `${request.nextUrl.pathname}${request.nextUrl.search}`);
+  headers.set("Content-Security-Policy", security["Content-Security-Policy"]);
   const response = NextResponse.next({ request: { headers } });
+  for (const [name, value] of Object.entries(security)) if (value) response.headers.set(name, value);
   if (PRIVATE_PREFIXES.some((prefix) => request.nextUrl.pathname === prefix || request.nextUrl.pathname.startsWith(`${prefix}/`))) {
     // After sign-out the back button must not show private data from the browser cache.
     response.headers.set("Cache-Control", "no-store, max-age=0");
