@@ -6,6 +6,8 @@ import { notificationsFor } from "@/lib/support/notifications";
 import { activeRevocation } from "@/lib/support/revocation";
 import { pendingRestore } from "@/lib/support/restore";
 import { ConfirmRestoreButton } from "./confirm-restore";
+import { currentSession } from "@/lib/auth/session";
+import { CUSTOMER_ADMIN_ROLE } from "@/lib/auth/roles";
 import { NewestKeyVersionButton } from "./newest-key-version";
 
 const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
@@ -14,7 +16,9 @@ const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16
 export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId: string; engine: JobEngineStatus }) {
   const tenant = await db().customerTenant.findUnique({ where: { tenantId: entraTenantId }, include: { _count: { select: { diskEncryptionSets: true } } } });
   if (!tenant || tenant._count.diskEncryptionSets === 0) return null;
-  const [revocation, notifications, restore] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5), pendingRestore(db(), tenant.id)]);
+  const [revocation, notifications, restore, user] = await Promise.all([activeRevocation(db(), tenant.id), notificationsFor(db(), tenant.id, 5), pendingRestore(db(), tenant.id), currentSession()]);
+  // Only an admin may be the second person of a restore (the action checks it too); readers are told who can.
+  const canConfirmRestore = Boolean(user?.roles.includes(CUSTOMER_ADMIN_ROLE));
   return (
     <section aria-labelledby="key-support-heading" className="space-y-4 rounded-xl border border-slate-200 bg-white p-6">
       <h2 id="key-support-heading" className="text-lg font-semibold">
@@ -39,7 +43,7 @@ export async function KeySupportPanel({ entraTenantId, engine }: { entraTenantId
           <p className="font-medium">Provider support asks to restore access to your key and start the stopped VMs again (until {when(restore.expiresAt)}).</p>
           <p>Reason: {restore.reason}</p>
           <p className="text-sm">Restore needs a second person: confirm it here if your key may be used again, or a second person at the provider approves it.</p>
-          <ConfirmRestoreButton restoreRequestId={restore.id} />
+          {canConfirmRestore ? <ConfirmRestoreButton restoreRequestId={restore.id} /> : <p className="text-sm font-medium">An admin of your organization (Customer.Admin) can confirm it.</p>}
         </div>
       )}
       {revocation && <JobEngineAlert notice={jobEngineNotice(engine, "customer", ["APPROVED", "EXECUTING", "RESTORING"].includes(revocation.status))} />}
