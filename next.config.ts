@@ -3,6 +3,8 @@ import { toolingEnv } from "./lib/env";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // forbidden() in pages: refusal pages answer HTTP 403 (app/forbidden.tsx), not 200.
+  experimental: { authInterrupts: true },
   distDir: toolingEnv().NEXT_DIST_DIR,
   // One self-contained server (<distDir>/standalone/server.js) with only the node_modules it traces;
   // scripts/build-standalone.ts copies static/ and public/ beside it. The Dockerfile's `web` runs it.

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { AreaNav, PageShell } from "@/components/ui/page-shell";
 import { listAuditEvents, parseAuditQuery } from "@/lib/audit/query";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { AuditLogView } from "@/app/(support)/support/audit/audit-table";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Your audit log" };
 export const dynamic = "force-dynamic";
@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 /** The signed-in admin's own tenant only: the tenant comes from the session, filters cannot widen it. */
 export default async function CustomerAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const tenant = await db().customerTenant.findUnique({ where: { tenantId: access.user.tenantId }, select: { id: true, displayName: true } });
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(await searchParams)) if (typeof value === "string" && key !== "tenant" && key !== "actor") params.set(key, value);

@@ -1,5 +1,4 @@
-import { redirect } from "next/navigation";
-import { AccessProblem } from "@/components/auth/access-problem";
+import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { customerOnboarding } from "@/lib/onboarding/queries";
@@ -8,7 +7,7 @@ import { STEP_PATH } from "@/lib/onboarding/steps";
 /** Resumes the wizard where this tenant left it, whoever of its admins comes back. */
 export default async function OnboardingEntryPage() {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const { onboarding } = await customerOnboarding(db(), access.user.tenantId, access.user);
   redirect(STEP_PATH[onboarding.step]);
 }

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
@@ -11,6 +10,7 @@ import { jobEngineNotice } from "@/lib/jobs/engine-notice";
 import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { customerStatus } from "@/lib/onboarding/status";
 import { KeySupportPanel } from "./_components/key-support-panel";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Status" };
 
@@ -28,7 +28,7 @@ const when = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16
 /** Bookmarkable: this tenant's disk encryption set, key in use, health and history. */
 export default async function StatusPage() {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const status = await customerStatus(db(), access.user.tenantId);
   const sets = status?.tenant.diskEncryptionSets ?? [];
   const inProgress = sets.some((des) => ["QUEUED", "CREATING", "UPDATING", "DELETING"].includes(des.provisioningState));

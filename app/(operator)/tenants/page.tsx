@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
@@ -15,6 +14,7 @@ import { OverviewPanel, OverviewSkeleton } from "./_components/overview-panel";
 import { ReadinessBanner } from "./_components/readiness-banner";
 import { TenantTable } from "./_components/tenant-table";
 import { TableSkeleton } from "./_components/table-skeleton";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Operator dashboard" };
 
@@ -38,7 +38,7 @@ async function TenantListSection({ query }: { query: TenantListQuery }) {
 /** Every customer tenant at a glance: overview, then the searchable list. Data comes from the database only. */
 export default async function OperatorDashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await checkAreaAccess("operator");
-  if (!access.ok) return <AccessProblem area="operator" access={access} />;
+  if (!access.ok) forbidden();
   const query = parseTenantListQuery(await searchParams);
   const regions = await listRegions(db());
   return (

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
@@ -8,6 +7,7 @@ import { describeHealthCause } from "@/lib/health/causes";
 import { expireStaleRevocations } from "@/lib/support/revocation";
 import { restoresAwaitingConfirmation } from "@/lib/support/restore";
 import { Badge, Card, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "./_components/parts";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Support console" };
 export const dynamic = "force-dynamic";
@@ -16,7 +16,7 @@ const PAGE = 50;
 
 export default async function SupportConsolePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await checkAreaAccess("support");
-  if (!access.ok) return <AccessProblem area="support" access={access} />;
+  if (!access.ok) forbidden();
   const raw = (await searchParams).q;
   const q = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 100) ?? "";
   await expireStaleRevocations(db());

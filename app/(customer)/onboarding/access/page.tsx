@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { redirect } from "next/navigation";
-import { AccessProblem } from "@/components/auth/access-problem";
+import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { accessSnippets, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, keyScope, parseVaultResourceId } from "@/lib/onboarding/access";
@@ -14,7 +13,7 @@ export const metadata: Metadata = { title: "Grant access" };
 
 export default async function AccessStepPage() {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
   if (!canView(onboarding.step, "ACCESS")) redirect(STEP_PATH[onboarding.step]);
   const vault = onboarding.vaultResourceId ? parseVaultResourceId(onboarding.vaultResourceId) : null;

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { serverEnv } from "@/lib/env";
@@ -9,6 +8,7 @@ import { CONSENT_PROBLEMS, isConsentProblem } from "@/lib/consent/problems";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { WizardFrame } from "../_components/wizard-frame";
 import { ConsentPanel } from "./consent-panel";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Consent" };
 
@@ -16,7 +16,7 @@ const SHARE_LINK_PROBLEMS = new Set(["not-admin", "blocked-by-policy", "not-conf
 
 export default async function ConsentStepPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId, access.user);
   const env = serverEnv();
   const problemKey = (await searchParams).problem;

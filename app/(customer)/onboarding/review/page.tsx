@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { AccessProblem } from "@/components/auth/access-problem";
+import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { serverEnv } from "@/lib/env";
@@ -15,7 +14,7 @@ const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace("T
 
 export default async function ReviewStepPage() {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
   if (!canView(onboarding.step, "REVIEW")) redirect(STEP_PATH[onboarding.step]);
   const rows: [string, React.ReactNode][] = [

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { redirect } from "next/navigation";
-import { AccessProblem } from "@/components/auth/access-problem";
+import { forbidden, redirect } from "next/navigation";
 import { ActionButton } from "@/components/ui/action-button";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
@@ -21,7 +20,7 @@ type Search = { subscription?: string; q?: string; page?: string };
 
 export default async function VaultStepPage({ searchParams }: { searchParams: Promise<Search> }) {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const ctx = { db: db(), user: access.user };
   const { tenant, onboarding } = await customerOnboarding(ctx.db, access.user.tenantId);
   if (!canView(onboarding.step, "KEY_VAULT")) redirect(STEP_PATH[onboarding.step]);

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { AccessProblem } from "@/components/auth/access-problem";
+import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { customerOnboarding } from "@/lib/onboarding/queries";
@@ -12,7 +11,7 @@ export const metadata: Metadata = { title: "Verify" };
 
 export default async function VerifyStepPage() {
   const access = await checkAreaAccess("customer");
-  if (!access.ok) return <AccessProblem area="customer" access={access} />;
+  if (!access.ok) forbidden();
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
   if (!canView(onboarding.step, "VERIFY")) redirect(STEP_PATH[onboarding.step]);
   return (

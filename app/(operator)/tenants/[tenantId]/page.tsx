@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
@@ -12,6 +11,7 @@ import { formatUtc } from "../_components/format";
 import { StatusBadge } from "../_components/status-badge";
 import { OperatorActions } from "./_components/operator-actions";
 import { Timeline } from "./_components/timeline";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Customer tenant" };
 
@@ -59,7 +59,7 @@ function HealthCause({ code }: { code: string }) {
 
 export default async function TenantDetailPage({ params }: { params: Promise<{ tenantId: string }> }) {
   const access = await checkAreaAccess("operator");
-  if (!access.ok) return <AccessProblem area="operator" access={access} />;
+  if (!access.ok) forbidden();
   const { tenantId } = await params;
   let detail: TenantDetail;
   try {

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { PageShell } from "@/components/ui/page-shell";
 import { listAuditEvents, parseAuditQuery } from "@/lib/audit/query";
 import { auditChainForDashboard } from "@/lib/dashboard/readiness";
@@ -8,6 +7,7 @@ import { db } from "@/lib/db/client";
 import { checkAuditAccess } from "@/lib/support/audit-access";
 import { SupportNav } from "../_components/parts";
 import { AuditLogView } from "./audit-table";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";
@@ -21,7 +21,7 @@ function toParams(raw: Record<string, string | string[] | undefined>): URLSearch
 /** The whole audit log for AuditReader, Support and SupportApprover (page-level role check; see lib/support/audit-access.ts). */
 export default async function SupportAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await checkAuditAccess();
-  if (!access.ok) return <AccessProblem area="support" access={access} />;
+  if (!access.ok) forbidden();
   const query = parseAuditQuery(toParams(await searchParams));
   const [page, chain] = await Promise.all([listAuditEvents(db(), query, { kind: "staff" }), auditChainForDashboard()]);
   return (

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessProblem } from "@/components/auth/access-problem";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
 import { PageShell } from "@/components/ui/page-shell";
@@ -17,6 +16,7 @@ import { Badge, Card, Field, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "
 import { RotationControls } from "./_components/rotation-controls";
 import { pendingRestore } from "@/lib/support/restore";
 import { DecideRestore, DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
+import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Customer key — support" };
 export const dynamic = "force-dynamic";
@@ -171,7 +171,7 @@ const REVOCATION_LABEL: Record<string, string> = {
 
 export default async function SupportTenantPage({ params }: { params: Promise<{ tenantId: string }> }) {
   const access = await checkAreaAccess("support");
-  if (!access.ok) return <AccessProblem area="support" access={access} />;
+  if (!access.ok) forbidden();
   const user = access.user;
   const { tenantId } = await params;
   const tenant = UUID.test(tenantId) ? await db().customerTenant.findUnique({ where: { id: tenantId } }) : null;
