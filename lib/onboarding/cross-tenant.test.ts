@@ -44,4 +44,19 @@ describe("cross-tenant selectVault", () => {
     });
     expect((await db.onboarding.findFirstOrThrow({ where: { customerTenantId: tenant.id } })).vaultResourceId).toBeNull();
   });
+
+  it("is refused by our own tenant check when the vault answers for another tenant, and audited with the reason", async () => {
+    // A vault in the admin's own subscription whose Entra tenant is another one (as after a subscription move).
+    const vault = sim.state.vaultByName(contoso.vaultName)!;
+    const original = vault.tenantId;
+    vault.tenantId = northwind.tenantId;
+    try {
+      const result = await selectVaultAction.run(admin, { vaultResourceId: vaultId(contoso) }, db);
+      expect(result).toMatchObject({ ok: false, error: { code: "FORBIDDEN", message: expect.stringContaining("another organization") } });
+    } finally {
+      vault.tenantId = original;
+    }
+    const row = await db.auditEvent.findFirstOrThrow({ where: { actorId: admin.userOid, action: "onboarding.select_vault.cross_tenant" }, orderBy: { seq: "desc" } });
+    expect(row).toMatchObject({ result: "DENIED", targetId: vaultId(contoso), details: expect.objectContaining({ reason: "tenant-check", vaultTenantId: northwind.tenantId, subscriptionId: contoso.subscriptionId }) });
+  });
 });
