@@ -2,6 +2,8 @@
 import type { ApiError, SimState } from './state';
 import type { TokenSigner } from './tokens';
 import type { Service } from './http';
+import type { ArmThrottle, ArmThrottleSettings } from './arm/throttle';
+import type { SimStats } from './stats';
 
 export interface SimSettings {
   /** New role assignments take effect for data-plane checks only after this delay. */
@@ -12,6 +14,8 @@ export interface SimSettings {
   rotationDelayMs: number;
   /** A service principal created by admin consent is invisible to Graph and token requests for this long (replication). */
   servicePrincipalReplicationMs: number;
+  /** ARM's token-bucket throttle (arm/throttle.ts): Azure's limits by default; `enabled: false` turns it off. */
+  armThrottle: ArmThrottleSettings;
 }
 
 export interface ThrottleFault { remaining: number; retryAfterSeconds: number }
@@ -50,6 +54,10 @@ export interface SimContext {
   settings: SimSettings;
   faults: Faults;
   origin: string;
+  /** ARM's token buckets (reset with the state). */
+  armThrottle: ArmThrottle;
+  /** What was asked since start or the last reset. */
+  stats: SimStats;
   /** Runs `task` after `ms`; cancelled on stop/reset so no timer outlives its state. */
   schedule(ms: number, task: () => void): void;
 }

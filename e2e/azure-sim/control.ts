@@ -4,6 +4,7 @@
  */
 import type { Faults, SimContext, SimSettings } from './context';
 import { completeOperation, advanceRotation } from './arm/compute';
+import { mergeThrottleSettings, type ArmThrottleSettings } from './arm/throttle';
 import { jsonBody, json, SERVICES, type Service, type SimRequest, type SimResponse } from './http';
 import type { Scenario } from './seed';
 import { latestVersion } from './keyvault';
@@ -45,8 +46,20 @@ export class SimControl {
   }
 
   setSettings(settings: Partial<SimSettings>): SimSettings {
-    Object.assign(this.ctx().settings, settings);
+    const { armThrottle, ...rest } = settings;
+    Object.assign(this.ctx().settings, rest);
+    if (armThrottle !== undefined) this.setArmThrottle(armThrottle);
     return this.ctx().settings;
+  }
+
+  /**
+   * ARM's token-bucket throttle: a partial update such as `{ writes: { bucketSize: 20, refillPerSecond: 2 } }` or
+   * `{ enabled: false }` (validated: a bad value throws and changes nothing). Returns the settings now in force.
+   */
+  setArmThrottle(input: unknown): ArmThrottleSettings {
+    const settings = this.ctx().settings;
+    settings.armThrottle = mergeThrottleSettings(settings.armThrottle, input);
+    return settings.armThrottle;
   }
 
   denyConsent(tenantId: string, denied = true): void {
@@ -180,6 +193,7 @@ export class SimControl {
     try {
       if (req.method === 'GET' && action === 'state') return json(200, this.snapshot());
       if (req.method === 'GET' && action === 'health') return json(200, { status: 'ok' });
+      if (req.method === 'GET' && action === 'stats') return json(200, this.ctx().stats.snapshot());
       if (req.method !== 'POST') return json(405, { error: 'Use POST for control actions.' });
       switch (action) {
         // A named scenario, or a scenario object.
@@ -192,6 +206,7 @@ export class SimControl {
         case 'faults/deny-consent': this.denyConsent(str('tenantId') ?? '', input.denied !== false); break;
         case 'faults/clear': this.clearFaults(); break;
         case 'settings': return json(200, this.setSettings(input as Partial<SimSettings>));
+        case 'arm-throttle': return json(200, this.setArmThrottle(input));
         case 'consent/grant': return json(200, { servicePrincipalId: this.grantConsent(str('appId') ?? '', str('tenantId') ?? '') });
         case 'consent/revoke': return json(200, { removed: this.revokeConsent(str('appId') ?? '', str('tenantId') ?? '') });
         case 'consent/revoke-delegated': return json(200, { removed: this.revokeDelegatedGrants(str('appId') ?? '', str('tenantId') ?? '', str('resource')) });

@@ -11,6 +11,8 @@ import { ensureSimCa, type SimCaFiles } from './ca';
 import './localhost-resolver.mjs';
 import { Faults, SIM_VAULT_DNS_SUFFIX, type SimContext, type SimSettings } from './context';
 import { SimControl } from './control';
+import { ArmThrottle, AZURE_ARM_THROTTLE, mergeThrottleSettings, type TokenBucketLimit } from './arm/throttle';
+import { SimStats } from './stats';
 import { EntraService } from './entra';
 import { KeyVaultService } from './keyvault';
 import { defaultScenario, SIM, type Scenario } from './seed';
@@ -20,6 +22,8 @@ import { TokenSigner } from './tokens';
 
 export { SIM, PERSONAS, BUILTIN_ROLES, defaultScenario, type Scenario } from './seed';
 export type { SimControl } from './control';
+export { AZURE_ARM_THROTTLE, type ArmThrottleSettings } from './arm/throttle';
+export type { SimStats } from './stats';
 
 const RESOLVER = fileURLToPath(new URL('./localhost-resolver.mjs', import.meta.url));
 
@@ -44,6 +48,11 @@ export interface StartOptions {
   quiet?: boolean;
   /** Interface to bind; 127.0.0.1 by default (what `localhost` resolves to here). */
   host?: string;
+  /**
+   * ARM's token-bucket throttle: on with Azure's limits unless told otherwise, e.g. `{ writes: { bucketSize: 20,
+   * refillPerSecond: 2 } }`, or `false` to turn it off.
+   */
+  armThrottle?: false | { reads?: Partial<TokenBucketLimit>; writes?: Partial<TokenBucketLimit>; deletes?: Partial<TokenBucketLimit> };
 }
 
 export interface SimHandle {
@@ -55,6 +64,8 @@ export interface SimHandle {
   settings: SimSettings;
   /** Faults and world changes: throttle, serverError, failNextOperations, stallNextOperations, setKeyEnabled, ... */
   faults: SimControl;
+  /** ARM calls, LRO polls and token requests answered since start or the last reset. */
+  readonly stats: SimStats;
   /** Back to the given (or the start-up) scenario; clears faults and pending timers. */
   reset(scenario?: Scenario | ((origin: string) => Scenario)): void;
   /** The environment the product needs to run against this simulator. */
@@ -69,7 +80,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
   const identityHeader = randomBytes(16).toString('hex');
   const timers = new Set<NodeJS.Timeout>();
   const settings: SimSettings = { propagationDelayMs: opts.propagationDelayMs ?? 0, lroDurationMs: opts.lroDurationMs ?? 300, rotationDelayMs: opts.rotationDelayMs ?? 500,
-    servicePrincipalReplicationMs: opts.servicePrincipalReplicationMs ?? 0 };
+    servicePrincipalReplicationMs: opts.servicePrincipalReplicationMs ?? 0,
+    armThrottle: opts.armThrottle === false ? { ...AZURE_ARM_THROTTLE, enabled: false } : mergeThrottleSettings(AZURE_ARM_THROTTLE, opts.armThrottle ?? {}) };
   const log = opts.quiet === false ? (line: string) => console.log(`[azure-sim] ${line}`) : () => undefined;
   let ctx: SimContext | undefined;
   let entra: EntraService | undefined;
@@ -131,6 +143,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
     faults.clear();
     ctx = {
       state: new SimState(resolved, url, vaultOrigin, (p) => portVaults.get(p)), signer, settings, faults, origin: url,
+      armThrottle: new ArmThrottle(() => settings.armThrottle), stats: new SimStats(),
       schedule(ms, task) {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -148,6 +161,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
   return {
     url, port, ca, settings, faults: control,
     get state() { return current().state; },
+    get stats() { return current().stats; },
     reset,
     appEnv: () => ({
       AZURE_AUTHORITY_HOST: url,

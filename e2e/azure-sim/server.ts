@@ -61,6 +61,8 @@ async function route(services: Services, req: SimRequest): Promise<SimResponse> 
   if (vaultName) return faultResponse(ctx, 'keyvault') ?? services.keyVault().handle(req, vaultName);
   if (req.path.startsWith('/__sim/')) return services.control.handle(req);
   const service = serviceFor(req.path);
+  if (service === 'msi' && req.path === '/msi/token') ctx.stats.msiTokens += 1;
+  if (service === 'entra' && req.method === 'POST' && req.path.endsWith('/oauth2/v2.0/token')) ctx.stats.entraTokens += 1;
   const fault = faultResponse(ctx, service);
   if (fault) return fault;
   switch (service) {
