@@ -1,0 +1,65 @@
+// The hostile cases of the isolation tests, one per server action and one per route handler. The registry test
+// (lib/auth/isolation.test.ts) runs the action cases against the registered definitions; the build test
+// (e2e/isolation-built.spec.ts) enumerates what `next build` really produced and fails on anything missing here.
+import { SIM } from "../../e2e/azure-sim/seed";
+
+export const TENANT_B = SIM.customers.fabrikam;
+export const TENANT_B_VAULT_ID = `/subscriptions/${TENANT_B.subscriptionId}/resourceGroups/${TENANT_B.resourceGroup}/providers/Microsoft.KeyVault/vaults/${TENANT_B.vaultName}`;
+/** Ids a tenant-A customer might have learnt of tenant B's records. */
+export const TENANT_B_RECORD_ID = "0b0b0b0b-0000-4000-8000-00000000000b";
+
+/**
+ * For each server action: the most hostile input a tenant-A customer could send about tenant B. Customer actions
+ * must leave B untouched and unseen; staff actions must refuse the customer whatever it sends.
+ */
+export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
+  "consent.start": {},
+  "consent.check": {},
+  "onboarding.select_vault": { vaultResourceId: TENANT_B_VAULT_ID },
+  "onboarding.create_vault": { subscriptionId: TENANT_B.subscriptionId, resourceGroup: TENANT_B.resourceGroup, name: "stolen-kv-1", region: "westeurope" },
+  "onboarding.select_key": { keyName: TENANT_B.keyName },
+  "onboarding.create_key": { name: "stolen-key", keyType: "RSA", keySize: 3072 },
+  "onboarding.grant_self_key_officer": {},
+  "onboarding.grant_access": {},
+  "onboarding.confirm_access": {},
+  "onboarding.verify": {},
+  "onboarding.submit": { rotationToLatest: true },
+  "customer.rotate_to_newest_version": {},
+  "customer.confirm_restore": { restoreRequestId: TENANT_B_RECORD_ID },
+  // Staff-only: a customer who learnt the ids of tenant B's records must still be refused.
+  "health.check_now": { customerTenantId: TENANT_B_RECORD_ID },
+  "provisioning.retry": { customerTenantId: TENANT_B_RECORD_ID },
+  "support.rotate_key": { customerTenantId: TENANT_B_RECORD_ID, keyUrl: `https://${TENANT_B.vaultName}.vault.azure.net/keys/${TENANT_B.keyName}/0123456789abcdef0123456789abcdef` },
+  "support.set_auto_rotation": { customerTenantId: TENANT_B_RECORD_ID, diskEncryptionSetId: TENANT_B_RECORD_ID, enabled: false },
+  "support.request_revocation": { customerTenantId: TENANT_B_RECORD_ID, reason: "hostile customer" },
+  "support.approve_revocation": { requestId: TENANT_B_RECORD_ID },
+  "support.reject_revocation": { requestId: TENANT_B_RECORD_ID, note: "hostile customer" },
+  "support.cancel_revocation": { requestId: TENANT_B_RECORD_ID },
+  "support.retry_revocation": { requestId: TENANT_B_RECORD_ID },
+  "support.restore_access": { customerTenantId: TENANT_B_RECORD_ID, reason: "hostile customer" },
+  "support.approve_restore": { restoreRequestId: TENANT_B_RECORD_ID },
+  "support.cancel_restore": { restoreRequestId: TENANT_B_RECORD_ID },
+};
+
+/**
+ * For each route handler (by its URL path as Next.js built it): who it is for, so the build test knows which
+ * hostile callers it must refuse. `public` routes must answer without any tenant's data.
+ */
+export type RouteCase =
+  | { kind: "public" }
+  | { kind: "customer-data"; method: "GET" }
+  | { kind: "staff-data"; method: "GET"; refusedStaff: "operator" | "support" }
+  | { kind: "session"; methods: ("POST" | "DELETE")[] }
+  | { kind: "consent-callback" };
+
+export const ROUTE_CASES: Record<string, RouteCase> = {
+  "/api/health": { kind: "public" },
+  "/api/health/live": { kind: "public" },
+  "/api/health/ready": { kind: "public" },
+  "/api/auth/nonce": { kind: "session", methods: ["POST"] },
+  "/api/auth/session": { kind: "session", methods: ["POST", "DELETE"] },
+  "/api/audit/export": { kind: "customer-data", method: "GET" },
+  "/api/support/audit/export": { kind: "staff-data", method: "GET", refusedStaff: "operator" },
+  "/api/operator/tenants.csv": { kind: "staff-data", method: "GET", refusedStaff: "support" },
+  "/api/consent/callback": { kind: "consent-callback" },
+};
