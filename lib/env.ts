@@ -95,6 +95,12 @@ const serverFields = z.object({
   RATE_LIMIT_REQUESTS_PER_IP: positiveInt("server actions and API calls per window per client IP (all sessions behind it)", 1200),
 
   WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
+  // The ARM write budget all workers share (lib/provisioning/write-gate.ts): ARM's token bucket for subscription
+  // writes, bucket 200 and refill 10/s (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+  ARM_WRITE_BUCKET_SIZE: positiveInt("writes ARM allows in a burst per subscription, principal and region", 200),
+  ARM_WRITE_REFILL_PER_SECOND: z.coerce.number({ message: "must be a number (ARM write tokens refilled per second)" }).positive("must be above 0 (ARM write tokens refilled per second)").default(10),
+  /** ARM throttles per region of the ARM instance that serves the caller: the region the workers run in. */
+  ARM_THROTTLE_REGION: z.string().min(1, "must name the Azure region the workers run in, e.g. westeurope").default("default"),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
   NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute URL that receives health notifications" }).optional(),

@@ -5,6 +5,7 @@ import type { DesProvisioningState } from "../db/generated/prisma/enums";
 import { serverEnv } from "../env";
 import { ARM_SCOPE } from "../azure/endpoints";
 import { providerManagedIdentity } from "../azure/credentials";
+import { parseRetryAfter } from "./azure-errors";
 
 /** Deterministic: the same tenant and region always name the same Azure resource (ARM PUT is then idempotent). */
 export function desNameFor(entraTenantId: string, region: string): string {
@@ -54,14 +55,30 @@ export function isTerminalArmState(state: string | undefined): boolean {
 
 /**
  * Compute client as the provider's managed identity. By default retries are ours (recorded per attempt), so the
- * SDK makes none; reads for pages may let the SDK retry.
+ * SDK makes none; reads for pages may let the SDK retry. `onRetryAfter` hears every Retry-After Azure sends
+ * (long-running operations say there how long to wait before the next poll).
  */
-export function providerCompute(options: { sdkRetries?: number } = {}): ComputeManagementClient {
+export function providerCompute(options: { sdkRetries?: number; onRetryAfter?: (ms: number) => void } = {}): ComputeManagementClient {
   const env = serverEnv();
+  const { onRetryAfter } = options;
   return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, {
     endpoint: env.AZURE_ARM_ENDPOINT,
     credentials: { scopes: [ARM_SCOPE] },
     retryOptions: { maxRetries: options.sdkRetries ?? 0 },
+    additionalPolicies: onRetryAfter
+      ? [{
+        position: "perCall",
+        policy: {
+          name: "retryAfterListener",
+          async sendRequest(request, next) {
+            const response = await next(request);
+            const ms = parseRetryAfter(response.headers.get("retry-after") ?? undefined);
+            if (ms !== undefined) onRetryAfter(ms);
+            return response;
+          },
+        },
+      }]
+      : [],
   });
 }
 

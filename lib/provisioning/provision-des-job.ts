@@ -10,7 +10,7 @@ import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
 import { classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
 import { blockingItems, checkProviderReadiness } from "./readiness";
-import { pauseArmWrites, sleep, waitForArmWriteSlot } from "./write-gate";
+import { providerWriteGate, sleep } from "./write-gate";
 
 export type ProvisionPayload = { diskEncryptionSetId: string; keyUrl: string; region: string };
 
@@ -43,15 +43,29 @@ async function waitUntilSettled(ctx: JobContext, name: string): Promise<ArmDiskE
   }
 }
 
-async function createOrAdopt(ctx: JobContext, desired: DesiredDes): Promise<ArmDiskEncryptionSet> {
-  const existing = await waitUntilSettled(ctx, desired.name);
-  if (existing?.provisioningState === "Succeeded" && matchesDesired(existing, desired)) return existing;
-  await waitForArmWriteSlot(ctx.signal);
-  const compute = providerCompute();
+/**
+ * PUTs the DES (after taking a token from the fleet's shared ARM write budget) and follows the operation, polling
+ * no faster than Azure's Retry-After asks. `mayExist`: an earlier attempt may have created it; read it first and
+ * adopt it when it already is what we want. A first attempt skips that read: PUT is idempotent anyway.
+ */
+async function createOrAdopt(ctx: JobContext, desired: DesiredDes, mayExist: boolean): Promise<ArmDiskEncryptionSet> {
+  if (mayExist) {
+    const existing = await waitUntilSettled(ctx, desired.name);
+    if (existing?.provisioningState === "Succeeded" && matchesDesired(existing, desired)) return existing;
+  }
+  await providerWriteGate(ctx.db).acquire(ctx.signal);
+  let retryAfterMs: number | undefined;
+  const compute = providerCompute({ onRetryAfter: (ms) => (retryAfterMs = ms) });
   const poller = compute.diskEncryptionSets.createOrUpdate(serverEnv().PROVIDER_RESOURCE_GROUP, desired.name, desDefinition(desired), {
     updateIntervalInMs: ctx.pollIntervalMs,
     abortSignal: ctx.signal,
   });
+  await poller.submitted();
+  // The SDK would poll at once after the PUT and then every updateIntervalInMs; Azure asks for Retry-After.
+  while (!poller.isDone) {
+    await sleep(retryAfterMs ?? ctx.pollIntervalMs, ctx.signal);
+    await poller.poll({ abortSignal: ctx.signal });
+  }
   const result = await poller.pollUntilDone({ abortSignal: ctx.signal });
   if (result.provisioningState && result.provisioningState !== "Succeeded") {
     throw Object.assign(new Error(`The long-running operation has failed. DiskEncryptionSet${result.provisioningState}. The disk encryption set ended in state ${result.provisioningState}.`), {});
@@ -72,10 +86,21 @@ async function markFailed(db: Db, ctx: JobContext, desId: string, customerTenant
 }
 
 let readinessConfirmedAt = 0;
+let readinessCheck: Promise<void> | undefined;
 
-/** Before the first DES ever: is the provider side (app, UAMI, federated credential) set up? Cached once it is. */
-async function ensureProviderReady(db: Db): Promise<void> {
-  if (Date.now() - readinessConfirmedAt < 10 * 60_000) return;
+/**
+ * Before the first DES ever: is the provider side (app, UAMI, federated credential) set up? Cached once it is, and
+ * checked once per process at a time: the jobs that start together share one check instead of each calling Azure.
+ */
+function ensureProviderReady(db: Db): Promise<void> {
+  if (Date.now() - readinessConfirmedAt < 10 * 60_000) return Promise.resolve();
+  readinessCheck ??= confirmProviderReady(db).finally(() => {
+    readinessCheck = undefined;
+  });
+  return readinessCheck;
+}
+
+async function confirmProviderReady(db: Db): Promise<void> {
   const anyCreated = await db.diskEncryptionSet.count({ where: { provisioningState: { in: ["SUCCEEDED", "UPDATING"] } } });
   if (anyCreated > 0) {
     readinessConfirmedAt = Date.now();
@@ -105,7 +130,7 @@ export const provisionDesHandler: JobHandler = {
     try {
       if (!serverEnv().PROVIDER_DES_REGIONS.includes(des.region)) throw new StopProvisioning("RegionNotSupported", "REGION_MISMATCH");
       await ensureProviderReady(db);
-      const result = await createOrAdopt(ctx, desired);
+      const result = await createOrAdopt(ctx, desired, !(ctx.attempt === 1 && des.provisioningState === "QUEUED"));
       const keyChangedAt = result.lastKeyRotationTimestamp ? new Date(result.lastKeyRotationTimestamp) : null;
       await db.diskEncryptionSet.update({
         where: { id: des.id },
@@ -118,7 +143,9 @@ export const provisionDesHandler: JobHandler = {
       if (error instanceof StopProvisioning) return markFailed(db, ctx, des.id, des.customerTenantId, error.azureCode, error.healthCause);
       const failure = classifyAzureError(error);
       ctx.log.warn({ kind: failure.kind, azureCode: failure.azureCode, detail: failure.message.slice(0, 500) }, "DES provisioning attempt failed");
-      if (failure.kind === "retryable" && failure.reason === "throttled") pauseArmWrites(failure.retryAfterMs ?? 1000);
+      // A throttled write means ARM's write bucket is empty for every worker; a throttled read (a poll) does not.
+      const method = (error as { request?: { method?: string } }).request?.method;
+      if (failure.kind === "retryable" && failure.reason === "throttled" && method !== "GET") await providerWriteGate(db).pause(failure.retryAfterMs ?? 1000);
       const elapsed = Date.now() - (job.startedAt ?? job.createdAt).getTime();
       const decision = retryDecision(failure, ctx.attempt, elapsed, ctx.policy);
       if (!decision.retry) return markFailed(db, ctx, des.id, des.customerTenantId, failure.azureCode, failure.kind === "retryable" ? "AZURE_UNAVAILABLE" : failure.cause);

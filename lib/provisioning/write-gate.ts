@@ -1,21 +1,104 @@
-// One ARM write budget per subscription and principal: when Azure answers 429 to any write, every job in
-// this worker holds its next write until Retry-After has passed, instead of each one hitting the limit again.
+// One ARM write budget for every worker, kept in PostgreSQL. ARM throttles writes with a token bucket per
+// subscription, principal and region (bucket 200, refill 10/s: learn.microsoft.com/azure/azure-resource-manager/
+// management/request-limits-and-throttling); all workers act as the same managed identity from one region, so they
+// share one bucket. Each write first reserves a token in one atomic UPDATE … RETURNING (no read-then-write race):
+// the bucket may go into debt, and the reservation says how long to wait until its token exists. That paces the
+// whole fleet at ARM's rate without polling. When Azure answers 429 anyway, the bucket is emptied and paused until
+// Retry-After, and every worker waits for that pause before its next write.
+import type { Db } from "../db/client";
+import { serverEnv } from "../env";
 
-let pausedUntil = 0;
+export type ArmWriteBudgetKey = { subscriptionId: string; region: string };
+export type ArmWriteBudgetLimits = ArmWriteBudgetKey & { bucketSize: number; refillPerSecond: number };
 
-export function pauseArmWrites(ms: number, now = Date.now()): void {
-  pausedUntil = Math.max(pausedUntil, now + ms);
-}
+/** A reserved write token: when it may be used, in the database's clock and as a wait from now. */
+export type Reservation = { tokens: number; waitMs: number; usableAt: Date };
 
-export function armWritesPausedForMs(now = Date.now()): number {
-  return Math.max(0, pausedUntil - now);
-}
+export class ArmWriteGate {
+  constructor(private readonly db: Db, readonly limits: ArmWriteBudgetLimits) {}
 
-/** Resolves when writes may go again (immediately when not paused); rejects if `signal` aborts first. */
-export async function waitForArmWriteSlot(signal?: AbortSignal): Promise<void> {
-  for (let wait = armWritesPausedForMs(); wait > 0; wait = armWritesPausedForMs()) {
-    await sleep(wait, signal);
+  /**
+   * Reserves one write token: refills the bucket for the time since it was last touched (capped at its size),
+   * takes one, and returns how long the caller must wait for it (0 while the bucket has tokens; longer while
+   * it is in debt or paused).
+   */
+  async reserve(): Promise<Reservation> {
+    const { subscriptionId, region, bucketSize, refillPerSecond } = this.limits;
+    for (;;) {
+      // clock_timestamp() is read in the SET list, so after the row lock is held: a writer that queued for the lock
+      // refills from the previous writer's time, never from before it (refilledAt only moves forward).
+      const rows = await this.db.$queryRaw<{ tokens: number; pause_ms: number; at: Date }[]>`
+        UPDATE "ArmWriteBudget" AS b
+        SET "tokens" = LEAST(${bucketSize}::float8, b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - b."refilledAt")))::float8 * ${refillPerSecond}::float8) - 1,
+            "refilledAt" = GREATEST(clock_timestamp(), b."refilledAt")
+        WHERE b."subscriptionId" = ${subscriptionId} AND b."region" = ${region}
+        RETURNING b."tokens" AS tokens, b."refilledAt" AS at,
+                  GREATEST(0, EXTRACT(EPOCH FROM (COALESCE(b."pausedUntil", b."refilledAt") - b."refilledAt")) * 1000)::float8 AS pause_ms`;
+      const row = rows[0];
+      if (row) {
+        const debtMs = row.tokens < 0 ? (-row.tokens / refillPerSecond) * 1000 : 0;
+        const waitMs = Math.max(debtMs, row.pause_ms);
+        return { tokens: row.tokens, waitMs: Math.ceil(waitMs), usableAt: new Date(row.at.getTime() + waitMs) };
+      }
+      // First write ever for this subscription and region: a full bucket, as ARM starts one.
+      await this.db.$executeRaw`
+        INSERT INTO "ArmWriteBudget" ("subscriptionId", "region", "tokens", "refilledAt")
+        VALUES (${subscriptionId}, ${region}, ${bucketSize}::float8, clock_timestamp())
+        ON CONFLICT DO NOTHING`;
+    }
   }
+
+  /** Resolves when this caller may send one ARM write; rejects if `signal` aborts first. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const { waitMs } = await this.reserve();
+    if (waitMs === 0) return;
+    await sleep(waitMs, signal);
+    // A 429 elsewhere may have paused the budget while this caller waited for its token. Looked at again every
+    // half second at most, so that a pause lifted early (an operator, the benchmark's start) is noticed.
+    for (let pause = await this.pausedForMs(); pause > 0; pause = await this.pausedForMs()) await sleep(Math.min(pause, 500), signal);
+  }
+
+  /**
+   * Azure answered 429: no worker writes until Retry-After has passed. ARM's bucket is empty, so ours is too (debts of
+   * waiting reservations are kept: those writes still go, after the pause).
+   */
+  async pause(retryAfterMs: number): Promise<void> {
+    const { subscriptionId, region } = this.limits;
+    const ms = Math.max(0, Math.ceil(retryAfterMs));
+    await this.db.$executeRaw`
+      INSERT INTO "ArmWriteBudget" ("subscriptionId", "region", "tokens", "refilledAt", "pausedUntil")
+      VALUES (${subscriptionId}, ${region}, 0, clock_timestamp(), clock_timestamp() + ${ms} * interval '1 millisecond')
+      ON CONFLICT ("subscriptionId", "region") DO UPDATE
+      SET "tokens" = LEAST("ArmWriteBudget"."tokens", 0),
+          "pausedUntil" = GREATEST(COALESCE("ArmWriteBudget"."pausedUntil", EXCLUDED."pausedUntil"), EXCLUDED."pausedUntil")`;
+  }
+
+  /** Lets writes go again now, whatever pause is set. */
+  async resume(): Promise<void> {
+    const { subscriptionId, region } = this.limits;
+    await this.db.$executeRaw`
+      UPDATE "ArmWriteBudget" SET "pausedUntil" = NULL WHERE "subscriptionId" = ${subscriptionId} AND "region" = ${region}`;
+  }
+
+  /** How long writes are still paused by a 429 (0 when they are not). */
+  async pausedForMs(): Promise<number> {
+    const { subscriptionId, region } = this.limits;
+    const rows = await this.db.$queryRaw<{ pause_ms: number }[]>`
+      SELECT GREATEST(0, EXTRACT(EPOCH FROM ("pausedUntil" - clock_timestamp())) * 1000)::float8 AS pause_ms
+      FROM "ArmWriteBudget" WHERE "subscriptionId" = ${subscriptionId} AND "region" = ${region} AND "pausedUntil" IS NOT NULL`;
+    return Math.ceil(rows[0]?.pause_ms ?? 0);
+  }
+}
+
+/** The gate for the provider subscription's writes, with the limits from the environment. */
+export function providerWriteGate(db: Db): ArmWriteGate {
+  const env = serverEnv();
+  return new ArmWriteGate(db, {
+    subscriptionId: env.PROVIDER_SUBSCRIPTION_ID,
+    region: env.ARM_THROTTLE_REGION,
+    bucketSize: env.ARM_WRITE_BUCKET_SIZE,
+    refillPerSecond: env.ARM_WRITE_REFILL_PER_SECOND,
+  });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
