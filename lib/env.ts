@@ -89,7 +89,7 @@ const serverFields = z.object({
 
   // Rate limits per fixed window, counted in PostgreSQL (lib/security/rate-limit.ts): per session and per client IP.
   RATE_LIMIT_WINDOW_SECONDS: positiveInt("length of one rate-limit window in seconds", 60),
-  RATE_LIMIT_SIGNIN: positiveInt("sign-in requests (nonce and token hand-over) per window, per IP and per session", 60),
+  RATE_LIMIT_SIGNIN: positiveInt("sign-in requests (nonce and token hand-over) per window, per IP and per session", 120),
   RATE_LIMIT_CONSENT: positiveInt("admin-consent starts, checks and callbacks per window, per IP and per session", 30),
   RATE_LIMIT_REQUESTS: positiveInt("server actions and API calls per window per session", 300),
   RATE_LIMIT_REQUESTS_PER_IP: positiveInt("server actions and API calls per window per client IP (all sessions behind it)", 1200),
