@@ -33,7 +33,7 @@ export function builtFile(process: ProductionProcess, root: string, distDir: str
  * Production needs no Entra client secret: the portal's on-behalf-of exchange proves itself with the managed
  * identity's assertion. The end-to-end run starts the processes this way, and refuses to run otherwise.
  */
-export function assertSecretless(env: NodeJS.ProcessEnv): void {
+export function assertSecretless(env: Record<string, string | undefined>): void {
   if (env.PORTAL_CLIENT_SECRET !== undefined) {
     throw new AppError("CONFIG_INVALID", "PORTAL_CLIENT_SECRET is set, but the production processes must run without a client secret.", {
       fix: "Unset PORTAL_CLIENT_SECRET: on-behalf-of uses the managed identity's federated credential (see `npm run provider -- env`).",

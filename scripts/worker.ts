@@ -1,5 +1,6 @@
 // `npm run worker`: runs queued Azure jobs (DES provisioning, health checks, notifications) and signs audit checkpoints, with bounded
-// concurrency. Works on PostgreSQL and the embedded database alike; SIGTERM/SIGINT finish gracefully.
+// concurrency. Works on PostgreSQL and the embedded database alike; SIGTERM/SIGINT finish gracefully. Production
+// runs the esbuild bundle of this file: `node dist/worker.mjs` (the Dockerfile's worker target).
 import { poolConfig } from "../lib/db/entra-password";
 import { EnvError, serverEnv } from "../lib/env";
 import { AppError } from "../lib/errors";
@@ -9,9 +10,16 @@ import { logger } from "../lib/logger";
 let worker: RunningWorker | undefined;
 let stopping = false;
 
+/** Graceful stop takes at most ~20 s (handlers aborted, queue drained for 15 s, held jobs released); past 28 s we exit anyway. */
+const STOP_DEADLINE_MS = 28_000;
+
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  setTimeout(() => {
+    process.stderr.write(`✖ worker did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting (its job leases lapse and other workers take over)\n`);
+    process.exit(code || 1);
+  }, STOP_DEADLINE_MS).unref();
   await worker?.stop().catch((error: unknown) => logger.error({ err: error }, "worker did not stop cleanly"));
   process.exit(code);
 }

@@ -12,14 +12,16 @@ export type SchemaStatus =
 
 /** The committed migration names, oldest first (directory names sort by their timestamp prefix). */
 export function committedMigrations(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, "migration.sql")))
+  // turbopackIgnore: a directory known only at run time would otherwise make Next trace the whole project into
+  // the standalone server (the simulator and tests included); next.config.ts traces prisma/migrations itself.
+  return readdirSync(/* turbopackIgnore: true */ dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(/* turbopackIgnore: true */ path.join(dir, entry.name, "migration.sql")))
     .map((entry) => entry.name)
     .sort();
 }
 
-export async function schemaStatus(db: Db, migrationsDir: string = path.join(process.cwd(), "prisma", "migrations")): Promise<SchemaStatus> {
-  if (!existsSync(migrationsDir)) {
+export async function schemaStatus(db: Db, migrationsDir: string = path.join(/* turbopackIgnore: true */ process.cwd(), "prisma", "migrations")): Promise<SchemaStatus> {
+  if (!existsSync(/* turbopackIgnore: true */ migrationsDir)) {
     return { current: false, reason: `this build has no committed migrations to compare with (${migrationsDir} is missing)`, fix: "Ship prisma/migrations with the web server (the Dockerfile copies it beside server.js)." };
   }
   const committed = committedMigrations(migrationsDir);
