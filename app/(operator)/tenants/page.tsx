@@ -8,12 +8,14 @@ import { getOverview, listRegions } from "@/lib/dashboard/overview";
 import { auditChainForDashboard, providerReadinessForDashboard } from "@/lib/dashboard/readiness";
 import { AuditChainStatus } from "@/components/audit/audit-chain-status";
 import { listTenants } from "@/lib/dashboard/tenant-list";
+import { workerStatusForDashboard } from "@/lib/dashboard/worker-status";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { FilterBar } from "./_components/filter-bar";
 import { OverviewPanel, OverviewSkeleton } from "./_components/overview-panel";
 import { ReadinessBanner } from "./_components/readiness-banner";
 import { TenantTable } from "./_components/tenant-table";
 import { TableSkeleton } from "./_components/table-skeleton";
+import { WorkerStatus } from "./_components/worker-status";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Operator dashboard" };
@@ -24,6 +26,10 @@ async function ReadinessSection() {
 
 async function AuditChainSection() {
   return <AuditChainStatus chain={await auditChainForDashboard()} />;
+}
+
+async function WorkerStatusSection() {
+  return <WorkerStatus status={await workerStatusForDashboard()} />;
 }
 
 async function OverviewSection() {
@@ -48,7 +54,12 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
       </Suspense>
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
         <p className="max-w-3xl text-slate-600">Onboarding progress, disk encryption sets and key health of every customer tenant.</p>
-        <AutoRefresh renderedAt={new Date().toISOString()} />
+        <div className="flex flex-wrap items-center gap-4">
+          <Suspense fallback={null}>
+            <WorkerStatusSection />
+          </Suspense>
+          <AutoRefresh renderedAt={new Date().toISOString()} />
+        </div>
       </div>
       <Suspense fallback={<OverviewSkeleton />}>
         <OverviewSection />
