@@ -4,7 +4,8 @@
 // section points to it.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { parseProviderSetupEnv, parseServerEnv, toolingEnv } from "../lib/env";
 import { BUNDLES } from "./build-artifacts";
 import { PRODUCTION_COMMANDS } from "./production-processes";
 
@@ -59,6 +60,65 @@ function deployDocVariables(markdown: string): DeployDocVariables {
   return { documented: tableVariables(main), otherPrograms: tableVariables(others), mentioned };
 }
 
+/**
+ * The Default column of the environment tables where it is one literal (`60`, `https://…`); cells that explain a
+ * derived or process-specific default in words are not compared.
+ */
+function documentedDefaults(markdown: string): Map<string, string> {
+  const section = markdown.slice(markdown.indexOf(`\n${ENV_SECTION}\n`), markdown.indexOf(`\n${OTHER_PROGRAMS}\n`));
+  const defaults = new Map<string, string>();
+  for (const line of section.split("\n")) {
+    const cells = line.replaceAll("\\|", "\u0000").split("|").map((cell) => cell.trim());
+    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[1] ?? "")?.[1];
+    const literal = /^`([^`]*)`$/.exec(cells[3] ?? "")?.[1];
+    if (name && literal !== undefined) defaults.set(name, literal);
+  }
+  return defaults;
+}
+
+/** A parsed setting as the guide writes it: lists comma-separated, Key Vault suffixes by name. */
+function asWritten(value: unknown): string | undefined {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) {
+    const parts = value.map((item: unknown) => (typeof item === "object" && item !== null && "suffix" in item ? `${String(item.suffix)}${"anyPort" in item && item.anyPort ? ":*" : ""}` : asWritten(item)));
+    return parts.every((part) => part !== undefined) ? parts.join(",") : undefined;
+  }
+  return undefined;
+}
+
+const MINIMAL_SERVER_ENV = {
+  DATABASE_URL: "postgresql://cmk@127.0.0.1:5432/cmk",
+  PROVIDER_TENANT_ID: "11111111-1111-4111-8111-111111111111",
+  PORTAL_CLIENT_ID: "22222222-2222-4222-8222-222222222222",
+  CMK_APP_CLIENT_ID: "33333333-3333-4333-8333-333333333333",
+  PROVIDER_SUBSCRIPTION_ID: "44444444-4444-4444-8444-444444444444",
+  PROVIDER_RESOURCE_GROUP: "cmk-provider-rg",
+  PROVIDER_UAMI_RESOURCE_ID: "/subscriptions/44444444-4444-4444-8444-444444444444/resourceGroups/cmk-provider-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cmk-des-identity",
+  PROVIDER_UAMI_CLIENT_ID: "55555555-5555-4555-8555-555555555555",
+  PROVIDER_DES_REGIONS: "westeurope",
+  SESSION_SECRET: Buffer.alloc(32, 7).toString("base64"),
+};
+
+/** What each schema of lib/env.ts makes of an environment that sets only what it requires. */
+function actualDefaults(names: string[]): Map<string, unknown> {
+  const server: Record<string, unknown> = parseServerEnv(MINIMAL_SERVER_ENV);
+  const provider: Record<string, unknown> = parseProviderSetupEnv({ PROVIDER_TENANT_ID: MINIMAL_SERVER_ENV.PROVIDER_TENANT_ID, PROVIDER_SUBSCRIPTION_ID: MINIMAL_SERVER_ENV.PROVIDER_SUBSCRIPTION_ID, PROVIDER_DES_REGIONS: "westeurope" });
+  for (const name of names) vi.stubEnv(name, "");
+  let tooling: Record<string, unknown>;
+  try {
+    tooling = toolingEnv();
+  } finally {
+    vi.unstubAllEnvs();
+  }
+  const actual = new Map<string, unknown>();
+  for (const name of names) {
+    const required = name in MINIMAL_SERVER_ENV;
+    const candidates = [required ? undefined : server[name], provider[name], tooling[name]].filter((value) => value !== undefined);
+    actual.set(name, candidates[0]);
+  }
+  return actual;
+}
+
 const duplicates = (names: string[]) => names.filter((name, i) => names.indexOf(name) !== i);
 const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 
@@ -83,6 +143,14 @@ describe("docs/deploy.md and lib/env.ts", () => {
   it("uses in its commands and prose only variables that exist", () => {
     const known = new Set([...env, ...doc.otherPrograms]);
     expect(sorted([...doc.mentioned].filter((name) => !known.has(name)))).toEqual([]);
+  });
+
+  it("gives the defaults lib/env.ts applies", () => {
+    const documented = documentedDefaults(read("docs/deploy.md"));
+    expect(documented.size).toBeGreaterThan(30);
+    const actual = actualDefaults([...documented.keys()]);
+    const wrong = [...documented].filter(([name, literal]) => asWritten(actual.get(name)) !== literal).map(([name, literal]) => `${name}: guide ${literal}, lib/env.ts ${asWritten(actual.get(name)) ?? "no default"}`);
+    expect(wrong).toEqual([]);
   });
 
   it("runs only commands the build produces", () => {
