@@ -161,6 +161,21 @@ describe("docs/deploy.md and lib/env.ts", () => {
     for (const command of Object.values(PRODUCTION_COMMANDS)) expect(guide).toContain(`\`${command.join(" ")}`);
   });
 
+  it("builds only the Dockerfile's targets, and says what the image sets as the Dockerfile does", () => {
+    const guide = read("docs/deploy.md");
+    const dockerfile = read("Dockerfile");
+    const stages = [...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1] ?? "");
+    const targets = sorted([...guide.matchAll(/--target\s+([a-z0-9-]+)/g)].map((m) => m[1] ?? ""));
+    expect(targets).toEqual(["migrate", "web", "worker"]);
+    expect(targets.filter((target) => !stages.includes(target))).toEqual([]);
+    const envSettings = dockerfile.replace(/\\\n/g, " ").split("\n").filter((line) => /^ENV\s/.test(line)).flatMap((line) => line.split(/\s+/).slice(1));
+    for (const setting of ["NODE_ENV=production", "PORT=3000", "HOSTNAME=0.0.0.0"]) {
+      expect(guide).toContain(`\`${setting}\``);
+      expect(envSettings).toContain(setting);
+    }
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
   it("is linked from README's set-up section", () => {
     const readme = read("README.md");
     const setUp = readme.slice(readme.indexOf("\n## Set-up\n"), readme.indexOf("\n## ", readme.indexOf("\n## Set-up\n") + 1));
