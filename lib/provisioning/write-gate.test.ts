@@ -82,6 +82,18 @@ describe("shared ARM write budget", () => {
     expect((await otherRegion.reserve()).waitMs).toBe(0);
   });
 
+  it("a waiting write notices when the pause is lifted early (resume)", async () => {
+    const a = new ArmWriteGate(workerA, limits("sub-resume"));
+    const b = new ArmWriteGate(workerB, limits("sub-resume"));
+    await a.pause(60_000);
+    const start = performance.now();
+    const waiting = b.acquire();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await a.resume();
+    await waiting;
+    expect(performance.now() - start).toBeLessThan(5_000);
+  });
+
   it("stops waiting when the job is cancelled", async () => {
     const gate = new ArmWriteGate(workerA, limits("sub-abort"));
     await gate.pause(10_000);

@@ -12,7 +12,7 @@ export type ArmWriteBudgetKey = { subscriptionId: string; region: string };
 export type ArmWriteBudgetLimits = ArmWriteBudgetKey & { bucketSize: number; refillPerSecond: number };
 
 /** A reserved write token: when it may be used, in the database's clock and as a wait from now. */
-export type Reservation = { tokens: number; waitMs: number; usableAt: Date };
+export type Reservation = { tokens: number; waitMs: number; usableAt: Date; pausedForMs: number };
 
 export class ArmWriteGate {
   constructor(private readonly db: Db, readonly limits: ArmWriteBudgetLimits) {}
@@ -38,7 +38,7 @@ export class ArmWriteGate {
       if (row) {
         const debtMs = row.tokens < 0 ? (-row.tokens / refillPerSecond) * 1000 : 0;
         const waitMs = Math.max(debtMs, row.pause_ms);
-        return { tokens: row.tokens, waitMs: Math.ceil(waitMs), usableAt: new Date(row.at.getTime() + waitMs) };
+        return { tokens: row.tokens, waitMs: Math.ceil(waitMs), usableAt: new Date(row.at.getTime() + waitMs), pausedForMs: Math.ceil(row.pause_ms) };
       }
       // First write ever for this subscription and region: a full bucket, as ARM starts one.
       await this.db.$executeRaw`
@@ -50,9 +50,10 @@ export class ArmWriteGate {
 
   /** Resolves when this caller may send one ARM write; rejects if `signal` aborts first. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    const { waitMs } = await this.reserve();
+    const { waitMs, pausedForMs } = await this.reserve();
     if (waitMs === 0) return;
-    await sleep(waitMs, signal);
+    // The token's own wait; a pause is waited for below, in steps, as it may be lifted or extended meanwhile.
+    if (waitMs > pausedForMs) await sleep(waitMs, signal);
     // A 429 elsewhere may have paused the budget while this caller waited for its token. Looked at again every
     // half second at most, so that a pause lifted early (an operator, the benchmark's start) is noticed.
     for (let pause = await this.pausedForMs(); pause > 0; pause = await this.pausedForMs()) await sleep(Math.min(pause, 500), signal);
