@@ -127,7 +127,7 @@ async function main() {
     const stats: Stats = { requests: 0, byStatus: new Map(), failures: 0, errors: new Map(), protocolErrors: [], latencies: [] };
     const workerChecks = { samples: 0, alive: 0, healthy: 0, pidChanged: false };
     const endAt = Date.now() + seconds * 1000;
-    const cookie = `cmk_session=${sessionId}`;
+    const cookie = `__Host-cmk_session=${sessionId}`;
     const user = async () => {
       while (Date.now() < endAt) {
         const target = paths();
