@@ -94,7 +94,7 @@ const serverFields = z.object({
   RATE_LIMIT_REQUESTS: positiveInt("server actions and API calls per window per session", 300),
   RATE_LIMIT_REQUESTS_PER_IP: positiveInt("server actions and API calls per window per client IP (all sessions behind it)", 1200),
 
-  WORKER_CONCURRENCY: positiveInt("parallel Azure write jobs", 4),
+  WORKER_CONCURRENCY: positiveInt("parallel jobs of each kind per worker", 16),
   // The ARM write budget all workers share (lib/provisioning/write-gate.ts): ARM's token bucket for subscription
   // writes, bucket 200 and refill 10/s (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
   ARM_WRITE_BUCKET_SIZE: positiveInt("writes ARM allows in a burst per subscription, principal and region", 200),
