@@ -11,13 +11,13 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(freshWorld);
 
 test.describe("admin consent", () => {
-  test("a non-admin is refused consent and gets the link for their administrator", async ({ page }) => {
-    await signInAs(page, "user@contoso.example", "customer");
+  test("a Customer.Admin who is no directory administrator is refused consent and gets the link for their administrator", async ({ page }) => {
+    await signInAs(page, "keyadmin@contoso.example", "customer");
     await expect(page).toHaveURL(/\/onboarding\/consent$/);
     await expect(page.getByText("Skyline CMK Access")).toBeVisible();
     await screenshot(page, "consent-step");
     await page.getByRole("button", { name: "Grant admin consent" }).click();
-    await pickAccount(page, "user@contoso.example");
+    await pickAccount(page, "keyadmin@contoso.example");
     await expect(page.getByText("Need admin approval")).toBeVisible();
     await page.getByRole("button", { name: "Return to the application" }).click();
     await expect(page).toHaveURL(/problem=not-admin/);
@@ -152,6 +152,113 @@ test.describe("sessions", () => {
     await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
     await pickAccount(page, "admin@contoso.example");
     await expect(page).toHaveURL(/\/onboarding\/vault\?q=contoso$/);
+  });
+});
+
+test.describe("who may act for a customer", () => {
+  async function signInExpectingRefusal(page: import("@playwright/test").Page, upn: string) {
+    await page.goto("/signin?area=customer");
+    await ready(page);
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    await pickAccount(page, upn);
+    // Entra may ask a user who never signed in before to consent to the portal first.
+    const refusedHeading = page.getByRole("heading", { name: "You are not signed in" });
+    const accept = page.getByRole("button", { name: "Accept" });
+    await expect(refusedHeading.or(accept)).toBeVisible({ timeout: 20_000 });
+    if (await accept.isVisible()) await accept.click();
+    const refusal = page.getByRole("alert").filter({ has: refusedHeading });
+    await expect(refusal).toBeVisible({ timeout: 20_000 });
+    return refusal;
+  }
+
+  test("a member without a customer role is refused at sign-in and told which role to ask for", async ({ page }) => {
+    const refusal = await signInExpectingRefusal(page, "user@contoso.example");
+    await expect(refusal).toContainText("user@contoso.example has no role for the CMK Portal in your organization");
+    await expect(refusal).toContainText("Customer.Admin");
+    await expect(refusal.getByRole("link", { name: "Sign in again" })).toBeVisible();
+    await screenshot(page, "customer-no-role");
+  });
+
+  test("a guest account is refused, whatever app role it was given", async ({ page }) => {
+    const refusal = await signInExpectingRefusal(page, "guest_fabrikam.example#EXT#@contoso.example");
+    await expect(refusal).toContainText("is a guest in this organization");
+    await expect(refusal).toContainText("Sign in with an account of the organization itself");
+    await screenshot(page, "customer-guest-refused");
+  });
+
+  test("a Customer.Reader sees the wizard but cannot start anything", async ({ page }) => {
+    await signInAs(page, "reader@contoso.example", "customer", "/onboarding/consent?problem=not-confirmed");
+    await expect(page).toHaveURL(/\/onboarding\/consent\?problem=not-confirmed$/);
+    await page.getByRole("button", { name: "Grant admin consent" }).click();
+    await expect(page.locator("main").getByRole("alert").filter({ hasText: "needs the role Customer.Admin" })).toBeVisible();
+  });
+});
+
+test.describe("session hardening", () => {
+  test("the session cookie is __Host- prefixed, signing in again ends the previous session, and the browser keeps no Entra tokens", async ({ page, browser }) => {
+    await signInAs(page, "admin@contoso.example", "customer");
+    const first = (await page.context().cookies()).find((c) => c.name === "__Host-cmk_session");
+    expect(first).toMatchObject({ secure: true, path: "/", httpOnly: true });
+    expect((await page.context().cookies()).some((c) => c.name === "cmk_session")).toBe(false);
+    const msalTokens = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => /accesstoken|idtoken|refreshtoken/i.test(k)));
+    expect(msalTokens).toEqual([]);
+
+    await signInAs(page, "admin@contoso.example", "customer");
+    const second = (await page.context().cookies()).find((c) => c.name === "__Host-cmk_session");
+    expect(second?.value).toBeTruthy();
+    expect(second?.value).not.toBe(first?.value);
+
+    // The old session id no longer opens anything.
+    const other = await browser.newContext({ baseURL: new URL(page.url()).origin });
+    await other.addCookies([{ ...first!, expires: -1 }]);
+    const stale = await other.newPage();
+    await stale.goto("/onboarding/consent");
+    await expect(stale).toHaveURL(/\/signin\?area=customer&returnTo=%2Fonboarding%2Fconsent&reason=expired/);
+    await other.close();
+  });
+
+  test("a replayed token hand-over is refused: the sign-in nonce is single-use", async ({ page }) => {
+    let handOver: { body: string; headers: Record<string, string> } | undefined;
+    page.on("request", (request) => {
+      if (request.url().endsWith("/api/auth/session") && request.method() === "POST") handOver = { body: request.postData() ?? "", headers: request.headers() };
+    });
+    await signInAs(page, "admin@contoso.example", "customer");
+    expect(handOver).toBeDefined();
+    // Even with the nonce cookie the first hand-over had (a stolen token pair plus its cookie), the nonce is used up.
+    const { idToken } = JSON.parse(handOver!.body) as { idToken: string };
+    const { nonce } = JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString("utf8")) as { nonce: string };
+    const replay = await page.request.post("/api/auth/session", {
+      data: handOver!.body,
+      headers: { "content-type": "application/json", origin: new URL(page.url()).origin, cookie: `__Host-cmk_signin_nonce=${nonce}` },
+    });
+    expect(replay.status()).toBe(401);
+    expect(JSON.stringify(await replay.json())).toContain("already completed");
+  });
+
+  test("an ended staff session signs in again silently and comes back to the page", async ({ page, context }) => {
+    await signInAs(page, "operator@skyline.example", "operator");
+    const cookie = (await context.cookies()).find((c) => c.name === "__Host-cmk_session");
+    // The server no longer knows this session (as after the 10-minute staff re-check).
+    await context.addCookies([{ ...cookie!, value: "ended-session" }]);
+    await page.goto("/tenants");
+    await expect(page).toHaveURL(/\/tenants$/, { timeout: 20_000 });
+    await expect(page.getByText("Operator area")).toBeVisible();
+  });
+
+  test("step-up: \"Sign in again to confirm\" asks Microsoft for a fresh sign-in (prompt=login, max_age) and returns to the page", async ({ page }) => {
+    await signInAs(page, "support@skyline.example", "support");
+    await page.goto(`/signin?${new URLSearchParams({ area: "support", reason: "step-up", returnTo: "/support" })}`);
+    await ready(page);
+    await expect(page.getByRole("status")).toContainText("need a fresh sign-in");
+    const authorize = page.waitForRequest((request) => request.url().includes("/oauth2/v2.0/authorize"));
+    await page.getByRole("button", { name: "Sign in again to confirm" }).click();
+    const url = new URL((await authorize).url());
+    expect(url.searchParams.get("prompt")).toBe("login");
+    expect(url.searchParams.get("max_age")).toBe("600");
+    await screenshot(page, "step-up-sign-in");
+    await pickAccount(page, "support@skyline.example");
+    await expect(page).toHaveURL(/\/support$/, { timeout: 20_000 });
+    await expect(page.getByText("Support area")).toBeVisible();
   });
 });
 

@@ -64,7 +64,9 @@ export function SignInButton({
         nonce,
         authority: area === "staff" ? config.staffAuthority : config.customerAuthority,
         prompt: prompt ?? "select_account",
-        ...(stepUp && { maxAge: stepUp.maxAge, ...(stepUp.claims && { claims: stepUp.claims }) }),
+        // msal-browser 5 sends max_age only as an extra parameter (its own maxAge option is inert); the server checks
+        // auth_time itself (lib/auth/step-up.ts).
+        ...(stepUp && { extraQueryParameters: { max_age: String(stepUp.maxAge) }, ...(stepUp.claims && { claims: stepUp.claims }) }),
       });
     } catch {
       setBusy(false);
