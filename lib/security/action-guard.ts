@@ -7,18 +7,22 @@ import { db as defaultDb, type Db } from "../db/client";
 import { logger } from "../logger";
 import type { ActionResult } from "../auth/actions";
 import { SESSION_COOKIE } from "../auth/session";
-import { clientIp, consumeRateLimit, tooManyRequestsMessage, type RateBucket } from "./rate-limit";
+import { clientIp, consumeRateLimit, tooManyRequestsMessage, type RateBucket, type Requester } from "./rate-limit";
 
 /** Consent actions share the tighter consent limit; every other action counts as an ordinary request. */
 export function bucketForAction(actionName: string): RateBucket {
   return actionName.startsWith("consent.") ? "consent" : "request";
 }
 
-/** The refusal for this request's session and IP, or null when the action may run. */
-export async function rateLimitAction(actionName: string, database: Db = defaultDb()): Promise<ActionResult<never> | null> {
+async function thisRequester(): Promise<Requester> {
   const [requestHeaders, jar] = await Promise.all([headers(), cookies()]);
+  return { ip: clientIp(requestHeaders), sessionId: jar.get(SESSION_COOKIE)?.value };
+}
+
+/** The refusal for this request's session and IP, or null when the action may run. */
+export async function rateLimitAction(actionName: string, requester?: Requester, database: Db = defaultDb()): Promise<ActionResult<never> | null> {
   const bucket = bucketForAction(actionName);
-  const decision = await consumeRateLimit(database, bucket, { ip: clientIp(requestHeaders), sessionId: jar.get(SESSION_COOKIE)?.value });
+  const decision = await consumeRateLimit(database, bucket, requester ?? (await thisRequester()));
   if (decision.allowed) return null;
   logger.warn({ action: actionName, bucket, scope: decision.scope }, "rate limit reached");
   return {

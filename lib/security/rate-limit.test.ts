@@ -55,5 +55,9 @@ describe("rate-limit counters in PostgreSQL", () => {
     expect(tooManyRequestsMessage(42)).toBe("Too many requests — wait 42 seconds and try again.");
     expect(clientIp(new Headers({ "x-forwarded-for": "10.0.0.1, 203.0.113.9" }))).toBe("203.0.113.9");
     expect(clientIp(new Headers())).toBeNull();
+    // App Service adds the client's source port, which changes per connection: the limit is per address.
+    expect(clientIp(new Headers({ "x-forwarded-for": "203.0.113.9:51234" }))).toBe("203.0.113.9");
+    expect(clientIp(new Headers({ "x-forwarded-for": "[2001:db8::7]:51234" }))).toBe("2001:db8::7");
+    expect(clientIp(new Headers({ "x-forwarded-for": "2001:db8::7" }))).toBe("2001:db8::7");
   });
 });

@@ -66,12 +66,20 @@ export function tooManyRequestsMessage(retryAfterSeconds: number): string {
   return `Too many requests — wait ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"} and try again.`;
 }
 
+/** App Service writes `address:port`, IPv6 as `[address]:port`: the port changes per connection, the client does not. */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(address);
+  return v4 ? v4[1]! : address;
+}
+
 /**
  * The client's IP as the closest proxy saw it: the last X-Forwarded-For entry (App Service and Front Door append the
  * address they received the request from; Next.js sets it from the socket when no proxy did).
  */
 export function clientIp(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").map((part) => part.trim()).filter(Boolean).at(-1);
-  return last ?? headers.get("x-real-ip") ?? null;
+  const last = forwarded?.split(",").map((part) => part.trim()).filter(Boolean).at(-1) ?? headers.get("x-real-ip");
+  return last ? withoutPort(last) : null;
 }

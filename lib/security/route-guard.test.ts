@@ -1,6 +1,7 @@
 // The real route handlers behind their guard: over the limit they answer 429 with Retry-After (JSON for scripts,
 // a page for a browser), and a state change from another site's page is refused with 403 before it acts.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "../db/client";
 import { POST as newNonce } from "../../app/api/auth/nonce/route";
 import { DELETE as signOut } from "../../app/api/auth/session/route";
 import { GET as exportAudit } from "../../app/api/audit/export/route";
@@ -12,6 +13,11 @@ const APP = "http://localhost:3000";
 
 beforeAll(() => {
   setAppEnvForTests({ RATE_LIMIT_SIGNIN: "3", RATE_LIMIT_REQUESTS: "2", RATE_LIMIT_REQUESTS_PER_IP: "1000" });
+
+// Close the app's pool before the file's database is dropped, or the dropped connections surface as errors.
+afterAll(async () => {
+  await db().$disconnect();
+});
 });
 
 function request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Request {
