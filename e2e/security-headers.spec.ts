@@ -130,16 +130,17 @@ test.describe("cross-site requests", () => {
 });
 
 test.describe("rate limit", () => {
-  test("past the sign-in limit one address gets 429 with Retry-After, and a browser a page that says how long to wait", async ({ request }) => {
+  test("past the sign-in limit one address gets 429 with Retry-After and the wait in words", async ({ request }) => {
     // An address of its own (the server trusts the last X-Forwarded-For hop), so the other journeys are not limited.
     const from = { "X-Forwarded-For": "198.51.100.200" };
     let refused;
-    for (let i = 0; i < 200 && !refused; i++) {
+    // Twice the default limit (120) and some: a fixed window may start in the middle of the burst.
+    for (let i = 0; i < 300 && !refused; i++) {
       const response = await request.post("/api/auth/nonce", { headers: from });
       if (response.status() === 429) refused = response;
       else expect(response.status()).toBe(200);
     }
-    expect(refused, "no 429 within 200 requests").toBeTruthy();
+    expect(refused, "no 429 within 300 requests").toBeTruthy();
     const wait = Number(refused!.headers()["retry-after"]);
     expect(wait).toBeGreaterThanOrEqual(1);
     expect((await refused!.json()).error.message).toBe(`Too many requests — wait ${wait} second${wait === 1 ? "" : "s"} and try again.`);
