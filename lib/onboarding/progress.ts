@@ -5,7 +5,7 @@ import { AppError } from "../errors";
 import { canMove, stepIndex } from "./steps";
 
 /** Moves forward to `step` if it is the next one (no-op when already there or beyond). */
-export async function advanceOnboarding(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string): Promise<void> {
+export async function advanceOnboarding(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string, actorName?: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const onboarding = await tx.onboarding.upsert({ where: { customerTenantId }, create: { customerTenantId }, update: {} });
     if (stepIndex(onboarding.step) >= stepIndex(step)) return;
@@ -13,12 +13,12 @@ export async function advanceOnboarding(db: Db, customerTenantId: string, step: 
       throw new AppError("CONFLICT", "Finish the earlier steps first.", { fix: "Go back to the step the wizard shows as current." });
     }
     await tx.onboarding.update({ where: { id: onboarding.id }, data: { step } });
-    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid } });
+    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid, actorName } });
   });
 }
 
 /** Goes back to an earlier step to change a choice; the steps after it must be done again. */
-export async function reopenOnboardingAt(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string): Promise<void> {
+export async function reopenOnboardingAt(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string, actorName?: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const onboarding = await tx.onboarding.findUniqueOrThrow({ where: { customerTenantId } });
     if (onboarding.step === "SUBMITTED") {
@@ -26,6 +26,6 @@ export async function reopenOnboardingAt(db: Db, customerTenantId: string, step:
     }
     if (stepIndex(step) >= stepIndex(onboarding.step)) return;
     await tx.onboarding.update({ where: { id: onboarding.id }, data: { step } });
-    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid } });
+    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid, actorName } });
   });
 }

@@ -17,3 +17,13 @@ export async function customerOnboarding(db: Db, tenantId: string, starter?: Ses
   const onboarding = tenant.onboarding ?? (await db.onboarding.create({ data: { customerTenantId: tenant.id } }));
   return { tenant, onboarding };
 }
+
+/** When onboarding was submitted and by whom (the name recorded with the step), or null if it was not. */
+export async function submission(db: Db, customerTenantId: string): Promise<{ at: Date | null; by: string } | null> {
+  const onboarding = await db.onboarding.findUnique({
+    where: { customerTenantId },
+    select: { step: true, submittedAt: true, stepEvents: { where: { step: "SUBMITTED" }, orderBy: { enteredAt: "desc" }, take: 1, select: { actorName: true } } },
+  });
+  if (onboarding?.step !== "SUBMITTED") return null;
+  return { at: onboarding.submittedAt, by: onboarding.stepEvents[0]?.actorName ?? "another admin of your organization" };
+}

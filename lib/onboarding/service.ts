@@ -31,6 +31,7 @@ import { checkKey, checkVault, normaliseRegion, parseVersionedKeyUrl, worst, typ
 import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, parseVaultResourceId, type AccessSnippets } from "./access";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
+import { recordedName } from "./actor-names";
 import { stepIndex } from "./steps";
 import { lookUpServicePrincipal } from "../consent/service";
 
@@ -163,7 +164,7 @@ export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }):
     await audit(ctx, tenant.id, "onboarding.select_vault", "FAILURE", { vault: vault.vaultResourceId, failing: failing.map((c) => c.id) }, { type: "vault", id: vault.vaultResourceId });
     throw new AppError("VALIDATION_FAILED", `This vault cannot be used: ${failing.map((c) => c.title.toLowerCase()).join(", ")}.`, { fix: failing[0]?.fix });
   }
-  if (onboarding.vaultResourceId !== vault.vaultResourceId && stepIndex(onboarding.step) > stepIndex("KEY")) await reopenOnboardingAt(ctx.db, tenant.id, "KEY", ctx.user.userOid);
+  if (onboarding.vaultResourceId !== vault.vaultResourceId && stepIndex(onboarding.step) > stepIndex("KEY")) await reopenOnboardingAt(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user));
   await ctx.db.onboarding.update({
     where: { id: onboarding.id },
     data:
@@ -171,7 +172,7 @@ export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }):
         ? {}
         : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
   });
-  await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid);
+  await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user));
   await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId }, { type: "vault", id: vault.vaultResourceId });
   return { vault: { ...vault, checks, readiness: worst(checks) } };
 }
@@ -285,11 +286,11 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
   const parsed = parseVersionedKeyUrl(key.keyUriWithVersion);
   if (!parsed.ok) throw new AppError("VALIDATION_FAILED", `This key cannot be used: ${parsed.reason}`, { fix: "Pick a key in a Key Vault of the provider's Azure cloud." });
   const keyUrl = parsed.key.keyUrl;
-  if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid);
+  if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
   if (onboarding.keyUrl !== keyUrl) {
     await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
   }
-  await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid);
+  await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
   await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl }, { type: "key", id: keyUrl });
   return { keyUrl };
 }
@@ -350,7 +351,7 @@ export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
 async function markAccessGranted(ctx: Ctx, customerTenantId: string, details: Record<string, unknown>) {
   const onboarding = await ctx.db.onboarding.findUniqueOrThrow({ where: { customerTenantId } });
   await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { accessGrantedAt: onboarding.accessGrantedAt ?? new Date() } });
-  await advanceOnboarding(ctx.db, customerTenantId, "VERIFY", ctx.user.userOid);
+  await advanceOnboarding(ctx.db, customerTenantId, "VERIFY", ctx.user.userOid, recordedName(ctx.user));
   await audit(ctx, customerTenantId, "onboarding.grant_access", "SUCCESS", details);
 }
 
@@ -431,7 +432,7 @@ export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {
   const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
   if (result.ok) {
     await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, lastVerifyProblem: null } });
-    await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid);
+    await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid, recordedName(ctx.user));
     await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt }, { type: "key", id: keyUrl });
     return { state: "verified", keyUrl, proven: verifiedProof(!vault.rbacAuthorization) };
   }
