@@ -60,4 +60,27 @@ describe("audit log queries", () => {
     expect(csv).not.toContain("staff-oid");
     expect(csv).not.toContain("support@skyline.example");
   });
+
+  it("names people, not object ids, in the Who column; falls back to 'Unknown user'", async () => {
+    await recordAudit(db, { actorType: "CUSTOMER", actorId: "admin-c-oid", action: `q${marker}.named`, customerTenantId: mine, result: "SUCCESS", details: { userName: "connie@mine.example", displayName: "Connie Admin" } });
+    await recordAudit(db, { actorType: "CUSTOMER", actorId: "admin-d-oid", action: `q${marker}.unnamed`, customerTenantId: mine, result: "SUCCESS" });
+    const scope = { kind: "customer" as const, customerTenantId: mine };
+    const { rows } = await listAuditEvents(db, parseAuditQuery(new URLSearchParams({ action: `q${marker}` })), scope);
+    const labels = Object.fromEntries(rows.map((r) => [r.action, actorLabel(r, scope)]));
+    expect(labels).toMatchObject({ [`q${marker}.named`]: "Connie Admin", [`q${marker}.own`]: "admin@mine.example", [`q${marker}.unnamed`]: "Unknown user" });
+    expect(Object.values(labels).join(" ")).not.toContain("-oid");
+  });
+
+  it("keeps the global sequence number out of the customer's CSV (it would reveal other tenants' activity)", async () => {
+    const query = parseAuditQuery(new URLSearchParams({ action: `q${marker}.own` }));
+    const { rows } = await listAuditEvents(db, query, { kind: "staff" });
+    const seq = rows[0]!.seq.toString();
+    const customer = (await readAll(auditCsv(db, query, { kind: "customer", customerTenantId: mine }))).trim().split("\n");
+    expect(customer[0]!.split(",")[0]).toBe("Time (UTC)");
+    expect(customer[0]).not.toContain("Seq");
+    expect(customer[1]!.split(",")).not.toContain(seq);
+    const staff = (await readAll(auditCsv(db, query, { kind: "staff" }))).trim().split("\n");
+    expect(staff[0]!.split(",")[0]).toBe("Seq");
+    expect(staff[1]!.split(",")[0]).toBe(seq);
+  });
 });

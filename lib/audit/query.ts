@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/prisma/client";
 import type { AuditResult } from "../db/generated/prisma/enums";
 import { csvLine } from "../dashboard/csv";
+import { recordedName } from "./actor-names";
 
 export type AuditQuery = {
   tenant?: string;
@@ -114,10 +115,10 @@ export async function listAuditEvents(db: Db, query: AuditQuery, scope: AuditSco
 
 /** Who did it, as the viewer may see it: customers see provider staff as "Provider support" and their role only. */
 export function actorLabel(row: Pick<AuditRow, "actorType" | "actorId" | "actorRole" | "details">, scope: AuditScope): string {
-  const userName = (row.details as { userName?: unknown } | null)?.userName;
   if (row.actorType === "SYSTEM") return "Portal (automatic)";
   if (row.actorType === "STAFF" && scope.kind === "customer") return `Provider support${row.actorRole ? ` (${row.actorRole})` : ""}`;
-  return typeof userName === "string" ? userName : row.actorId;
+  // The name recorded when the event was written; an object id means nothing to a reader (it is in "Actor id").
+  return recordedName(row.details) ?? "Unknown user";
 }
 
 /** Keys in details that name provider staff (their UPN or object id). */
@@ -129,8 +130,9 @@ function detailsFor(row: AuditRow, scope: AuditScope): string | null {
   return JSON.stringify(Object.fromEntries(Object.entries(row.details as Record<string, unknown>).filter(([key]) => !STAFF_IDENTITY_KEYS.includes(key))));
 }
 
-const COLUMNS: { header: string; value(row: AuditRow, scope: AuditScope): string | number | null }[] = [
-  { header: "Seq", value: (r) => r.seq.toString() },
+const COLUMNS: { header: string; staffOnly?: true; value(row: AuditRow, scope: AuditScope): string | number | null }[] = [
+  // The sequence number is global: its gaps would tell a customer how much happened in other tenants.
+  { header: "Seq", staffOnly: true, value: (r) => r.seq.toString() },
   { header: "Time (UTC)", value: (r) => r.occurredAt.toISOString() },
   { header: "Actor type", value: (r) => r.actorType },
   { header: "Actor", value: (r, s) => actorLabel(r, s) },
@@ -153,16 +155,17 @@ export function auditCsv(db: Db, query: AuditQuery, scope: AuditScope): Readable
   const encoder = new TextEncoder();
   let after: bigint | undefined;
   let done = false;
+  const columns = COLUMNS.filter((c) => scope.kind === "staff" || !c.staffOnly);
   return new ReadableStream({
     start(controller) {
-      controller.enqueue(encoder.encode(csvLine(COLUMNS.map((c) => c.header))));
+      controller.enqueue(encoder.encode(csvLine(columns.map((c) => c.header))));
     },
     async pull(controller) {
       if (done) return;
       const where = await whereOf(db, { ...query, before: undefined }, scope);
       const batch = await db.auditEvent.findMany({ where: after === undefined ? where : { AND: [where, { seq: { gt: after } }] }, orderBy: { seq: "asc" }, take: 1000 });
       const rows = await withTenantNames(db, batch);
-      controller.enqueue(encoder.encode(rows.map((row) => csvLine(COLUMNS.map((c) => c.value(row, scope)))).join("")));
+      controller.enqueue(encoder.encode(rows.map((row) => csvLine(columns.map((c) => c.value(row, scope)))).join("")));
       if (batch.length < 1000) {
         done = true;
         controller.close();

@@ -6,6 +6,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { recordAudit } from "../audit/log";
+import { actorNames, recordedName } from "../audit/actor-names";
 import { authorityFor, GRAPH_SCOPE } from "../azure/endpoints";
 import { customerTenantCredential, delegatedCredential } from "../azure/credentials";
 import { currentOrganization, ownServicePrincipal } from "../azure/graph";
@@ -97,7 +98,7 @@ export async function completeAdminConsent(
   const tenant = await db.customerTenant.findUniqueOrThrow({ where: { tenantId: user.tenantId } });
   if (callback.error) {
     const problem = problemFromEntra(callback.error, callback.error_description ?? "");
-    await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: "CustomerAdmin", action: "consent.grant", targetType: "customerTenant", targetId: user.tenantId, customerTenantId: tenant.id, result: "FAILURE", details: { problem: problem.problem, azureCode: problem.azureCode ?? null } });
+    await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: "CustomerAdmin", action: "consent.grant", targetType: "customerTenant", targetId: user.tenantId, customerTenantId: tenant.id, result: "FAILURE", details: { problem: problem.problem, azureCode: problem.azureCode ?? null, ...actorNames(user) } });
     throw problem;
   }
   if (callback.tenant && callback.tenant.toLowerCase() !== user.tenantId.toLowerCase()) {
@@ -140,8 +141,8 @@ export async function confirmConsent(db: Db, user: SessionUser, replicationRetry
       ...(organization?.id === user.tenantId && { displayName: organization.displayName, primaryDomain: organization.defaultDomain }),
     },
   });
-  await advanceOnboarding(db, tenant.id, "KEY_VAULT", user.userOid);
-  await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: "CustomerAdmin", action: "consent.grant", targetType: "servicePrincipal", targetId: servicePrincipal.id, customerTenantId: tenant.id, result: "SUCCESS", details: { appId: env.CMK_APP_CLIENT_ID } });
+  await advanceOnboarding(db, tenant.id, "KEY_VAULT", user.userOid, recordedName(user));
+  await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: "CustomerAdmin", action: "consent.grant", targetType: "servicePrincipal", targetId: servicePrincipal.id, customerTenantId: tenant.id, result: "SUCCESS", details: { appId: env.CMK_APP_CLIENT_ID, ...actorNames(user) } });
   return { servicePrincipalObjectId: servicePrincipal.id };
 }
 

@@ -5,7 +5,7 @@ import { AppError } from "../errors";
 import { canMove, stepIndex } from "./steps";
 
 /** Moves forward to `step` if it is the next one (no-op when already there or beyond). */
-export async function advanceOnboarding(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string, actorName?: string): Promise<void> {
+export async function advanceOnboarding(db: Db, customerTenantId: string, step: OnboardingStep, actorOid: string, actorName?: string, subject?: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const onboarding = await tx.onboarding.upsert({ where: { customerTenantId }, create: { customerTenantId }, update: {} });
     if (stepIndex(onboarding.step) >= stepIndex(step)) return;
@@ -13,7 +13,7 @@ export async function advanceOnboarding(db: Db, customerTenantId: string, step: 
       throw new AppError("CONFLICT", "Finish the earlier steps first.", { fix: "Go back to the step the wizard shows as current." });
     }
     await tx.onboarding.update({ where: { id: onboarding.id }, data: { step } });
-    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid, actorName } });
+    await tx.onboardingStepEvent.create({ data: { onboardingId: onboarding.id, step, actorOid, actorName, subject } });
   });
 }
 

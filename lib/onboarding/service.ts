@@ -31,7 +31,7 @@ import { checkKey, checkVault, normaliseRegion, parseVersionedKeyUrl, worst, typ
 import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, parseVaultResourceId, type AccessSnippets } from "./access";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
-import { recordedName } from "./actor-names";
+import { actorNames, recordedName } from "../audit/actor-names";
 import { stepIndex } from "./steps";
 import { lookUpServicePrincipal } from "../consent/service";
 
@@ -53,7 +53,7 @@ async function audit(ctx: Ctx, customerTenantId: string, action: string, result:
     customerTenantId,
     result,
     requestId: ctx.requestId,
-    details,
+    details: { ...details, ...actorNames(ctx.user) },
   });
 }
 
@@ -172,8 +172,8 @@ export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }):
         ? {}
         : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
   });
-  await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user));
-  await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId }, { type: "vault", id: vault.vaultResourceId });
+  await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user), vault.name);
+  await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId, vaultName: vault.name }, { type: "vault", id: vault.vaultResourceId });
   return { vault: { ...vault, checks, readiness: worst(checks) } };
 }
 
@@ -290,7 +290,7 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
   if (onboarding.keyUrl !== keyUrl) {
     await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
   }
-  await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
+  await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user), key.name);
   await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl }, { type: "key", id: keyUrl });
   return { keyUrl };
 }
@@ -330,7 +330,7 @@ export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
   const snippets = accessSnippets({ permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", vault, keyName, servicePrincipalObjectId });
   try {
     const result = await grantKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId });
-    await markAccessGranted(ctx, tenant.id, { method, result });
+    await markAccessGranted(ctx, tenant.id, { method, result, vaultName: vault.name, keyName });
     return { status: "granted", method, existed: result === "existed" };
   } catch (error) {
     const failure = azureFailure(error);
@@ -348,10 +348,10 @@ export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
   }
 }
 
-async function markAccessGranted(ctx: Ctx, customerTenantId: string, details: Record<string, unknown>) {
+async function markAccessGranted(ctx: Ctx, customerTenantId: string, details: Record<string, unknown> & { vaultName: string; keyName: string }) {
   const onboarding = await ctx.db.onboarding.findUniqueOrThrow({ where: { customerTenantId } });
   await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { accessGrantedAt: onboarding.accessGrantedAt ?? new Date() } });
-  await advanceOnboarding(ctx.db, customerTenantId, "VERIFY", ctx.user.userOid, recordedName(ctx.user));
+  await advanceOnboarding(ctx.db, customerTenantId, "VERIFY", ctx.user.userOid, recordedName(ctx.user), `key ${details.keyName} in ${details.vaultName}`);
   await audit(ctx, customerTenantId, "onboarding.grant_access", "SUCCESS", details);
 }
 
@@ -368,7 +368,7 @@ export async function confirmAccessDoneElsewhere(ctx: Ctx): Promise<{ status: "g
     const lacking = state.missingPermissions && state.missingPermissions.length < 3 ? ` Its access policy lacks ${state.missingPermissions.join(", ")}.` : "";
     throw new AppError("VALIDATION_FAILED", `The provider's app does not have access to the key yet.${lacking}`, { fix: "Run the command shown (someone with the rights must), then check again." });
   }
-  await markAccessGranted(ctx, tenant.id, { method: vault.rbacAuthorization ? "role-assignment" : "access-policy", confirmedBy: "check" });
+  await markAccessGranted(ctx, tenant.id, { method: vault.rbacAuthorization ? "role-assignment" : "access-policy", confirmedBy: "check", vaultName: vault.name, keyName });
   return { status: "granted" };
 }
 

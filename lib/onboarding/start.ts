@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "../audit/log";
 import { CUSTOMER_ADMIN_ROLE } from "../auth/roles";
 import type { SessionUser } from "../auth/session-store";
+import { actorNames, recordedName } from "../audit/actor-names";
 
 function domainOf(userName: string): string | null {
   const at = userName.lastIndexOf("@");
@@ -23,10 +24,10 @@ export async function startOnboarding(db: Db, user: SessionUser): Promise<{ id: 
   const domain = domainOf(user.userName);
   const created = await db.customerTenant.upsert({
     where: { tenantId: user.tenantId },
-    create: { tenantId: user.tenantId, displayName: domain ?? user.tenantId, primaryDomain: domain, onboarding: { create: { stepEvents: { create: { step: "CONSENT", actorOid: user.userOid } } } } },
+    create: { tenantId: user.tenantId, displayName: domain ?? user.tenantId, primaryDomain: domain, onboarding: { create: { stepEvents: { create: { step: "CONSENT", actorOid: user.userOid, actorName: recordedName(user) } } } } },
     update: {},
     select: { id: true },
   });
-  await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: user.roles.join(","), action: "onboarding.start", targetType: "customerTenant", targetId: user.tenantId, customerTenantId: created.id, result: "SUCCESS", details: { userName: user.userName } });
+  await recordAudit(db, { actorType: "CUSTOMER", actorId: user.userOid, actorTenantId: user.tenantId, actorRole: user.roles.join(","), action: "onboarding.start", targetType: "customerTenant", targetId: user.tenantId, customerTenantId: created.id, result: "SUCCESS", details: actorNames(user) });
   return created;
 }

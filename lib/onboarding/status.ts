@@ -54,7 +54,13 @@ export async function customerStatus(db: Db, tenantId: string) {
   });
   if (!tenant) return null;
   const timeline: TimelineEntry[] = [
-    ...(tenant.onboarding?.stepEvents ?? []).map((e) => ({ at: e.enteredAt, kind: "step" as const, title: STEP_TITLES[e.step] ?? e.step, tone: "info" as const })),
+    ...(tenant.onboarding?.stepEvents ?? []).map((e) => ({
+      at: e.enteredAt,
+      kind: "step" as const,
+      title: `${STEP_TITLES[e.step] ?? e.step}${e.subject ? `: ${e.subject}` : ""}`,
+      detail: `By ${e.actorName ?? "Unknown user"}`,
+      tone: "info" as const,
+    })),
     ...tenant.jobs.flatMap((job) =>
       job.attemptLog.map((a) => ({
         at: a.finishedAt ?? a.startedAt,

@@ -8,6 +8,8 @@ import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
 import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault, verifyKeyAccess } from "./service";
 import { submitAction } from "./submit-action";
+import { customerStatus } from "./status";
+import { actorLabel, listAuditEvents, parseAuditQuery } from "../audit/query";
 
 const db = testDb();
 const { contoso } = SIM.customers;
@@ -62,5 +64,20 @@ describe("submitting onboarding", () => {
     expect(again).toMatchObject({ ok: false, error: { code: "CONFLICT", message: expect.stringContaining("already submitted by") } });
     const tenant = await db.customerTenant.findUniqueOrThrow({ where: { tenantId: contoso.tenantId } });
     expect(await db.auditEvent.count({ where: { customerTenantId: tenant.id, action: "onboarding.submit" } })).toBe(1);
+  });
+
+  it("history names the vault and key and who did each step; the audit log names every customer actor", async () => {
+    const status = await customerStatus(db, contoso.tenantId);
+    const steps = status!.timeline.filter((e) => e.kind === "step").map((e) => [e.title, e.detail]);
+    expect(steps).toContainEqual([`Key vault chosen: ${contoso.vaultName}`, "By Connie Admin"]);
+    expect(steps).toContainEqual([`Key chosen: ${contoso.keyName}`, "By Connie Admin"]);
+    expect(steps).toContainEqual([`Access granted: key ${contoso.keyName} in ${contoso.vaultName}`, "By Connie Admin"]);
+    expect(steps.filter(([title]) => title === "Submitted")).toHaveLength(1);
+    const scope = { kind: "customer" as const, customerTenantId: status!.tenant.id };
+    const { rows } = await listAuditEvents(db, parseAuditQuery(new URLSearchParams()), scope);
+    const customerRows = rows.filter((r) => r.actorType === "CUSTOMER");
+    expect(customerRows.length).toBeGreaterThan(5);
+    const who = new Set(customerRows.map((r) => actorLabel(r, scope)));
+    expect([...who].filter((name) => name !== "Connie Admin" && name !== "Kim Keyadmin"), JSON.stringify(customerRows.map((r) => [r.action, actorLabel(r, scope)]))).toEqual([]);
   });
 });

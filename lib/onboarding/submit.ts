@@ -7,7 +7,7 @@ import { enqueueProvisioning } from "../provisioning/service";
 import { checkKey, parseVersionedKeyUrl } from "./checks";
 import { readChosenKey } from "./service";
 import { customerOnboarding, submission } from "./queries";
-import { actorNames, recordedName } from "./actor-names";
+import { actorNames, recordedName } from "../audit/actor-names";
 
 /** The error the second of two admins sees: who submitted and when, and where to follow it. */
 async function alreadySubmitted(db: Db, customerTenantId: string): Promise<AppError> {
@@ -52,7 +52,7 @@ export async function submitOnboarding(ctx: { db: Db; user: SessionUser; request
   const keyReference = await ctx.db.keyReference.findUniqueOrThrow({ where: { customerTenantId_keyUrl: { customerTenantId: tenant.id, keyUrl: parsed.key.keyUrl } } });
   // Provisioning is queued idempotently (one job per tenant, region and key), so a second concurrent submit
   // queues nothing new; the compare-and-set below decides who submitted.
-  const queued = await enqueueProvisioning(ctx.db, { customerTenantId: tenant.id, keyReferenceId: keyReference.id, rotationToLatest: input.rotationToLatest, requestedBy: ctx.user.userOid, requestId: ctx.requestId });
+  const queued = await enqueueProvisioning(ctx.db, { customerTenantId: tenant.id, keyReferenceId: keyReference.id, rotationToLatest: input.rotationToLatest, requestedBy: ctx.user.userOid, requestedByNames: actorNames(ctx.user), requestId: ctx.requestId });
   const won = await ctx.db.$transaction(async (tx) => {
     // One conditional UPDATE … WHERE step = 'REVIEW' RETURNING: exactly one of concurrent submits gets the row.
     const claimed = await tx.onboarding.updateManyAndReturn({

@@ -10,7 +10,8 @@ import { logger } from "../logger";
 import { desNameFor } from "./des";
 import type { ProvisionPayload } from "./provision-des-job";
 
-export type EnqueueProvisioningInput = { customerTenantId: string; keyReferenceId: string; rotationToLatest: boolean; requestedBy: string; requestId?: string };
+/** `requestedByNames`: the requester's display name and UPN, recorded in the audit event so the log names them. */
+export type EnqueueProvisioningInput = { customerTenantId: string; keyReferenceId: string; rotationToLatest: boolean; requestedBy: string; requestedByNames?: { userName: string; displayName: string }; requestId?: string };
 
 /** The queue is a wake-up only: if it is unreachable now, the worker's sweeper sends the wake-up later. */
 async function wakeOrLeaveToSweeper(job: Parameters<typeof wakeJob>[0]): Promise<void> {
@@ -67,7 +68,7 @@ export async function enqueueProvisioning(db: Db, input: EnqueueProvisioningInpu
     customerTenantId: input.customerTenantId,
     result: "SUCCESS",
     requestId: input.requestId,
-    details: { jobId: job.id, region, keyUrl: key.keyUrl, rotationToLatest: input.rotationToLatest, duplicate: !created },
+    details: { jobId: job.id, region, keyUrl: key.keyUrl, rotationToLatest: input.rotationToLatest, duplicate: !created, ...input.requestedByNames },
   });
   return { jobId: job.id, diskEncryptionSetId: des.id };
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OnboardingStepEvent" ADD COLUMN "subject" TEXT;
