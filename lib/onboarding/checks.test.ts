@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkKey, checkVault, parseVersionedKeyUrl, worst, type KeyFacts, type VaultFacts } from "./checks";
+import { checkKey, checkVault, inWholeDays, parseVersionedKeyUrl, worst, type KeyFacts, type VaultFacts } from "./checks";
 
 const READY_VAULT: VaultFacts = {
   name: "contoso-cmk",
@@ -98,5 +98,28 @@ describe("versioned key URL", () => {
     const result = parseVersionedKeyUrl(value, azure);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toContain(reason);
+  });
+});
+
+describe("relative days in wording", () => {
+  const seconds = (n: number) => n * 1000;
+  it("says 'in 10 days' for a key created to expire in 10 days and read moments later", () => {
+    expect(inWholeDays(new Date(days(10).getTime() - seconds(5)), NOW)).toBe("in 10 days");
+    const reason = checkKey({ ...GOOD_KEY, expiresAt: new Date(days(10).getTime() - seconds(5)) }, NOW).find((i) => i.id === "expiry")?.reason;
+    expect(reason).toBe("The key expires on 2026-12-03, in 10 days — too soon to start using it.");
+  });
+  it("rounds whole days to the nearest, with 'today' and a singular day", () => {
+    expect(inWholeDays(days(10), NOW)).toBe("in 10 days");
+    expect(inWholeDays(new Date(days(9.5).getTime() + 1), NOW)).toBe("in 10 days");
+    expect(inWholeDays(new Date(days(9.5).getTime() - 1), NOW)).toBe("in 9 days");
+    expect(inWholeDays(days(1), NOW)).toBe("in 1 day");
+    expect(inWholeDays(days(0.6), NOW)).toBe("in 1 day");
+    expect(inWholeDays(days(0.4), NOW)).toBe("today");
+    expect(inWholeDays(NOW, NOW)).toBe("today");
+  });
+  it("keeps the exact thresholds: 29.99 days fails, 30 days warns", () => {
+    expect(byId(checkKey({ ...GOOD_KEY, expiresAt: days(29.99) }, NOW), "expiry")).toBe("fail");
+    expect(byId(checkKey({ ...GOOD_KEY, expiresAt: days(30) }, NOW), "expiry")).toBe("warn");
+    expect(checkKey({ ...GOOD_KEY, expiresAt: new Date(NOW.getTime() - 1) }, NOW).find((i) => i.id === "expiry")?.reason).toBe("The key expired on 2026-11-23.");
   });
 });

@@ -36,6 +36,16 @@ export const KEY_EXPIRY_BLOCK_DAYS = 30;
 export const KEY_EXPIRY_WARN_DAYS = 90;
 const DAY_MS = 86_400_000;
 
+/**
+ * "in 10 days" for a moment 10 days away: whole days rounded to the nearest, so that a key created to expire in
+ * 10 days, read a few seconds later (9.9999 days), does not say 9. Under half a day: "today"; otherwise singular for 1.
+ */
+export function inWholeDays(at: Date, now: Date): string {
+  const days = Math.round((at.getTime() - now.getTime()) / DAY_MS);
+  if (days <= 0) return "today";
+  return days === 1 ? "in 1 day" : `in ${days} days`;
+}
+
 export function worst(items: CheckItem[]): CheckStatus {
   return items.some((i) => i.status === "fail") ? "fail" : items.some((i) => i.status === "warn") ? "warn" : "pass";
 }
@@ -113,12 +123,13 @@ export function checkKey(key: KeyFacts, now = new Date()): CheckItem[] {
   if (!key.expiresAt) {
     items.push({ id: "expiry", status: "pass", title: "Expiry", reason: "The key does not expire." });
   } else {
-    const days = Math.floor((key.expiresAt.getTime() - now.getTime()) / DAY_MS);
+    // Thresholds compare exact durations; only the wording rounds.
+    const msLeft = key.expiresAt.getTime() - now.getTime();
     const date = key.expiresAt.toISOString().slice(0, 10);
-    if (days < KEY_EXPIRY_BLOCK_DAYS) {
-      items.push({ id: "expiry", status: "fail", title: "Expiry", reason: days < 0 ? `The key expired on ${date}.` : `The key expires on ${date}, in ${days} days — too soon to start using it.`, fix: "Extend the expiry date (or rotate to a new version) so that it is more than 30 days away." });
-    } else if (days < KEY_EXPIRY_WARN_DAYS) {
-      items.push({ id: "expiry", status: "warn", title: "Expiry", reason: `The key expires on ${date}, in ${days} days.`, fix: "Plan a rotation, or set a rotation policy so a new version is created before expiry." });
+    if (msLeft < KEY_EXPIRY_BLOCK_DAYS * DAY_MS) {
+      items.push({ id: "expiry", status: "fail", title: "Expiry", reason: msLeft <= 0 ? `The key expired on ${date}.` : `The key expires on ${date}, ${inWholeDays(key.expiresAt, now)} — too soon to start using it.`, fix: "Extend the expiry date (or rotate to a new version) so that it is more than 30 days away." });
+    } else if (msLeft < KEY_EXPIRY_WARN_DAYS * DAY_MS) {
+      items.push({ id: "expiry", status: "warn", title: "Expiry", reason: `The key expires on ${date}, ${inWholeDays(key.expiresAt, now)}.`, fix: "Plan a rotation, or set a rotation policy so a new version is created before expiry." });
     } else {
       items.push({ id: "expiry", status: "pass", title: "Expiry", reason: `The key expires on ${date}.` });
     }
