@@ -1,6 +1,7 @@
 // The one typed, validated view of the environment. Nothing else in the project reads process.env.
 import { z } from "zod";
 import { parseAuditSigningKey } from "./audit/checkpoint-key.ts"; // with extension: vitest.config.ts may load this file natively
+import { webhookSecretProblem, webhookUrlProblem } from "./webhooks/url.ts"; // with extension: vitest.config.ts loads this file natively
 import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, parseKeyVaultHosts } from "./azure/key-url.ts"; // with extension: vitest.config.ts loads this file natively
 
 const uuid = (what: string) => z.string({ message: `missing: a GUID — ${what}` }).uuid({ message: `must be a GUID (${what})` });
@@ -103,8 +104,11 @@ const serverFields = z.object({
   ARM_THROTTLE_REGION: z.string().min(1, "must name the Azure region the workers run in, e.g. westeurope").default("default"),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
-  NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute URL that receives health notifications" }).optional(),
-  NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (HMAC key)").optional(),
+  // Webhooks (lib/webhooks): every one queued, signed per Standard Webhooks with this secret, https only.
+  NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute https:// URL that receives health and support notifications" }).optional(),
+  WEBHOOK_SIGNING_SECRET: z.string().refine((value) => webhookSecretProblem(value) === undefined, { message: "must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes" }).optional(),
+  /** Demo and simulator only: lets webhooks go to http:// receivers. */
+  WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"], { message: "must be true or false (true only in the demo or simulator)" }).default("false").transform((value) => value === "true"),
 
   // Signed audit checkpoints: the key stays out of the database; the directory should be append-only storage.
   AUDIT_SIGNING_KEY: auditSigningKey.optional(),
@@ -113,6 +117,11 @@ const serverFields = z.object({
 });
 
 const serverSchema = serverFields.superRefine((env, ctx) => {
+  if (env.NOTIFY_WEBHOOK_URL) {
+    const problem = webhookUrlProblem(env.NOTIFY_WEBHOOK_URL, env.WEBHOOK_ALLOW_HTTP);
+    if (problem) ctx.addIssue({ code: "custom", path: ["NOTIFY_WEBHOOK_URL"], message: problem });
+    if (!env.WEBHOOK_SIGNING_SECRET) ctx.addIssue({ code: "custom", path: ["WEBHOOK_SIGNING_SECRET"], message: "missing: webhooks are never sent unsigned; set a whsec_ secret (the receiver verifies with the same one) or unset NOTIFY_WEBHOOK_URL" });
+  }
   if (env.DATABASE_AUTH !== "entra") return;
   const url = new URL(env.DATABASE_URL);
   if (url.password) {
@@ -172,6 +181,8 @@ const toolingSchema = z.object({
   SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   PROVIDER_TENANT_ID: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
+  /** Kept when set: the demo generates a webhook signing secret only when none is given. */
+  WEBHOOK_SIGNING_SECRET: z.string().optional(),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
   // Let two test runs on one machine (e.g. two developers' checkouts) use their own ports and build dir.
   E2E_APP_PORT: z.coerce.number().int().min(1).max(65535).default(3100),

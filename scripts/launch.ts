@@ -134,6 +134,9 @@ async function main() {
     ...(!tooling.AUDIT_CHECKPOINT_DIR && mode !== "e2e" && { AUDIT_CHECKPOINT_DIR: demoCheckpointDir(DATA_DIR) }),
     APP_BASE_URL: appUrl,
     NODE_ENV: mode === "dev" ? "development" : "production",
+    // Demo and simulator: webhooks may go to local http receivers, still signed (a fresh secret unless one is set).
+    WEBHOOK_ALLOW_HTTP: "true",
+    ...(!tooling.WEBHOOK_SIGNING_SECRET && { WEBHOOK_SIGNING_SECRET: `whsec_${randomBytes(32).toString("base64")}` }),
   });
 
   if (mode === "e2e") assertSecretless(env);

@@ -1,7 +1,10 @@
 // Health checks against the simulator and real PostgreSQL: transitions recorded as a timeline, the REVOKED
-// hook, the scheduler, "check now", and signed webhook notifications (retried by the queue).
+// hook, the scheduler, "check now", and webhook notifications (Standard Webhooks signatures, retried from the outbox).
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import type PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTIN_ROLES, SIM } from "../../e2e/azure-sim/seed";
 import type { RunningWorker } from "../jobs/worker";
@@ -9,11 +12,11 @@ import { enqueueProvisioning, runHealthCheckNow } from "../provisioning/service"
 import { cmkServicePrincipalId, jobFinished, seedSubmittedTenant, startHarness, startTestWorker, vaultId, waitFor, type ProvisioningHarness } from "../provisioning/testing";
 import { setAppEnvForTests } from "../testing/app-env";
 import { describeHealthCause } from "./causes";
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, type HealthNotification } from "./notify";
+import type { HealthNotification } from "./notify";
 import { queueHealthChecksInWindow, slotTime } from "./scheduler";
 import { checkTenantHealth } from "./service";
 
-const SECRET = "test-webhook-secret-0123456789";
+const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const contoso = SIM.customers.contoso;
 const contosoKey = { vault: contoso.vaultName, key: contoso.keyName };
 
@@ -35,15 +38,20 @@ beforeAll(async () => {
         res.writeHead(500).end();
         return;
       }
-      const valid = verifyWebhookSignature(SECRET, String(req.headers[TIMESTAMP_HEADER]), raw, String(req.headers[SIGNATURE_HEADER]));
-      const body = JSON.parse(raw) as HealthNotification;
-      expect(req.headers[EVENT_ID_HEADER]).toBe(body.eventId);
-      received.push({ body, valid });
+      let valid = true;
+      try {
+        new Webhook(SECRET).verify(raw, req.headers as Record<string, string>);
+      } catch {
+        valid = false;
+      }
+      const { type, data } = JSON.parse(raw) as { type: string; data: HealthNotification };
+      expect(type).toBe(data.type);
+      received.push({ body: data, valid });
       res.writeHead(204).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  setAppEnvForTests({ ...h.sim.appEnv(), DATABASE_URL: h.databaseUrl, NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/cmk`, NOTIFY_WEBHOOK_SECRET: SECRET });
+  setAppEnvForTests({ ...h.sim.appEnv(), DATABASE_URL: h.databaseUrl, NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/cmk`, WEBHOOK_SIGNING_SECRET: SECRET, WEBHOOK_ALLOW_HTTP: "true" });
   worker = await startTestWorker(h);
   const { tenant, keyReference } = await seedSubmittedTenant(h.db, h.sim, "contoso");
   customerTenantId = tenant.id;
@@ -96,6 +104,19 @@ describe("tenant health", () => {
     await waitFor(async () => received.find((r) => r.body.type === "tenant.health.recovered" && r.body.fromState === "REVOKED"), 20_000, "the recovery webhook");
   });
 
+  it("the webhook commits with its HealthEvent: with the queue unreachable after the commit, the sweep still delivers it", async () => {
+    const unreachableQueue = { send: () => Promise.reject(new Error("queue unreachable")) } as unknown as PgBoss;
+    h.sim.faults.setKeyEnabled(contosoKey, false);
+    const result = await checkTenantHealth(h.db, customerTenantId, { queue: unreachableQueue });
+    expect(result).toMatchObject({ state: "REVOKED", changed: true });
+    const eventId = (result.status === "checked" && result.eventId) || "";
+    expect(await h.db.webhookDelivery.findUniqueOrThrow({ where: { kind_sourceId: { kind: "health", sourceId: eventId } } })).toMatchObject({ eventType: "tenant.health.revoked_by_customer" });
+    const delivered = await waitFor(async () => received.find((r) => r.body.eventId === eventId), 20_000, "the swept webhook");
+    expect(delivered.valid).toBe(true);
+    h.sim.faults.setKeyEnabled(contosoKey, true);
+    expect(await check()).toMatchObject({ state: "HEALTHY", changed: true });
+  });
+
   it("role removed → Revoked by customer, restored → HEALTHY", async () => {
     h.sim.faults.removeRoleAssignments({ principalId: cmkServicePrincipalId("contoso") });
     expect(await check()).toMatchObject({ state: "REVOKED", cause: "REVOKED_BY_CUSTOMER" });
@@ -115,12 +136,13 @@ describe("tenant health", () => {
     const events = await timeline();
     expect(events.map((e) => `${e.fromState}>${e.toState}:${e.cause ?? ""}`)).toEqual([
       "UNKNOWN>HEALTHY:", "HEALTHY>REVOKED:REVOKED_BY_CUSTOMER", "REVOKED>HEALTHY:",
+      "HEALTHY>REVOKED:REVOKED_BY_CUSTOMER", "REVOKED>HEALTHY:",
       "HEALTHY>REVOKED:REVOKED_BY_CUSTOMER", "REVOKED>HEALTHY:", "HEALTHY>KEY_UNREACHABLE:CONSENT_REMOVED", "KEY_UNREACHABLE>HEALTHY:",
     ]);
     expect(await h.db.auditEvent.count({ where: { action: "health.changed", customerTenantId } })).toBe(events.length);
   });
 
-  it("a failing webhook receiver is retried by the queue until it accepts", async () => {
+  it("a failing webhook receiver is retried from the outbox until it accepts", async () => {
     failNextDeliveries = 1;
     h.sim.faults.expireKey(contosoKey);
     expect(await check()).toMatchObject({ state: "KEY_UNREACHABLE", cause: "KEY_EXPIRED" });

@@ -14,6 +14,7 @@ import { assessDes, isUnhealthy, worstOf, type Assessment, type DesObservation }
 import { isProviderRevoked } from "./causes";
 import { probeCustomerKey } from "../azure/key-probe";
 import { notificationFor, queueHealthNotification } from "./notify";
+import { wakeWebhookDelivery } from "../webhooks/outbox";
 
 export type HealthCheckResult =
   | { status: "skipped"; reason: "not-found" | "not-monitored" | "no-des" | "revoked"; state?: HealthState }
@@ -30,6 +31,11 @@ async function observeDes(name: string): Promise<DesObservation | { error: unkno
     if (e.statusCode === 404) return { found: false };
     return { error };
   }
+}
+
+/** Changes a provider wants to hear about: into trouble, a customer's revocation, and recovery from either. */
+function worthTelling(event: { fromState: HealthState; toState: HealthState; cause: string | null }): boolean {
+  return isUnhealthy(event.toState) || event.cause === "REVOKED_BY_CUSTOMER" || (event.toState === "HEALTHY" && (isUnhealthy(event.fromState) || event.fromState === "REVOKED"));
 }
 
 export async function checkTenantHealth(db: Db, customerTenantId: string, options: { queue?: PgBoss } = {}): Promise<HealthCheckResult> {
@@ -93,6 +99,8 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
       return { changed: false as const, from: current.healthState };
     }
     const event = await tx.healthEvent.create({ data: { customerTenantId: tenant.id, fromState: current.healthState, toState: overall.state, cause: overall.cause, detail: overall.detail, occurredAt: checkedAt } });
+    // The webhook joins the outbox in this transaction: the event and its notification commit together.
+    const webhook = worthTelling(event) ? await queueHealthNotification(tx, notificationFor(event, { id: tenant.id, tenantId: tenant.tenantId, displayName: tenant.displayName })) : null;
     await tx.customerTenant.update({
       where: { id: tenant.id },
       data: {
@@ -104,7 +112,7 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
         ...(overall.cause === "CONSENT_REMOVED" && { consentStatus: "REMOVED" as const }),
       },
     });
-    return { changed: true as const, from: current.healthState, event };
+    return { changed: true as const, from: current.healthState, event, webhook };
   });
 
   if (!recorded.changed) return { status: "checked", state: overall.state, cause: overall.cause, changed: false };
@@ -113,13 +121,12 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
     actorType: "SYSTEM", actorId: "health-monitor", action: "health.changed", targetType: "CustomerTenant", targetId: tenant.id, customerTenantId: tenant.id,
     result: "SUCCESS", details: { from: event.fromState, to: event.toState, cause: event.cause, eventId: event.id },
   });
-  const worthTelling = isUnhealthy(event.toState) || event.cause === "REVOKED_BY_CUSTOMER" || (event.toState === "HEALTHY" && (isUnhealthy(event.fromState) || event.fromState === "REVOKED"));
-  if (worthTelling) {
+  if (recorded.webhook?.status === "PENDING") {
     try {
-      await queueHealthNotification(options.queue ?? (await sharedQueue()), notificationFor(event, { id: tenant.id, tenantId: tenant.tenantId, displayName: tenant.displayName }));
+      await wakeWebhookDelivery(options.queue ?? (await sharedQueue()), recorded.webhook.id);
     } catch (error) {
-      // The HealthEvent (what the dashboard shows) is recorded; only the push failed.
-      logger.error({ err: error, customerTenantId, eventId: event.id }, "could not queue the health notification");
+      // The delivery is in the outbox; the fleet's sweep wakes it within a minute.
+      logger.warn({ err: error, customerTenantId, eventId: event.id }, "could not wake the health webhook delivery");
     }
   }
   return { status: "checked", state: event.toState, cause: event.cause, changed: true, eventId: event.id };

@@ -8,6 +8,7 @@ import { checkProviderReadiness } from "../provisioning/readiness";
 import { expireStaleRevocations } from "../support/revocation";
 import { MIN_PERIOD_MS, PROVIDER_READINESS_TASK, type ScheduledTask } from "./schedules";
 import { sweepJobs } from "./sweeper";
+import { wakeDueWebhooks } from "../webhooks/delivery";
 
 const MINUTE = 60_000;
 /** How often the fleet walks the audit chain and stores the result that dashboards show. */
@@ -36,7 +37,8 @@ export function fleetTasks(options: FleetTaskOptions): ScheduledTask[] {
       name: "job-sweep",
       periodMs: Math.max(MIN_PERIOD_MS, options.sweepIntervalMs),
       async run({ db, boss }) {
-        return { resent: await sweepJobs(db, boss) };
+        // Also wakes webhook deliveries whose wake-up was lost (lib/webhooks).
+        return { resent: await sweepJobs(db, boss), webhooksWoken: await wakeDueWebhooks(db, boss) };
       },
     },
     {

@@ -16,7 +16,7 @@ export function jobQueueName(kind: JobKind): string {
 
 /** Scheduled health checks: `{ customerTenantId }`, no Job row (they would flood every tenant's history). */
 export const HEALTH_SCAN_QUEUE = "health_scan";
-/** Signed webhook deliveries of health notifications, retried by pg-boss with backoff. */
+/** Wake-ups of webhook outbox deliveries (`{ deliveryId }`, lib/webhooks), which keep their own retries. */
 export const WEBHOOK_QUEUE = "notify_webhook";
 /**
  * The fleet's scheduled tasks (lib/jobs/fleet-tasks.ts), one queue each (`every_<task>`), listed here because

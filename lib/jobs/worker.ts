@@ -8,7 +8,6 @@ import { createPrismaClient, type Db } from "../db/client";
 import type { DbConnection } from "../db/entra-password";
 import { logger as rootLogger } from "../logger";
 import type { AuditSigningKey } from "../audit/checkpoint-key";
-import { deliverHealthNotification, type HealthNotification } from "../health/notify";
 import type { HealthScan } from "../health/scheduler";
 import { checkTenantHealth } from "../health/service";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-errors";
@@ -20,6 +19,8 @@ import { releaseHeldJobs } from "./release-held";
 import { newWorkerId, runJob } from "./runner";
 import { startScheduledTasks } from "./schedules";
 import { sweepJobs } from "./sweeper";
+import { deliverWebhook } from "../webhooks/delivery";
+import type { WebhookWake } from "../webhooks/outbox";
 
 export type WorkerOptions = {
   databaseUrl: string;
@@ -89,8 +90,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         .catch((error: unknown) => log.warn({ err: error, customerTenantId: message.data.customerTenantId }, "health check failed"));
     }));
   });
-  await boss.work<HealthNotification>(WEBHOOK_QUEUE, polling, async ([message]) => {
-    if (message) await deliverHealthNotification(db, message.data);
+  // Webhook deliveries from the outbox (lib/webhooks); each records its own retries, so a receiver's failure
+  // never fails the message. Messages without a delivery id predate the outbox and carry nothing to send.
+  await boss.work<Partial<WebhookWake>>(WEBHOOK_QUEUE, polling, async ([message]) => {
+    if (message?.data.deliveryId && !shutdown.signal.aborted) await deliverWebhook(db, message.data.deliveryId, { boss });
   });
   const checkpoints = options.auditCheckpoint;
   if (!checkpoints) log.warn("AUDIT_SIGNING_KEY is not set: no signed audit checkpoints, so a rewrite of the audit log by the database owner would go unnoticed");

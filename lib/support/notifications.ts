@@ -1,10 +1,11 @@
 // Messages to a customer tenant's admins about revocation and restore. There is no e-mail here: each message
-// is stored (the customer's status page shows it) and, when configured, posted to the provider's webhook
-// (HMAC-SHA256 of the body in X-CMK-Signature) so the provider's own channels can reach the admins.
-import { createHmac } from "node:crypto";
+// is stored (the customer's status page shows it) and, when configured, sent to the provider's webhook through
+// the webhook outbox (signed per Standard Webhooks, retried by a worker) so the provider's channels reach the admins.
+import type PgBoss from "pg-boss";
 import type { Db } from "../db/client";
-import { serverEnv } from "../env";
+import { sharedQueue } from "../jobs/queue";
 import { logger } from "../logger";
+import { queueProviderWebhook, wakeWebhookDelivery } from "../webhooks/outbox";
 
 export type NotificationKind = "REVOCATION_REQUESTED" | "REVOCATION_EXECUTED" | "REVOCATION_WITHDRAWN" | "RESTORE_REQUESTED" | "ACCESS_RESTORED";
 
@@ -16,42 +17,45 @@ export type CustomerNotificationInput = {
   revocationRequestId?: string;
 };
 
-const WEBHOOK_TIMEOUT_MS = 5000;
-
-export async function notifyCustomerAdmins(database: Db, input: CustomerNotificationInput): Promise<{ id: string; delivery: "NOT_CONFIGURED" | "SENT" | "FAILED" }> {
-  const tenant = await database.customerTenant.findUniqueOrThrow({ where: { id: input.customerTenantId }, select: { tenantId: true, displayName: true } });
-  const row = await database.customerNotification.create({
-    data: { customerTenantId: input.customerTenantId, kind: input.kind, title: input.title, message: input.message, revocationRequestId: input.revocationRequestId ?? null },
-  });
-  const env = serverEnv();
-  if (!env.NOTIFY_WEBHOOK_URL) return { id: row.id, delivery: "NOT_CONFIGURED" };
-  const body = JSON.stringify({
-    type: `customer.${input.kind.toLowerCase()}`,
-    notificationId: row.id,
-    customerTenantId: tenant.tenantId,
-    customerName: tenant.displayName,
-    title: input.title,
-    message: input.message,
-    revocationRequestId: input.revocationRequestId ?? null,
-    occurredAt: row.createdAt.toISOString(),
-  });
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (env.NOTIFY_WEBHOOK_SECRET) headers["x-cmk-signature"] = `sha256=${createHmac("sha256", env.NOTIFY_WEBHOOK_SECRET).update(body).digest("hex")}`;
-  let delivery: "SENT" | "FAILED" = "SENT";
-  let webhookError: string | null = null;
-  try {
-    const response = await fetch(env.NOTIFY_WEBHOOK_URL, { method: "POST", headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
-    if (!response.ok) {
-      delivery = "FAILED";
-      webhookError = `HTTP ${response.status}`;
+/**
+ * Stores the message and, when the provider has a webhook, puts it in the webhook outbox in the same
+ * transaction. Nothing is posted here, on the request path: a worker signs and delivers it (lib/webhooks).
+ */
+export async function notifyCustomerAdmins(database: Db, input: CustomerNotificationInput, options: { queue?: PgBoss } = {}): Promise<{ id: string; delivery: "NOT_CONFIGURED" | "QUEUED" | "FAILED" }> {
+  const { row, webhook } = await database.$transaction(async (tx) => {
+    const tenant = await tx.customerTenant.findUniqueOrThrow({ where: { id: input.customerTenantId }, select: { tenantId: true, displayName: true } });
+    const created = await tx.customerNotification.create({
+      data: { customerTenantId: input.customerTenantId, kind: input.kind, title: input.title, message: input.message, revocationRequestId: input.revocationRequestId ?? null },
+    });
+    const queued = await queueProviderWebhook(tx, {
+      kind: "support",
+      eventType: `customer.${input.kind.toLowerCase()}`,
+      sourceId: created.id,
+      data: {
+        notificationId: created.id,
+        customerTenantId: tenant.tenantId,
+        customerName: tenant.displayName,
+        title: input.title,
+        message: input.message,
+        revocationRequestId: input.revocationRequestId ?? null,
+        occurredAt: created.createdAt.toISOString(),
+      },
+    });
+    if (queued) {
+      const error = queued.status === "FAILED" ? (await tx.webhookDelivery.findUniqueOrThrow({ where: { id: queued.id }, select: { lastError: true } })).lastError : null;
+      await tx.customerNotification.update({ where: { id: created.id }, data: { webhookDelivery: queued.status === "FAILED" ? "FAILED" : "QUEUED", webhookError: error } });
     }
+    return { row: created, webhook: queued };
+  });
+  if (!webhook) return { id: row.id, delivery: "NOT_CONFIGURED" };
+  if (webhook.status === "FAILED") return { id: row.id, delivery: "FAILED" };
+  try {
+    await wakeWebhookDelivery(options.queue ?? (await sharedQueue()), webhook.id);
   } catch (error) {
-    delivery = "FAILED";
-    webhookError = (error as Error).name === "TimeoutError" ? "timed out" : "unreachable";
-    logger.warn({ err: error, notificationId: row.id }, "customer notification webhook failed");
+    // The delivery is in the outbox; the fleet's sweep wakes it within a minute.
+    logger.warn({ err: error, notificationId: row.id }, "could not wake the notification webhook delivery");
   }
-  await database.customerNotification.update({ where: { id: row.id }, data: { webhookDelivery: delivery, webhookError } });
-  return { id: row.id, delivery };
+  return { id: row.id, delivery: "QUEUED" };
 }
 
 export async function notificationsFor(database: Db, customerTenantId: string, take = 10) {
