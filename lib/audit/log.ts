@@ -5,8 +5,8 @@ import type { Db } from "../db/client";
 import type { ActorType, AuditResult } from "../db/generated/prisma/enums";
 
 export const GENESIS_HASH = "0".repeat(64);
-// Serialises writers so that each event links to exactly one predecessor.
-const AUDIT_CHAIN_LOCK = 727_001;
+// Writers are serialised by the advisory lock 727001 inside audit_append, so each event links to exactly one
+// predecessor.
 
 export type AuditInput = {
   actorType: ActorType;
@@ -55,21 +55,31 @@ function storedFields(fields: AuditInput & { occurredAt: Date }) {
   };
 }
 
-export function auditHash(fields: HashedFields): string {
-  return createHash("sha256").update(fields.prevHash).update(canonical(storedFields(fields))).digest("hex");
+/** The text the hash covers besides the predecessor's hash. */
+function canonicalText(fields: AuditInput & { occurredAt: Date }): string {
+  return canonical(storedFields(fields));
 }
 
-export async function recordAudit(db: Db, input: AuditInput): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await tx.$executeRaw`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
-    const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    // Millisecond precision: what PostgreSQL stores is what we hash.
-    const occurredAt = new Date();
-    const hash = auditHash({ ...input, occurredAt, prevHash });
-    const { details, ...fields } = storedFields({ ...input, occurredAt });
-    await tx.auditEvent.create({
-      data: { ...fields, details: (details ?? undefined) as object | undefined, prevHash, hash },
-    });
-  });
+export function auditHash(fields: HashedFields): string {
+  return createHash("sha256").update(fields.prevHash).update(canonicalText(fields)).digest("hex");
+}
+
+/**
+ * Appends one event to the chain. The database links it to the head under the chain lock, in one statement
+ * (audit_append, migration 20261127152351): the lock is never held across round trips to this process, so a
+ * busy worker cannot keep every other writer waiting. The hash is the same sha256(prevHash || canonical text)
+ * that auditHash computes and verify checks. Returns the event's hash.
+ */
+export async function recordAudit(db: Db, input: AuditInput): Promise<string> {
+  // Millisecond precision: what PostgreSQL stores is what we hash.
+  const occurredAt = new Date();
+  const stored = storedFields({ ...input, occurredAt });
+  const text = canonicalText({ ...input, occurredAt });
+  const details = stored.details === null ? null : JSON.stringify(stored.details);
+  const rows = await db.$queryRaw<{ hash: string }[]>`select audit_append(
+    ${occurredAt.toISOString()}::timestamp(3), ${stored.actorType}::"ActorType", ${stored.actorId}, ${stored.actorTenantId}, ${stored.actorRole},
+    ${stored.action}, ${stored.targetType}, ${stored.targetId}, ${stored.customerTenantId}::uuid, ${stored.reason},
+    ${stored.result}::"AuditResult", ${stored.requestId}, ${details}::jsonb, ${text}
+  ) as hash`;
+  return rows[0]!.hash;
 }
