@@ -35,7 +35,7 @@ export function WizardFrame({ user, tenantName, current, viewing, title, childre
                       {label}
                     </Link>
                   ) : (
-                    <span className="flex items-center gap-3 px-3 py-2 text-slate-400">{label}</span>
+                    <span className="flex items-center gap-3 px-3 py-2 text-slate-500">{label}</span>
                   )}
                 </li>
               );

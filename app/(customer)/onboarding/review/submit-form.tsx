@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { PublicError } from "@/lib/errors";
 import { ActionError } from "@/components/ui/action-feedback";
@@ -20,7 +21,8 @@ export function SubmitForm({ defaultRotation }: { defaultRotation: boolean }) {
         startTransition(async () => {
           setError(null);
           const result = await submitOnboarding({ rotationToLatest: rotation });
-          if (result.ok) router.push("/status");
+          // Replace, not push: Back from the status page must not return to a form that offers Submit again.
+          if (result.ok) router.replace("/status");
           else setError(result.error);
         });
       }}
@@ -38,6 +40,11 @@ export function SubmitForm({ defaultRotation }: { defaultRotation: boolean }) {
         {pending ? "Submitting…" : "Submit and create my disk encryption set"}
       </button>
       <ActionError error={error} />
+      {error?.code === "CONFLICT" && (
+        <Link href="/status" className="inline-block font-medium text-brand-700 underline">
+          Go to the status page
+        </Link>
+      )}
     </form>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
+import { organizationLabel } from "@/lib/onboarding/organization";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
@@ -15,7 +16,7 @@ export default async function VerifyStepPage() {
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
   if (!canView(onboarding.step, "VERIFY")) redirect(STEP_PATH[onboarding.step]);
   return (
-    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="VERIFY" title="Verify the provider can use your key">
+    <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="VERIFY" title="Verify the provider can use your key">
       <div className="max-w-3xl space-y-4">
         <p className="text-slate-600">
           The provider now proves, from its own tenant and with its own identity, that it can reach your key: it gets a token for your tenant through its federated

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import type { PublicError } from "@/lib/errors";
 import type { VerifyOutcome } from "@/lib/onboarding/service";
 import { ActionError } from "@/components/ui/action-feedback";
@@ -21,6 +22,7 @@ function minutes(ms: number): string {
 
 /** Live verification: attempts until the provider can use the key, or a diagnosis after 10 minutes. */
 export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) {
+  const router = useRouter();
   const [outcome, setOutcome] = useState<VerifyOutcome | null>(null);
   const [error, setError] = useState<PublicError | null>(null);
   const [running, setRunning] = useState(false);
@@ -43,13 +45,15 @@ export function VerifyRunner({ alreadyVerified }: { alreadyVerified: boolean }) 
       setError(null);
       setOutcome(result.data);
       if (result.data.state === "waiting") timer = setTimeout(() => void attempt(false), result.data.retryInMs);
+      // The server moved onboarding to Review: re-render the frame so the sidebar shows Verify done, Review open.
+      if (result.data.state === "verified") router.refresh();
     };
     void attempt(run.restart);
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-  }, [run]);
+  }, [run, router]);
 
   if (alreadyVerified && !outcome) {
     return <Verified />;
