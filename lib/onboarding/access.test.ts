@@ -37,4 +37,15 @@ describe("access helpers", () => {
     expect(policy.cli).toContain("--key-permissions get wrapKey unwrapKey");
     expect(policy.powershell).toContain("-PermissionsToKeys get,wrapKey,unwrapKey");
   });
+
+  it("makes the CLI command safe on Windows Git Bash, which would rewrite the /subscriptions/… scope into a file path", () => {
+    const vault = parseVaultResourceId(VAULT_ID)!;
+    const rbac = accessSnippets({ permissionModel: "RBAC", vault, keyName: "disk-key", servicePrincipalObjectId: SP });
+    expect(rbac.cli.split("\n")[0]).toBe("MSYS_NO_PATHCONV=1 az role assignment create \\");
+    expect(rbac.cliNote).toContain("Git Bash");
+    // The access-policy command has no path-like argument: nothing to protect, no note.
+    const policy = accessSnippets({ permissionModel: "ACCESS_POLICY", vault, keyName: "disk-key", servicePrincipalObjectId: SP });
+    expect(policy.cli).not.toContain("MSYS_NO_PATHCONV");
+    expect(policy.cliNote).toBeUndefined();
+  });
 });

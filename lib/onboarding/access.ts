@@ -41,7 +41,15 @@ export function scopeCovers(assignmentScope: string, keyScopeId: string): boolea
   return parent === "/" || child === parent || child.startsWith(`${parent}/`);
 }
 
-export type AccessSnippets = { cli: string; powershell: string };
+/** `cliNote`: why the CLI command looks the way it does (shown under it), when there is something to say. */
+export type AccessSnippets = { cli: string; powershell: string; cliNote?: string };
+
+/**
+ * Git Bash on Windows (MSYS) rewrites arguments that start with "/" into Windows paths, which turns the
+ * "/subscriptions/…" scope into "C:/Program Files/Git/subscriptions/…". MSYS_NO_PATHCONV=1 for that one command
+ * turns the rewriting off; other shells (bash, zsh, Cloud Shell) just set an unused variable.
+ */
+export const GIT_BASH_NOTE = "MSYS_NO_PATHCONV=1 keeps Git Bash on Windows from turning the /subscriptions/… scope into a Windows file path; other shells ignore it.";
 
 export function accessSnippets(input: { permissionModel: "RBAC" | "ACCESS_POLICY"; vault: VaultRef; keyName: string; servicePrincipalObjectId: string }): AccessSnippets {
   const { vault, keyName, servicePrincipalObjectId: sp } = input;
@@ -49,12 +57,13 @@ export function accessSnippets(input: { permissionModel: "RBAC" | "ACCESS_POLICY
     const scope = keyScope(vault.vaultResourceId, keyName);
     return {
       cli: [
-        "az role assignment create \\",
+        "MSYS_NO_PATHCONV=1 az role assignment create \\",
         `  --role "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" \\`,
         `  --assignee-object-id ${sp} \\`,
         "  --assignee-principal-type ServicePrincipal \\",
         `  --scope "${scope}"`,
       ].join("\n"),
+      cliNote: GIT_BASH_NOTE,
       powershell: [
         `Set-AzContext -Subscription "${vault.subscriptionId}"`,
         "New-AzRoleAssignment `",

@@ -35,30 +35,42 @@ export function AccessPanel({ snippets }: { snippets: AccessSnippets }) {
 
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap gap-3">
-        <button type="button" onClick={grant} disabled={pending} className={BUTTON_STYLES.primary}>
-          {pending ? "Working…" : "Grant access"}
-        </button>
-        {needsAdmin && (
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section aria-labelledby="one-click-heading" className="space-y-3 rounded-xl border border-slate-200 bg-white p-5">
+          <h2 id="one-click-heading" className="font-semibold">
+            Grant it now
+          </h2>
+          <p className="text-sm text-slate-600">The portal makes the assignment with your account (you need the right to assign roles on the vault).</p>
+          <button type="button" onClick={grant} disabled={pending} className={BUTTON_STYLES.primary}>
+            {pending ? "Working…" : "Grant access"}
+          </button>
+        </section>
+        <section aria-labelledby="commands-heading" className="space-y-3 rounded-xl border border-slate-200 bg-white p-5">
+          <h2 id="commands-heading" className="font-semibold">
+            Or run a command
+          </h2>
+          <p className="text-sm text-slate-600">Run one yourself, or send it to someone who has the right. Then choose “It&apos;s done — check again”.</p>
           <button type="button" onClick={check} disabled={pending} className={BUTTON_STYLES.secondary}>
             It&apos;s done — check again
           </button>
-        )}
+        </section>
       </div>
       <ActionError error={error} />
       {needsAdmin && (
-        <div role="alert" className="space-y-4 rounded-xl border border-amber-200 bg-amber-50 p-5 text-amber-950">
+        <div role="alert" className="rounded-xl border border-amber-200 bg-amber-50 p-5 text-amber-950">
           <p className="font-medium">{needsAdmin}</p>
-          <p>Send one of these commands to someone who has that right. When they have run it, choose “It&apos;s done — check again”.</p>
-          <Snippet title="Azure CLI" code={snippets.cli} />
-          <Snippet title="Azure PowerShell" code={snippets.powershell} />
+          <p className="mt-1">Send one of the commands below to someone who has that right. When they have run it, choose “It&apos;s done — check again”.</p>
         </div>
       )}
+      <div className="space-y-4">
+        <Snippet title="Azure CLI" code={snippets.cli} note={snippets.cliNote} />
+        <Snippet title="Azure PowerShell" code={snippets.powershell} />
+      </div>
     </div>
   );
 }
 
-function Snippet({ title, code }: { title: string; code: string }) {
+function Snippet({ title, code, note }: { title: string; code: string; note?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div>
@@ -66,7 +78,7 @@ function Snippet({ title, code }: { title: string; code: string }) {
         <p className="text-sm font-medium">{title}</p>
         <button
           type="button"
-          className="rounded-md border border-amber-300 bg-white px-2 py-1 text-xs font-medium hover:bg-amber-100"
+          className="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs font-medium hover:bg-slate-100"
           onClick={async () => {
             await navigator.clipboard.writeText(code).catch(() => undefined);
             setCopied(true);
@@ -75,9 +87,11 @@ function Snippet({ title, code }: { title: string; code: string }) {
           {copied ? "Copied" : `Copy ${title} command`}
         </button>
       </div>
-      <pre className="mt-1 overflow-x-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">
+      {/* Focusable: a long command scrolls sideways, and keyboard users must be able to scroll it too. */}
+      <pre tabIndex={0} aria-label={`${title} command`} className="mt-1 overflow-x-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">
         <code>{code}</code>
       </pre>
+      {note && <p className="mt-1 text-xs text-slate-500">{note}</p>}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { forbidden, redirect } from "next/navigation";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { accessSnippets, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, keyScope, parseVaultResourceId } from "@/lib/onboarding/access";
+import { organizationLabel } from "@/lib/onboarding/organization";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { canView, STEP_PATH, stepIndex } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
@@ -22,7 +23,7 @@ export default async function AccessStepPage() {
   const snippets = accessSnippets({ permissionModel: rbac ? "RBAC" : "ACCESS_POLICY", vault, keyName: onboarding.keyName, servicePrincipalObjectId: tenant.servicePrincipalObjectId });
 
   return (
-    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="ACCESS" title="Grant the provider access to your key">
+    <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="ACCESS" title="Grant the provider access to your key">
       <div className="max-w-3xl space-y-6">
         <dl className="grid gap-4 rounded-xl border border-slate-200 bg-white p-6">
           <div>

@@ -5,7 +5,8 @@ import { useRouter } from "next/navigation";
 import type { PublicError } from "@/lib/errors";
 import { checkConsent, startConsent } from "./actions";
 
-export function ConsentPanel({ shareLink, showShareLink }: { shareLink: string; showShareLink: boolean }) {
+/** Grant consent yourself, or (shown from the start, not only after a failed attempt) send the link to an admin who can. */
+export function ConsentPanel({ shareLink }: { shareLink: string }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<PublicError | null>(null);
@@ -54,23 +55,21 @@ export function ConsentPanel({ shareLink, showShareLink }: { shareLink: string; 
           Check again
         </button>
       </div>
-      {showShareLink && (
-        <div className="rounded-lg border border-slate-200 bg-slate-50 p-4">
-          <label htmlFor="consent-share-link" className="font-medium text-slate-900">
-            Send this link to an administrator who can grant consent
-          </label>
-          <p className="mt-1 text-sm text-slate-600">
-            A Global, Privileged Role, Cloud Application or Application Administrator opens it, signs in and accepts. Then come back here and choose “Check
-            again”.
-          </p>
-          <div className="mt-3 flex gap-2">
-            <input id="consent-share-link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-xs" />
-            <button type="button" onClick={copy} className="shrink-0 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100">
-              {copied ? "Copied" : "Copy link"}
-            </button>
-          </div>
+      <div className="rounded-lg border border-slate-200 bg-slate-50 p-4">
+        <label htmlFor="consent-share-link" className="font-medium text-slate-900">
+          Send this link to an administrator who can grant consent
+        </label>
+        <p className="mt-1 text-sm text-slate-600">
+          A Global, Privileged Role, Cloud Application or Application Administrator opens it, signs in and accepts. Then come back here and choose “Check
+          again”.
+        </p>
+        <div className="mt-3 flex gap-2">
+          <input id="consent-share-link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-xs" />
+          <button type="button" onClick={copy} className="shrink-0 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100">
+            {copied ? "Copied" : "Copy link"}
+          </button>
         </div>
-      )}
+      </div>
     </div>
   );
 }

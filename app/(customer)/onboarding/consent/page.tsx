@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { serverEnv } from "@/lib/env";
 import { adminConsentShareLink } from "@/lib/consent/service";
 import { CONSENT_PROBLEMS, isConsentProblem } from "@/lib/consent/problems";
+import { organizationLabel } from "@/lib/onboarding/organization";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { WizardFrame } from "../_components/wizard-frame";
 import { ConsentPanel } from "./consent-panel";
@@ -12,7 +13,6 @@ import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Consent" };
 
-const SHARE_LINK_PROBLEMS = new Set(["not-admin", "blocked-by-policy", "not-confirmed", "removed", "failed"]);
 
 export default async function ConsentStepPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const access = await checkAreaAccess("customer");
@@ -24,7 +24,7 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
   const granted = tenant.consentStatus === "GRANTED";
 
   return (
-    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="CONSENT" title="Grant consent to the provider's app">
+    <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="CONSENT" title="Grant consent to the provider's app">
       <div className="max-w-3xl space-y-6">
         <dl className="grid gap-4 rounded-xl border border-slate-200 bg-white p-6 sm:grid-cols-2">
           <div>
@@ -79,7 +79,7 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
               Administrator of your organization (the app requests no Microsoft Graph application permission, so the last two are enough). If you are
               not, send the link to someone who is.
             </p>
-            <ConsentPanel shareLink={adminConsentShareLink(tenant.tenantId)} showShareLink={problemKey !== undefined && SHARE_LINK_PROBLEMS.has(problemKey) || tenant.consentStatus === "REMOVED"} />
+            <ConsentPanel shareLink={adminConsentShareLink(tenant.tenantId)} />
           </>
         )}
       </div>

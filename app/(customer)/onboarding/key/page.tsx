@@ -4,6 +4,7 @@ import { forbidden, redirect } from "next/navigation";
 import { ActionButton } from "@/components/ui/action-button";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
+import { organizationLabel } from "@/lib/onboarding/organization";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { keysOfSelectedVault } from "@/lib/onboarding/service";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
@@ -33,7 +34,7 @@ export default async function KeyStepPage() {
   }
 
   return (
-    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="KEY" title="Choose a key">
+    <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="KEY" title="Choose a key">
       <div className="space-y-8">
         <p className="max-w-3xl text-slate-600">
           Disk encryption needs an <strong>RSA or RSA-HSM key of 2048, 3072 or 4096 bits</strong> that allows wrap and unwrap, is enabled, and does not expire within 30 days. The
@@ -65,10 +66,8 @@ export default async function KeyStepPage() {
                     <tr>
                       <th scope="col" className="px-4 py-2">Key</th>
                       <th scope="col" className="px-4 py-2">Type / size</th>
-                      <th scope="col" className="px-4 py-2">Enabled</th>
                       <th scope="col" className="px-4 py-2">Expires</th>
-                      <th scope="col" className="px-4 py-2">Versions</th>
-                      <th scope="col" className="px-4 py-2">Allowed operations</th>
+                      <th scope="col" className="px-4 py-2">State and operations</th>
                       <th scope="col" className="px-4 py-2"><span className="sr-only">Action</span></th>
                     </tr>
                   </thead>
@@ -79,22 +78,25 @@ export default async function KeyStepPage() {
                           <p className="font-medium">{key.name}</p>
                           <ReadinessBadge status={key.readiness} />
                           <p className="mt-1 text-xs text-slate-500">
-                            Version to use: <span className="font-mono">{key.currentVersion}</span>
+                            Version to use: <span className="break-all font-mono">{key.currentVersion}</span>
                           </p>
                           <details className="mt-2" open={key.readiness !== "pass"}>
                             <summary className="cursor-pointer text-xs font-medium text-brand-700">Checks</summary>
-                            <div id={`key-checks-${key.name}`} className="mt-2 w-80">
+                            <div id={`key-checks-${key.name}`} className="mt-2 max-w-md">
                               <CheckList items={key.checks} />
                             </div>
                           </details>
                         </td>
-                        <td className="px-4 py-3">
+                        <td className="px-4 py-3 whitespace-nowrap">
                           {key.keyType ?? "?"} / {key.keySize ?? "?"}
                         </td>
-                        <td className="px-4 py-3">{key.enabled ? "Yes" : "No"}</td>
-                        <td className="px-4 py-3">{date(key.expiresAt)}</td>
-                        <td className="px-4 py-3">{key.versionCount}</td>
-                        <td className="px-4 py-3">{key.operations.join(", ") || "—"}</td>
+                        <td className="px-4 py-3 whitespace-nowrap">{date(key.expiresAt)}</td>
+                        <td className="px-4 py-3">
+                          <p>
+                            {key.enabled ? "Enabled" : "Disabled"} · {key.versionCount} {key.versionCount === 1 ? "version" : "versions"}
+                          </p>
+                          <p className="mt-1 text-xs text-slate-500">{key.operations.join(", ") || "No operations allowed"}</p>
+                        </td>
                         <td className="px-4 py-3">
                           <ActionButton action={selectKey.bind(null, { keyName: key.name })} label={`Use ${key.name}`} pendingLabel="Checking…" next="/onboarding/access" disabled={key.readiness === "fail"} describedBy={`key-checks-${key.name}`} />
                         </td>

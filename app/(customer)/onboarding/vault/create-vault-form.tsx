@@ -37,7 +37,33 @@ export function CreateVaultForm({ subscriptionId, regions, resourceGroups }: { s
       </p>
       <div className="grid gap-4 sm:grid-cols-3">
         <Field label="Vault name" name="name" hint="3–24 letters, digits, hyphens; unique across Azure" error={fieldError("name")} />
-        <Field label="Resource group" name="resourceGroup" hint="An existing resource group" error={fieldError("resourceGroup")} list="resource-groups" />
+        <div>
+          <label htmlFor="new-vault-resourceGroup" className="block text-sm font-medium">
+            Resource group
+          </label>
+          <select
+            id="new-vault-resourceGroup"
+            name="resourceGroup"
+            disabled={resourceGroups.length === 0}
+            className="mt-1 w-full rounded-md border border-slate-300 bg-white px-3 py-2"
+            aria-invalid={Boolean(fieldError("resourceGroup"))}
+            aria-describedby={fieldError("resourceGroup") ? "new-vault-resourceGroup-error" : "new-vault-resourceGroup-hint"}
+          >
+            {resourceGroups.map((rg) => (
+              <option key={rg} value={rg}>
+                {rg}
+              </option>
+            ))}
+          </select>
+          <p id="new-vault-resourceGroup-hint" className="mt-1 text-xs text-slate-500">
+            {resourceGroups.length === 0 ? "This subscription has no resource group you can see. Create one in the Azure portal (or ask its owner), then reload this page." : "The subscription's resource groups"}
+          </p>
+          {fieldError("resourceGroup") && (
+            <p id="new-vault-resourceGroup-error" className="mt-1 text-sm text-red-700">
+              {fieldError("resourceGroup")}
+            </p>
+          )}
+        </div>
         <div>
           <label htmlFor="new-vault-region" className="block text-sm font-medium">
             Region
@@ -56,12 +82,7 @@ export function CreateVaultForm({ subscriptionId, regions, resourceGroups }: { s
           )}
         </div>
       </div>
-      <datalist id="resource-groups">
-        {resourceGroups.map((rg) => (
-          <option key={rg} value={rg} />
-        ))}
-      </datalist>
-      <button type="submit" disabled={pending} className={BUTTON_STYLES.primary}>
+      <button type="submit" disabled={pending || resourceGroups.length === 0} className={BUTTON_STYLES.primary}>
         {pending ? "Creating vault…" : "Create vault"}
       </button>
       <ActionError error={error} />
@@ -69,7 +90,7 @@ export function CreateVaultForm({ subscriptionId, regions, resourceGroups }: { s
   );
 }
 
-function Field({ label, name, hint, error, list }: { label: string; name: string; hint: string; error?: string; list?: string }) {
+function Field({ label, name, hint, error }: { label: string; name: string; hint: string; error?: string }) {
   const id = `new-vault-${name}`;
   return (
     <div>
@@ -79,7 +100,6 @@ function Field({ label, name, hint, error, list }: { label: string; name: string
       <input
         id={id}
         name={name}
-        list={list}
         aria-invalid={Boolean(error)}
         aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
         className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2"

@@ -5,6 +5,7 @@ import { ActionButton } from "@/components/ui/action-button";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { serverEnv } from "@/lib/env";
+import { organizationLabel } from "@/lib/onboarding/organization";
 import { customerOnboarding } from "@/lib/onboarding/queries";
 import { resourceGroupsFor, searchVaults, subscriptionsFor, type VaultPage } from "@/lib/onboarding/service";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
@@ -43,7 +44,7 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
   const pageLink = (n: number) => `/onboarding/vault?${new URLSearchParams({ subscription: page?.subscriptionId ?? "", q: params.q ?? "", page: String(n) })}`;
 
   return (
-    <WizardFrame user={access.user} tenantName={tenant.displayName} current={onboarding.step} viewing="KEY_VAULT" title="Choose a key vault">
+    <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="KEY_VAULT" title="Choose a key vault">
       <div className="space-y-8">
         <p className="max-w-3xl text-slate-600">
           Your key must live in a vault in <strong>{regions.join(" or ")}</strong> (where your disks run), with soft delete and purge protection on. Pick one below — each vault shows
@@ -58,7 +59,16 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
           </p>
         )}
         {listError ? <AzureProblem error={listError} /> : null}
-
+        {!listError && subscriptions.length === 0 ? (
+          <div role="alert" className="max-w-3xl rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-900">
+            <p className="font-medium">Your account cannot see any Azure subscription of {organizationLabel(tenant)}.</p>
+            <p className="mt-1">
+              Granting consent needs a directory role; choosing a key vault needs access to the subscription that holds it. Ask the subscription&apos;s owner to give you
+              Reader (to pick an existing vault) or Contributor (to create one) on it — or on the vault&apos;s resource group — then sign out and in again and reload this page.
+              Alternatively, a colleague who has that access can continue the onboarding from here: your progress is saved.
+            </p>
+          </div>
+        ) : (
         <form method="get" className="flex flex-wrap items-end gap-3" role="search" aria-label="Find a key vault">
           <div>
             <label htmlFor="subscription" className="block text-sm font-medium">
@@ -82,6 +92,7 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
             Show vaults
           </button>
         </form>
+        )}
 
         {page && (
           <section aria-labelledby="vault-list-heading">
@@ -118,11 +129,11 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
             )}
             {page.pageCount > 1 && (
               <nav aria-label="Vault pages" className="mt-4 flex items-center gap-4 text-sm">
-                {page.page > 1 ? <Link href={pageLink(page.page - 1)} className="font-medium text-brand-700 underline">Previous</Link> : <span className="text-slate-400">Previous</span>}
+                {page.page > 1 ? <Link href={pageLink(page.page - 1)} className="font-medium text-brand-700 underline">Previous</Link> : <span className="text-slate-500">Previous</span>}
                 <span>
                   Page {page.page} of {page.pageCount}
                 </span>
-                {page.page < page.pageCount ? <Link href={pageLink(page.page + 1)} className="font-medium text-brand-700 underline">Next</Link> : <span className="text-slate-400">Next</span>}
+                {page.page < page.pageCount ? <Link href={pageLink(page.page + 1)} className="font-medium text-brand-700 underline">Next</Link> : <span className="text-slate-500">Next</span>}
               </nav>
             )}
           </section>
