@@ -3,6 +3,7 @@ import { pickAccount, ready, signInAs } from "./support/auth";
 import { screenshot } from "./support/screenshots";
 import { simControl } from "./support/sim";
 import { freshWorld } from "./support/world";
+import { PERSONAS } from "./azure-sim/seed";
 
 // The customer journeys, in order: they share one database and one simulator.
 test.describe.configure({ mode: "serial" });
@@ -10,6 +11,10 @@ test.describe.configure({ mode: "serial" });
 async function consentAsAdmin(page: Page, upn: string) {
   await signInAs(page, upn, "customer");
   await expect(page).toHaveURL(/\/onboarding\/consent$/);
+  // The share link is there from the start, not only after a failed attempt.
+  await expect(page.getByLabel("Send this link to an administrator who can grant consent")).toHaveValue(/adminconsent\?client_id=/);
+  await ready(page);
+  await screenshot(page, "wizard-consent");
   await page.getByRole("button", { name: "Grant admin consent" }).click();
   await pickAccount(page, upn);
   await page.getByRole("button", { name: "Accept" }).click();
@@ -35,6 +40,19 @@ test("(b) a vault without purge protection is blocked with an explanation", asyn
   await screenshot(page, "wizard-vault-no-purge-protection");
 });
 
+test("an admin who sees no subscription is told why and what to do", async ({ page }) => {
+  await signInAs(page, "admin@fabrikam.example", "customer");
+  // Fabrikam's admin (consent already granted above) loses every Azure role: no subscription is visible.
+  await simControl("role-assignments/remove", { principalId: PERSONAS.fabrikamAdmin.oid });
+  await page.goto("/onboarding/vault");
+  await ready(page);
+  const alert = page.locator("main").getByRole("alert");
+  await expect(alert).toContainText("Your account cannot see any Azure subscription of fabrikam.example.");
+  await expect(alert).toContainText("Ask the subscription's owner to give you Reader");
+  await expect(page.getByLabel("Subscription")).toHaveCount(0);
+  await screenshot(page, "wizard-vault-no-subscriptions");
+});
+
 test("(c) a vault in a region the provider does not serve is blocked", async ({ page }) => {
   await consentAsAdmin(page, "admin@northwind.example");
   const vault = page.getByRole("listitem").filter({ hasText: "northwind-kv" });
@@ -49,7 +67,7 @@ test("(g) a new vault and key created from the wizard — keyboard only — and 
   await ready(page);
   // A bad name is refused with the reason, announced and focused (keyboard users land on it).
   await page.getByLabel("Vault name").fill("x");
-  await page.getByLabel("Resource group").fill("northwind-keys-rg");
+  await page.getByLabel("Resource group").selectOption("northwind-keys-rg");
   await page.getByRole("button", { name: "Create vault" }).click();
   await expect(page.locator("main").getByRole("alert")).toBeFocused();
   await expect(page.locator("main").getByRole("alert")).toContainText("Vault names are 3–24 characters");
@@ -101,9 +119,18 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   const key = page.getByRole("row").filter({ hasText: "disk-key" });
   await expect(key).toContainText("RSA / 3072");
   await expect(key).toContainText("Version to use:");
+  // The key table fits a 1280 px wide window: nothing scrolls sideways.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const overflow = await page.evaluate(() => [...document.querySelectorAll("main table")].map((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth).concat(document.documentElement.scrollWidth - document.documentElement.clientWidth));
+  expect(overflow.every((px) => px <= 0), `horizontal overflow in px: ${overflow.join(", ")}`).toBe(true);
   await screenshot(page, "wizard-key-list");
   await key.getByRole("button", { name: "Use disk-key" }).click();
   await expect(page).toHaveURL(/\/onboarding\/access$/);
+  // The commands are there from the start, next to the one-click grant, and safe on Windows Git Bash.
+  await expect(page.getByText("MSYS_NO_PATHCONV=1 az role assignment create")).toBeVisible();
+  await expect(page.getByText("New-AzRoleAssignment")).toBeVisible();
+  await expect(page.getByText("keeps Git Bash on Windows from turning the /subscriptions/… scope into a Windows file path")).toBeVisible();
+  await screenshot(page, "wizard-access-up-front");
 
   // (h) The same admin opens another browser: the wizard resumes at the same step.
   const second = await newBrowserPage(browser);
@@ -131,6 +158,11 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await screenshot(page, "wizard-verify-waiting");
   await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 40_000 });
   await simControl("settings", { propagationDelayMs: 0 });
+  // The sidebar follows the verification: Verify done, Review open (no reload needed).
+  const steps = page.getByRole("navigation", { name: "Onboarding steps" });
+  await expect(steps.getByRole("link", { name: "Verify (done)" })).toBeVisible();
+  await expect(steps.getByRole("link", { name: /^Review/ })).toBeVisible();
+  await expect(steps).not.toContainText("not yet available");
   await screenshot(page, "wizard-verified");
 
   await colleague.getByRole("button", { name: "It's done — check again" }).click();
@@ -140,8 +172,29 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
   await expect(page.getByText(/https:\/\/contoso-cmk-kv\.vault\.localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}/)).toBeVisible();
   await screenshot(page, "wizard-review");
-  await page.getByRole("button", { name: "Submit and create my disk encryption set" }).click();
-  await expect(page).toHaveURL(/\/status$/);
+
+  // Two admins submit at the same moment: one submission; the other is told who submitted and stays signed in.
+  await colleague.goto("/onboarding/review");
+  await ready(colleague);
+  const submitButton = (p: Page) => p.getByRole("button", { name: "Submit and create my disk encryption set" });
+  await Promise.all([submitButton(page).click(), submitButton(colleague).click()]);
+  await expect.poll(() => [page, colleague].filter((p) => p.url().endsWith("/status")).length, { timeout: 20_000 }).toBe(1);
+  const [winner, loser] = page.url().endsWith("/status") ? [page, colleague] : [colleague, page];
+  const winnerName = winner === page ? "Connie Admin" : "Kim Keyadmin";
+  await expect(loser.locator("main").getByRole("alert")).toContainText(new RegExp(`Onboarding was already submitted by ${winnerName} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.`));
+  await expect(loser).toHaveURL(/\/onboarding\/review$/);
+  await screenshot(loser, "wizard-review-already-submitted");
+  await loser.getByRole("link", { name: "Go to the status page" }).click();
+  await expect(loser.getByRole("heading", { level: 1 })).toHaveText("Your disk encryption set");
+  // The review page no longer offers Submit: it shows who submitted and links to the status page.
+  await loser.goto("/onboarding/review");
+  await expect(loser.getByText(`Submitted by ${winnerName}`)).toBeVisible();
+  await expect(submitButton(loser)).toHaveCount(0);
+  await screenshot(loser, "wizard-review-submitted");
+  // Back from the status page does not return to a Submit form.
+  await winner.goBack();
+  await expect(submitButton(winner)).toHaveCount(0);
+  await page.goto("/status");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your disk encryption set");
   await expect(page.getByText(/Queued|Creating|Succeeded/).first()).toBeVisible();
   await screenshot(page, "status-after-submit");
