@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { GeistSans } from "geist/font/sans";
 import { GeistMono } from "geist/font/mono";
+import { Toaster } from "sonner";
 import { HydrationMarker } from "@/components/ui/hydration-marker";
 import "./globals.css";
 
@@ -22,6 +23,8 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
         </a>
         <HydrationMarker />
         {children}
+        {/* One toast region for the whole app; sonner's injected <style> is allowed by the CSP's style-src. */}
+        <Toaster theme="system" position="top-right" closeButton />
       </body>
     </html>
   );

@@ -86,7 +86,7 @@ test("refreshing keeps the scroll position and the selected rows", async ({ page
 
 test("an operator filters by health, and the URL keeps the view", async ({ page }) => {
   await openDashboard(page);
-  await page.locator("summary", { hasText: "Health" }).click();
+  await page.getByRole("button", { name: /^Health/ }).click();
   await page.getByRole("checkbox", { name: "Provisioning failed" }).check();
   await expect(page).toHaveURL(/health=FAILED/);
   const list = page.getByRole("table").filter({ hasText: "DES state" });
@@ -100,9 +100,28 @@ test("an operator filters by health, and the URL keeps the view", async ({ page 
   const shared = page.url();
   await page.goto("/tenants");
   await page.goto(shared);
-  await page.locator("summary", { hasText: "Health" }).click();
+  await page.getByRole("button", { name: /^Health/ }).click();
   await expect(page.getByRole("checkbox", { name: "Provisioning failed" })).toBeChecked();
   await expect(page.getByRole("table").filter({ hasText: "DES state" }).getByRole("link", { name: facts.failedTenant.name })).toBeVisible();
+});
+
+test("a filter menu closes on Escape and on a click outside, and gives focus back to its button", async ({ page }) => {
+  await openDashboard(page);
+  const trigger = page.getByRole("button", { name: /^Onboarding step/ });
+  const choice = page.getByRole("checkbox", { name: "Consent", exact: true });
+  await trigger.click();
+  await expect(trigger).toHaveAttribute("aria-expanded", "true");
+  await expect(choice).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("group", { name: "Onboarding step" })).toHaveCount(0);
+  await expect(trigger).toHaveAttribute("aria-expanded", "false");
+  await expect(trigger).toBeFocused();
+
+  await trigger.press("Enter");
+  await expect(page.getByRole("group", { name: "Onboarding step" })).toBeVisible();
+  await page.getByRole("heading", { level: 1 }).click();
+  await expect(page.getByRole("group", { name: "Onboarding step" })).toHaveCount(0);
+  await expect(choice).toHaveCount(0);
 });
 
 test("an operator finds a tenant by its key URL", async ({ page }) => {
@@ -164,7 +183,8 @@ test("support staff and customer administrators are refused", async ({ page, bro
   expect((await page.request.get("/api/operator/tenants.csv")).status()).toBe(403);
   await screenshot(page, "operator-dashboard-refused-support");
 
-  const customer = await browser.newPage();
+  const customerContext = await browser.newContext();
+  const customer = await customerContext.newPage();
   try {
     await signInAs(customer, "admin@contoso.example", "customer");
     await customer.goto("/tenants");
@@ -175,7 +195,7 @@ test("support staff and customer administrators are refused", async ({ page, bro
     await expect(customer.getByRole("heading", { level: 1 })).toHaveText("This account cannot use this area");
     await screenshot(customer, "operator-dashboard-refused-customer");
   } finally {
-    await customer.close();
+    await customerContext.close();
   }
 });
 

@@ -119,6 +119,7 @@ test("rotate to the newest key version and watch the progress finish", async ({ 
   await expect(page.getByRole("cell", { name: newest.split("/").pop() })).toBeVisible();
   await screenshot(page, "support-tenant-key-versions");
   await page.getByRole("button", { name: "Move to the newest key version" }).click();
+  await expect(page.locator("[data-sonner-toast]").filter({ hasText: "Rotation queued" })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "Rotation:" })).toContainText(/Queued|Switching|re-wrapping/, { timeout: 20_000 });
   await screenshot(page, "support-rotation-in-progress");
   await expect(page.getByText("The old version is no longer in use: it is safe for the customer to disable it.")).toBeVisible({ timeout: 60_000 });
@@ -144,6 +145,7 @@ test("revoke: requested by one person, self-approval refused, approved by anothe
   await expect(page.getByText("vm-app-1 — now running")).toBeVisible();
   await page.getByLabel(/Reason for the revocation/).fill("Customer reports a compromised admin account; cut off now");
   await page.getByRole("button", { name: "Request revocation" }).click();
+  await expect(page.locator("[data-sonner-toast]").filter({ hasText: "Revocation requested: a second person must approve it" })).toBeVisible();
   await expect(page.getByText(/Revocation requested by approver@skyline.example/)).toBeVisible();
   await expect(page.getByText("You requested this revocation, so a different approver must decide it.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Approve and revoke now" })).toHaveCount(0);
@@ -163,7 +165,18 @@ test("revoke: requested by one person, self-approval refused, approved by anothe
   const approverPage = await approverContext.newPage();
   await openCustomer(approverPage, PERSONAS.approver.upn);
   await approverPage.getByLabel(/Note/).fill("Confirmed with the customer by phone");
+  // A destructive step asks first: Cancel has focus, so Enter or Escape never revokes by accident.
   await approverPage.getByRole("button", { name: "Approve and revoke now" }).click();
+  const confirmRevoke = approverPage.getByRole("alertdialog", { name: "Revoke the provider's access to this customer's key?" });
+  await expect(confirmRevoke).toContainText("Virtual machines whose disks use this key are stopped");
+  await expect(confirmRevoke.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await screenshot(approverPage, "support-revoke-confirm-dialog");
+  await approverPage.keyboard.press("Enter");
+  await expect(confirmRevoke).toHaveCount(0);
+  await expect(approverPage.getByRole("button", { name: "Approve and revoke now" })).toBeFocused();
+  await expect(approverPage.getByText(/Revoked since/)).toHaveCount(0);
+  await approverPage.getByRole("button", { name: "Approve and revoke now" }).click();
+  await confirmRevoke.getByRole("button", { name: "Revoke access" }).click();
   await expect(approverPage.getByText(/Revoked since/)).toBeVisible({ timeout: 60_000 });
   expect(await powerOf("vm-app-1")).toBe("deallocated");
   await expect(approverPage.getByText("Stopped VMs: vm-app-1")).toBeVisible();

@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useOptimistic, useRef, useState, useTransition } from "react";
+import * as Popover from "@radix-ui/react-popover";
 import {
   ONBOARDING_STEPS,
   STATUS_LABEL,
@@ -98,24 +99,36 @@ export function FilterBar({ query: committed, regions }: { query: TenantListQuer
   );
 }
 
+/** A filter's choices in a Radix popover: Escape or a click outside closes it, and focus returns to its button. */
 function FilterMenu({ label, options, selected, onToggle }: { label: string; options: { value: string; label: string }[]; selected: string[]; onToggle(value: string): void }) {
   return (
-    <details className="relative">
-      <summary className="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50">
+    <Popover.Root>
+      <Popover.Trigger className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 data-[state=open]:bg-slate-100 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800 dark:data-[state=open]:bg-slate-800">
         {label}
-        {selected.length > 0 && <span className="ml-2 rounded-full bg-brand-600 px-2 py-0.5 text-xs text-white">{selected.length}</span>}
-        <span aria-hidden="true" className="ml-1 text-slate-400">▾</span>
-      </summary>
-      <fieldset className="absolute z-20 mt-1 w-64 rounded-md border border-slate-200 bg-white p-2 shadow-lg">
-        <legend className="sr-only">{label}</legend>
-        {options.length === 0 && <p className="px-2 py-1 text-sm text-slate-500">No values yet.</p>}
-        {options.map((option) => (
-          <label key={option.value} className="flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 text-sm hover:bg-slate-50">
-            <input type="checkbox" checked={selected.includes(option.value)} onChange={() => onToggle(option.value)} className="h-4 w-4 accent-brand-600" />
-            {option.label}
-          </label>
-        ))}
-      </fieldset>
-    </details>
+        {selected.length > 0 && (
+          <span className="ml-2 rounded-full bg-brand-600 px-2 py-0.5 text-xs text-white">
+            {selected.length}
+            <span className="sr-only"> selected</span>
+          </span>
+        )}
+        <span aria-hidden="true" className="ml-1 text-slate-500">
+          ▾
+        </span>
+      </Popover.Trigger>
+      <Popover.Portal>
+        <Popover.Content align="start" sideOffset={4} className="z-30 w-64 rounded-md border border-slate-200 bg-white p-2 text-slate-900 shadow-lg dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100">
+          <fieldset>
+            <legend className="sr-only">{label}</legend>
+            {options.length === 0 && <p className="px-2 py-1 text-sm text-slate-600 dark:text-slate-400">No values yet.</p>}
+            {options.map((option) => (
+              <label key={option.value} className="flex cursor-pointer items-center gap-2 rounded px-2 py-1.5 text-sm hover:bg-slate-50 dark:hover:bg-slate-800">
+                <input type="checkbox" checked={selected.includes(option.value)} onChange={() => onToggle(option.value)} className="h-4 w-4 accent-brand-600" />
+                {option.label}
+              </label>
+            ))}
+          </fieldset>
+        </Popover.Content>
+      </Popover.Portal>
+    </Popover.Root>
   );
 }

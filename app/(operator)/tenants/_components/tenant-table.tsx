@@ -168,7 +168,7 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
               Previous
             </Link>
           ) : (
-            <span className="rounded-md border border-slate-200 px-3 py-1.5 text-slate-400">Previous</span>
+            <span aria-disabled="true" className="rounded-md border border-slate-200 px-3 py-1.5 text-slate-500">Previous</span>
           )}
           <span>
             Page {query.page} of {pageCount}
@@ -178,7 +178,7 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
               Next
             </Link>
           ) : (
-            <span className="rounded-md border border-slate-200 px-3 py-1.5 text-slate-400">Next</span>
+            <span aria-disabled="true" className="rounded-md border border-slate-200 px-3 py-1.5 text-slate-500">Next</span>
           )}
         </span>
       </nav>

@@ -2,17 +2,19 @@
 
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
+import { toast } from "sonner";
 import type { ActionResult } from "@/lib/auth/actions";
 import type { PublicError } from "@/lib/errors";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
+import { ConfirmDialog, type Confirmation } from "@/components/ui/confirm-dialog";
 
-/** Runs a staff action; refreshes the page on success, explains failures (a lapsed session goes to sign-in). */
+/** Runs a staff action; on success toasts `success` and refreshes the page, explains failures (a lapsed session goes to sign-in). */
 export function useStaffAction<T>() {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<PublicError | null>(null);
-  const run = (action: () => Promise<ActionResult<T>>, onSuccess?: (data: T) => void) =>
+  const run = (action: () => Promise<ActionResult<T>>, onSuccess?: (data: T) => void, success?: string) =>
     startTransition(async () => {
       setError(null);
       const result = await action();
@@ -22,19 +24,33 @@ export function useStaffAction<T>() {
         return;
       }
       onSuccess?.(result.data);
+      if (success) toast.success(success);
       router.refresh();
     });
   return { pending, error, setError, run };
 }
 
-export function StaffButton<T>({ action, label, pendingLabel, variant = "primary", disabled, confirm }: { action: () => Promise<ActionResult<T>>; label: string; pendingLabel?: string; variant?: keyof typeof BUTTON_STYLES | "danger"; disabled?: boolean; confirm?: string }) {
+/** One staff action as a button; `confirm` puts a destructive action behind an AlertDialog (Cancel focused). */
+export function StaffButton<T>({ action, label, pendingLabel, variant = "primary", disabled, confirm, success }: { action: () => Promise<ActionResult<T>>; label: string; pendingLabel?: string; variant?: keyof typeof BUTTON_STYLES | "danger"; disabled?: boolean; confirm?: Confirmation; success?: string }) {
   const { pending, error, run } = useStaffAction<T>();
   const style = variant === "danger" ? "rounded-lg bg-rose-700 px-4 py-2 font-medium text-white hover:bg-rose-800 disabled:cursor-not-allowed disabled:opacity-50" : BUTTON_STYLES[variant];
   return (
     <div className="space-y-2">
-      <button type="button" className={style} disabled={disabled || pending} onClick={() => (!confirm || window.confirm(confirm)) && run(action)}>
-        {pending ? (pendingLabel ?? "Working…") : label}
-      </button>
+      {confirm ? (
+        <ConfirmDialog
+          {...confirm}
+          onConfirm={() => run(action, undefined, success)}
+          trigger={
+            <button type="button" className={style} disabled={disabled || pending}>
+              {pending ? (pendingLabel ?? "Working…") : label}
+            </button>
+          }
+        />
+      ) : (
+        <button type="button" className={style} disabled={disabled || pending} onClick={() => run(action, undefined, success)}>
+          {pending ? (pendingLabel ?? "Working…") : label}
+        </button>
+      )}
       <ActionError error={error} />
     </div>
   );

@@ -4,11 +4,23 @@ import { useId, useState } from "react";
 import type { ActionResult } from "@/lib/auth/actions";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
+import { ConfirmDialog, type Confirmation } from "@/components/ui/confirm-dialog";
 import { approveRestore, approveRevocation, cancelRestore, cancelRevocation, rejectRevocation, requestRevocation, restoreAccess, retryRevocation } from "../actions";
 import { DANGER_BUTTON, INPUT, StaffButton, useStaffAction } from "../../../_components/staff-form";
 
+const REVOKE_CONFIRMATION: Confirmation = {
+  title: "Revoke the provider's access to this customer's key?",
+  consequence: (
+    <>
+      <p>The provider&apos;s role on the key is removed now. Virtual machines whose disks use this key are stopped, and they cannot start again until access is restored.</p>
+      <p className="mt-2">Restoring needs a new request and a second person&apos;s approval.</p>
+    </>
+  ),
+  confirmLabel: "Revoke access",
+};
+
 /** A required reason, then one staff action (the reason goes to the audit log). */
-function ReasonForm({ label, submitLabel, pendingLabel, buttonClass, submit }: { label: string; submitLabel: string; pendingLabel: string; buttonClass: string; submit: (reason: string) => Promise<ActionResult<unknown>> }) {
+function ReasonForm({ label, submitLabel, pendingLabel, buttonClass, submit, success }: { label: string; submitLabel: string; pendingLabel: string; buttonClass: string; submit: (reason: string) => Promise<ActionResult<unknown>>; success: string }) {
   const reasonId = useId();
   const [reason, setReason] = useState("");
   const { pending, error, run } = useStaffAction<unknown>();
@@ -17,7 +29,7 @@ function ReasonForm({ label, submitLabel, pendingLabel, buttonClass, submit }: {
       className="space-y-2"
       onSubmit={(event) => {
         event.preventDefault();
-        run(() => submit(reason));
+        run(() => submit(reason), undefined, success);
       }}
     >
       <label htmlFor={reasonId} className="block text-sm font-medium text-slate-800">
@@ -40,6 +52,7 @@ export function RequestRevocationForm({ customerTenantId }: { customerTenantId: 
       pendingLabel="Requesting…"
       buttonClass={DANGER_BUTTON}
       submit={(reason) => requestRevocation({ customerTenantId, reason })}
+      success="Revocation requested: a second person must approve it"
     />
   );
 }
@@ -57,10 +70,16 @@ export function DecideRevocation({ requestId, canApprove, isRequester }: { reque
           </label>
           <input id={noteId} className={INPUT} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
           <div className="flex flex-wrap gap-3">
-            <button type="button" className={DANGER_BUTTON} disabled={decide.pending} onClick={() => decide.run(() => approveRevocation({ requestId, note: note || undefined }))}>
-              Approve and revoke now
-            </button>
-            <button type="button" className={BUTTON_STYLES.secondary} disabled={decide.pending} onClick={() => decide.run(() => rejectRevocation({ requestId, note }))}>
+            <ConfirmDialog
+              {...REVOKE_CONFIRMATION}
+              onConfirm={() => decide.run(() => approveRevocation({ requestId, note: note || undefined }), undefined, "Revocation approved: access is being removed")}
+              trigger={
+                <button type="button" className={DANGER_BUTTON} disabled={decide.pending}>
+                  Approve and revoke now
+                </button>
+              }
+            />
+            <button type="button" className={BUTTON_STYLES.secondary} disabled={decide.pending} onClick={() => decide.run(() => rejectRevocation({ requestId, note }), undefined, "Revocation request rejected")}>
               Reject
             </button>
           </div>
@@ -68,7 +87,7 @@ export function DecideRevocation({ requestId, canApprove, isRequester }: { reque
         </div>
       )}
       {!canApprove && <p className="text-sm text-slate-700">Waiting for a second person with the SupportApprover role to approve.</p>}
-      {(isRequester || canApprove) && <StaffButton variant="secondary" label="Cancel the request" action={() => cancelRevocation({ requestId })} />}
+      {(isRequester || canApprove) && <StaffButton variant="secondary" label="Cancel the request" success="Revocation request cancelled" action={() => cancelRevocation({ requestId })} />}
     </div>
   );
 }
@@ -81,21 +100,22 @@ export function RestoreForm({ customerTenantId }: { customerTenantId: string }) 
       pendingLabel="Requesting…"
       buttonClass={BUTTON_STYLES.primary}
       submit={(reason) => restoreAccess({ customerTenantId, reason })}
+      success="Restore requested: a second person must confirm it"
     />
   );
 }
 
 /** Runs a failed revocation again under its existing approval (the attempt is audited). */
 export function RetryRevocationButton({ requestId }: { requestId: string }) {
-  return <StaffButton variant="danger" label="Retry the revocation" action={() => retryRevocation({ requestId })} />;
+  return <StaffButton variant="danger" label="Retry the revocation" success="Revocation retry queued" confirm={REVOKE_CONFIRMATION} action={() => retryRevocation({ requestId })} />;
 }
 
 /** The second person of a restore: a SupportApprover who did not ask for it (the customer's admin may confirm instead). */
 export function DecideRestore({ restoreRequestId, canApprove, canCancel }: { restoreRequestId: string; canApprove: boolean; canCancel: boolean }) {
   return (
     <div className="flex flex-wrap gap-3">
-      {canApprove && <StaffButton label="Approve and restore now" pendingLabel="Approving…" action={() => approveRestore({ restoreRequestId })} />}
-      {canCancel && <StaffButton variant="secondary" label="Cancel the restore request" action={() => cancelRestore({ restoreRequestId })} />}
+      {canApprove && <StaffButton label="Approve and restore now" pendingLabel="Approving…" success="Restore approved: access is being restored" action={() => approveRestore({ restoreRequestId })} />}
+      {canCancel && <StaffButton variant="secondary" label="Cancel the restore request" success="Restore request cancelled" action={() => cancelRestore({ restoreRequestId })} />}
     </div>
   );
 }

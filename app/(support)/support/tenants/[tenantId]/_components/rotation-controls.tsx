@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
+import { toast } from "sonner";
 import type { CheckItem } from "@/lib/onboarding/checks";
 import type { RotationRequestResult } from "@/lib/support/rotation";
 import { ActionError } from "@/components/ui/action-feedback";
@@ -33,11 +34,12 @@ export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewe
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-start gap-3">
-        <StaffButton label="Move to the newest key version" pendingLabel="Validating and queueing…" disabled={busy || onNewest || listForbidden} action={() => rotateKey(ids)} />
+        <StaffButton label="Move to the newest key version" pendingLabel="Validating and queueing…" success="Rotation queued" disabled={busy || onNewest || listForbidden} action={() => rotateKey(ids)} />
         <StaffButton
           variant="secondary"
           label={rotationToLatest ? "Turn automatic rotation off" : "Turn automatic rotation on"}
           disabled={busy}
+          success={rotationToLatest ? "Automatic rotation turned off" : "Automatic rotation turned on"}
           action={() => setAutoRotation({ ...ids, enabled: !rotationToLatest })}
         />
       </div>
@@ -52,7 +54,10 @@ export function RotationControls({ customerTenantId, diskEncryptionSetId, onNewe
           event.preventDefault();
           custom.run(
             () => rotateKey({ ...ids, keyUrl }),
-            (data) => setChecks({ accepted: data.accepted, items: data.checks }),
+            (data) => {
+              setChecks({ accepted: data.accepted, items: data.checks });
+              if (data.accepted) toast.success("Rotation queued");
+            },
           );
         }}
       >
