@@ -171,6 +171,8 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await page.getByRole("link", { name: "Continue to review" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
   await expect(page.getByText(/https:\/\/contoso-cmk-kv\.vault\.localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}/)).toBeVisible();
+  // One name for the organization throughout (its domain), also after consent learned the display name.
+  await expect(page.getByText("Onboarding for contoso.example")).toBeVisible();
   await screenshot(page, "wizard-review");
 
   // Two admins submit at the same moment: one submission; the other is told who submitted and stays signed in.
@@ -195,6 +197,12 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await winner.goBack();
   await expect(submitButton(winner)).toHaveCount(0);
   await page.goto("/status");
+  // History names the vault and key, says who did each step, and holds one "Submitted".
+  const history = page.getByRole("region", { name: "History" });
+  await expect(history).toContainText("Key vault chosen: contoso-cmk-kv");
+  await expect(history).toContainText("Access granted: key disk-key in contoso-cmk-kv");
+  await expect(history).toContainText("By Connie Admin");
+  await expect(history.getByText("Submitted", { exact: true })).toHaveCount(1);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your disk encryption set");
   await expect(page.getByText(/Queued|Creating|Succeeded/).first()).toBeVisible();
   await screenshot(page, "status-after-submit");

@@ -64,7 +64,7 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
             <p className="font-medium">Your account cannot see any Azure subscription of {organizationLabel(tenant)}.</p>
             <p className="mt-1">
               Granting consent needs a directory role; choosing a key vault needs access to the subscription that holds it. Ask the subscription&apos;s owner to give you
-              Reader (to pick an existing vault) or Contributor (to create one) on it — or on the vault&apos;s resource group — then sign out and in again and reload this page.
+              Reader (to pick an existing vault) or Contributor (to create one) on it — or on the vault&apos;s resource group — then reload this page (new access can take a few minutes to apply).
               Alternatively, a colleague who has that access can continue the onboarding from here: your progress is saved.
             </p>
           </div>
