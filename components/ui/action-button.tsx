@@ -5,11 +5,9 @@ import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/auth/actions";
 import type { PublicError } from "@/lib/errors";
 import { ActionError } from "./action-feedback";
+import { BUTTON_VARIANTS } from "./button";
 
-export const BUTTON_STYLES = {
-  primary: "whitespace-nowrap rounded-lg bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-50",
-  secondary: "whitespace-nowrap rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50",
-} as const;
+export const BUTTON_STYLES = { primary: BUTTON_VARIANTS.primary, secondary: BUTTON_VARIANTS.secondary } as const;
 
 /** A button that runs one server action; on success it goes on to `next` (or refreshes), on failure it explains. */
 export function ActionButton<T>({

@@ -6,8 +6,9 @@ import { db } from "@/lib/db/client";
 import { describeHealthCause } from "@/lib/health/causes";
 import { expireStaleRevocations } from "@/lib/support/revocation";
 import { restoresAwaitingConfirmation } from "@/lib/support/restore";
-import { Badge, Card, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "./_components/parts";
+import { Badge, Card, HEALTH_LABEL, HEALTH_TONE, SupportNav } from "./_components/parts";
 import { forbidden } from "next/navigation";
+import { Time } from "@/components/ui/time";
 
 export const metadata: Metadata = { title: "Support console" };
 export const dynamic = "force-dynamic";
@@ -44,7 +45,7 @@ export default async function SupportConsolePage({ searchParams }: { searchParam
                   <Link className="font-medium text-brand-700 underline" href={`/support/tenants/${r.customerTenantId}#revocation`}>
                     {r.customerTenant.displayName}
                   </Link>{" "}
-                  — requested by {r.requestedByName}, {r.status === "NEEDS_REAPPROVAL" ? "impact changed, re-approve" : "approve"} before {utc(r.expiresAt)}: {r.reason}
+                  — requested by {r.requestedByName}, {r.status === "NEEDS_REAPPROVAL" ? "impact changed, re-approve" : "approve"} before <Time value={r.expiresAt} />: {r.reason}
                 </li>
               ))}
             </ul>
@@ -60,7 +61,7 @@ export default async function SupportConsolePage({ searchParams }: { searchParam
                   <Link className="font-medium text-brand-700 underline" href={`/support/tenants/${r.customerTenantId}#revocation`}>
                     {r.customerTenant.displayName}
                   </Link>{" "}
-                  — requested by {r.requestedByName}, a SupportApprover or the customer&apos;s admin confirms before {utc(r.expiresAt)}: {r.reason}
+                  — requested by {r.requestedByName}, a SupportApprover or the customer&apos;s admin confirms before <Time value={r.expiresAt} />: {r.reason}
                 </li>
               ))}
             </ul>

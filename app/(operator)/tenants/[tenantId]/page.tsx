@@ -7,11 +7,11 @@ import { AppError } from "@/lib/errors";
 import { STEP_LABEL, type OnboardingStepName, type TenantStatus } from "@/lib/dashboard/filters";
 import { getTenantDetail, type TenantDetail } from "@/lib/dashboard/tenant-detail";
 import { describeHealthCause } from "@/lib/health/causes";
-import { formatUtc } from "../_components/format";
 import { StatusBadge } from "../_components/status-badge";
 import { OperatorActions } from "./_components/operator-actions";
 import { Timeline } from "./_components/timeline";
 import { forbidden } from "next/navigation";
+import { Time } from "@/components/ui/time";
 
 export const metadata: Metadata = { title: "Customer tenant" };
 
@@ -96,19 +96,23 @@ export default async function TenantDetailPage({ params }: { params: Promise<{ t
           <Card title="Tenant">
             <dl className="divide-y divide-slate-100">
               <Field label="Primary domain">{tenant.primaryDomain}</Field>
-              <Field label="Consent">{tenant.consentStatus}{tenant.consentGrantedAt ? ` (${formatUtc(tenant.consentGrantedAt)})` : ""}</Field>
+              <Field label="Consent">{tenant.consentStatus}{tenant.consentGrantedAt && (
+                  <>
+                    {" "}(<Time value={tenant.consentGrantedAt} />)
+                  </>
+                )}</Field>
               <Field label="Service principal object id">{tenant.servicePrincipalObjectId && <code>{tenant.servicePrincipalObjectId}</code>}</Field>
               <Field label="Onboarding step">{onboarding ? STEP_LABEL[onboarding.step as OnboardingStepName] : "Not started"}</Field>
               <Field label="Region chosen">{onboarding?.region}</Field>
               <Field label="Key vault">{onboarding?.vaultResourceId && <code className="text-xs">{onboarding.vaultResourceId}</code>}</Field>
               <Field label="Vault permission model">{onboarding?.permissionModel}</Field>
-              <Field label="Submitted">{onboarding?.submittedAt ? formatUtc(onboarding.submittedAt) : null}</Field>
+              <Field label="Submitted">{onboarding?.submittedAt ? <Time value={onboarding.submittedAt} /> : null}</Field>
               <Field label="Health">
                 {tenant.healthState}
                 {tenant.healthCause && <HealthCause code={tenant.healthCause} />}
               </Field>
               <Field label="Last check / change">
-                {formatUtc(tenant.lastHealthCheckAt)} / {formatUtc(tenant.lastHealthChangeAt)}
+                <Time value={tenant.lastHealthCheckAt} /> / <Time value={tenant.lastHealthChangeAt} />
               </Field>
             </dl>
           </Card>
@@ -143,7 +147,7 @@ export default async function TenantDetailPage({ params }: { params: Promise<{ t
                         <code className="text-xs">{des.keyReference.keyUrl}</code>
                       </Field>
                       <Field label="Follows new key versions">{des.rotationToLatest ? "Yes" : "No"}</Field>
-                      <Field label="Last key rotation">{des.lastKeyRotationAt ? formatUtc(des.lastKeyRotationAt) : null}</Field>
+                      <Field label="Last key rotation">{des.lastKeyRotationAt ? <Time value={des.lastKeyRotationAt} /> : null}</Field>
                       {des.lastErrorCode && (
                         <Field label="Last error">
                           <span className="font-mono text-xs text-red-800">{des.lastErrorCode}</span> {des.lastErrorMessage}
@@ -164,8 +168,12 @@ export default async function TenantDetailPage({ params }: { params: Promise<{ t
                   <li key={key.id} className="py-2">
                     <code className="break-all text-xs">{key.keyUrl}</code>
                     <div className="text-xs text-slate-500">
-                      {key.keyType} {key.keySize ?? ""} · {key.permissionModel} · {key.region} · added {formatUtc(key.createdAt)}
-                      {key.expiresAt ? ` · expires ${formatUtc(key.expiresAt)}` : ""}
+                      {key.keyType} {key.keySize ?? ""} · {key.permissionModel} · {key.region} · added <Time value={key.createdAt} />
+                      {key.expiresAt && (
+                        <>
+                          {" "}· expires <Time value={key.expiresAt} />
+                        </>
+                      )}
                     </div>
                   </li>
                 ))}

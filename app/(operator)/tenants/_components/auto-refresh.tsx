@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
-import { formatUtc } from "./format";
+import { Time } from "@/components/ui/time";
 
 const EVERY_MS = 30_000;
 
@@ -25,7 +25,11 @@ export function AutoRefresh({ renderedAt }: { renderedAt: string }) {
 
   return (
     <div className="flex items-center gap-3 text-sm text-slate-600">
-      <span aria-live="polite">{pending ? "Refreshing…" : `Updated ${formatUtc(renderedAt)}`}</span>
+      <span aria-live="polite">{pending ? "Refreshing…" : (
+          <>
+            Updated <Time value={renderedAt} />
+          </>
+        )}</span>
       <label className="flex items-center gap-1.5">
         <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} className="h-4 w-4 accent-brand-600" />
         Auto-refresh every 30 s

@@ -1,6 +1,6 @@
 import type { DashboardReadiness } from "@/lib/dashboard/readiness";
 import { blockingItems } from "@/lib/provisioning/readiness";
-import { formatUtc } from "./format";
+import { Time } from "@/components/ui/time";
 
 /** The provider's own Azure set-up, shown at the top only when something is red. */
 export function ReadinessBanner({ readiness }: { readiness: DashboardReadiness | null }) {
@@ -8,7 +8,7 @@ export function ReadinessBanner({ readiness }: { readiness: DashboardReadiness |
   if ("unavailable" in readiness) {
     return (
       <div role="alert" className="mb-6 rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950">
-        <p className="font-semibold">The provider readiness check could not run ({formatUtc(readiness.checkedAt)}).</p>
+        <p className="font-semibold">The provider readiness check could not run (<Time value={readiness.checkedAt} />).</p>
         <p className="mt-1 text-sm">The dashboard below comes from the database and is still current. The portal&apos;s log has the error; the check runs again in a few minutes.</p>
       </div>
     );
@@ -19,7 +19,7 @@ export function ReadinessBanner({ readiness }: { readiness: DashboardReadiness |
   return (
     <div role="alert" className="mb-6 rounded-xl border border-red-300 bg-red-50 p-4 text-red-950">
       <p className="font-semibold">
-        Provider set-up needs attention: {failing.length} readiness {failing.length === 1 ? "check fails" : "checks fail"} (checked {formatUtc(readiness.checkedAt)}).
+        Provider set-up needs attention: {failing.length} readiness {failing.length === 1 ? "check fails" : "checks fail"} (checked <Time value={readiness.checkedAt} />).
       </p>
       <ul className="mt-2 space-y-2 text-sm">
         {shown.map((item) => (

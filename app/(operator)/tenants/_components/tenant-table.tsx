@@ -5,8 +5,9 @@ import { useState } from "react";
 import { describeHealthCause } from "@/lib/health/causes";
 import { STEP_LABEL, tenantListSearchParams, type SortColumn, type TenantListQuery } from "@/lib/dashboard/filters";
 import type { TenantListRow } from "@/lib/dashboard/tenant-list";
-import { formatUtc } from "./format";
 import { StatusBadge } from "./status-badge";
+import { CopyButton } from "@/components/ui/copy-button";
+import { Time } from "@/components/ui/time";
 
 const COLUMNS: { key: SortColumn; label: string }[] = [
   { key: "name", label: "Tenant" },
@@ -35,7 +36,6 @@ function vaultName(vaultUri: string | null): string {
  */
 export function TenantTable({ rows, query, total, pageCount }: { rows: TenantListRow[]; query: TenantListQuery; total: number; pageCount: number }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [copied, setCopied] = useState(false);
   const toggle = (id: string) =>
     setSelected((current) => {
       const next = new Set(current);
@@ -70,18 +70,7 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
       {selected.size > 0 && (
         <div className="mb-2 flex items-center gap-3 text-sm text-slate-700">
           <span>{selected.size} selected</span>
-          <button
-            type="button"
-            className="font-medium text-brand-700 hover:underline"
-            onClick={async () => {
-              const ids = rows.filter((r) => selected.has(r.id)).map((r) => r.tenantId);
-              await navigator.clipboard.writeText(ids.join("\n"));
-              setCopied(true);
-              setTimeout(() => setCopied(false), 2000);
-            }}
-          >
-            {copied ? "Copied" : "Copy tenant ids"}
-          </button>
+          <CopyButton label="Copy tenant ids" copiedLabel="Tenant ids copied" text={() => rows.filter((r) => selected.has(r.id)).map((r) => r.tenantId).join("\n")} />
           <button type="button" className="font-medium text-slate-600 hover:underline" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
@@ -151,8 +140,8 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
                   )}
                 </td>
                 <td className="whitespace-nowrap px-3 py-2 align-top">{row.region ?? "—"}</td>
-                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600">{formatUtc(row.lastHealthCheckAt)}</td>
-                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600">{formatUtc(row.lastHealthChangeAt)}</td>
+                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600"><Time value={row.lastHealthCheckAt} /></td>
+                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600"><Time value={row.lastHealthChangeAt} /></td>
               </tr>
             ))}
           </tbody>

@@ -30,11 +30,6 @@ export function Field({ label, children }: { label: string; children: React.Reac
   );
 }
 
-export function utc(date: Date | string | null | undefined): string {
-  if (!date) return "—";
-  return `${new Date(date).toISOString().slice(0, 19).replace("T", " ")} UTC`;
-}
-
 const TONE = {
   good: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   warn: "bg-amber-50 text-amber-900 ring-amber-200",

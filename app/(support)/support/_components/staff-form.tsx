@@ -6,7 +6,7 @@ import { toast } from "sonner";
 import type { ActionResult } from "@/lib/auth/actions";
 import type { PublicError } from "@/lib/errors";
 import { ActionError } from "@/components/ui/action-feedback";
-import { BUTTON_STYLES } from "@/components/ui/action-button";
+import { BUTTON_VARIANTS, type ButtonVariant } from "@/components/ui/button";
 import { ConfirmDialog, type Confirmation } from "@/components/ui/confirm-dialog";
 
 /** Runs a staff action; on success toasts `success` and refreshes the page, explains failures (a lapsed session goes to sign-in). */
@@ -31,9 +31,9 @@ export function useStaffAction<T>() {
 }
 
 /** One staff action as a button; `confirm` puts a destructive action behind an AlertDialog (Cancel focused). */
-export function StaffButton<T>({ action, label, pendingLabel, variant = "primary", disabled, confirm, success }: { action: () => Promise<ActionResult<T>>; label: string; pendingLabel?: string; variant?: keyof typeof BUTTON_STYLES | "danger"; disabled?: boolean; confirm?: Confirmation; success?: string }) {
+export function StaffButton<T>({ action, label, pendingLabel, variant = "primary", disabled, confirm, success }: { action: () => Promise<ActionResult<T>>; label: string; pendingLabel?: string; variant?: ButtonVariant; disabled?: boolean; confirm?: Confirmation; success?: string }) {
   const { pending, error, run } = useStaffAction<T>();
-  const style = variant === "danger" ? "rounded-lg bg-rose-700 px-4 py-2 font-medium text-white hover:bg-rose-800 disabled:cursor-not-allowed disabled:opacity-50" : BUTTON_STYLES[variant];
+  const style = BUTTON_VARIANTS[variant];
   return (
     <div className="space-y-2">
       {confirm ? (
@@ -56,5 +56,5 @@ export function StaffButton<T>({ action, label, pendingLabel, variant = "primary
   );
 }
 
-export const DANGER_BUTTON = "rounded-lg bg-rose-700 px-4 py-2 font-medium text-white hover:bg-rose-800 disabled:cursor-not-allowed disabled:opacity-50";
+export const DANGER_BUTTON = BUTTON_VARIANTS.danger;
 export const INPUT = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-100";

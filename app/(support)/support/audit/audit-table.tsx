@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { actorLabel, auditQueryParams, type AuditQuery, type AuditRow, type AuditScope } from "@/lib/audit/query";
+import { Time } from "@/components/ui/time";
 
 const RESULT_STYLE = { SUCCESS: "text-emerald-800", FAILURE: "text-amber-900", DENIED: "text-rose-800" } as const;
 
@@ -60,7 +61,7 @@ export function AuditLogView({ rows, query, scope, basePath, exportPath, nextBef
           <caption className="sr-only">Audit events, newest first</caption>
           <thead className="bg-slate-50 text-slate-500">
             <tr>
-              <th className="px-3 py-2 font-medium">Time (UTC)</th>
+              <th className="px-3 py-2 font-medium">Time</th>
               <th className="px-3 py-2 font-medium">Who</th>
               <th className="px-3 py-2 font-medium">Action</th>
               <th className="px-3 py-2 font-medium">Result</th>
@@ -73,7 +74,7 @@ export function AuditLogView({ rows, query, scope, basePath, exportPath, nextBef
           <tbody>
             {rows.map((row) => (
               <tr key={row.seq.toString()} className="border-t border-slate-100 align-top">
-                <td className="whitespace-nowrap px-3 py-1.5">{row.occurredAt.toISOString().slice(0, 19).replace("T", " ")}</td>
+                <td className="whitespace-nowrap px-3 py-1.5"><Time value={row.occurredAt} /></td>
                 <td className="px-3 py-1.5">
                   {actorLabel(row, scope)}
                   {row.actorRole && scope.kind === "staff" && <span className="block text-xs text-slate-500">{row.actorRole}</span>}

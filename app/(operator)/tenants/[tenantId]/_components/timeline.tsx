@@ -1,7 +1,7 @@
 import { STEP_LABEL, type OnboardingStepName } from "@/lib/dashboard/filters";
 import type { TimelineEntry } from "@/lib/dashboard/tenant-detail";
 import { describeHealthCause } from "@/lib/health/causes";
-import { formatUtc } from "../../_components/format";
+import { Time } from "@/components/ui/time";
 
 const KIND_LABEL: Record<TimelineEntry["kind"], string> = { step: "Onboarding", job: "Job", health: "Health", audit: "Audit" };
 const KIND_STYLE: Record<TimelineEntry["kind"], string> = {
@@ -47,7 +47,7 @@ function Body({ entry }: { entry: TimelineEntry }) {
             <ol className="mt-1 space-y-0.5 text-xs text-slate-600">
               {entry.attempts.map((attempt) => (
                 <li key={attempt.attempt}>
-                  Attempt {attempt.attempt}: {formatUtc(attempt.startedAt)}
+                  Attempt {attempt.attempt}: <Time value={attempt.startedAt} />
                   {attempt.finishedAt ? "" : " (running)"}
                   {attempt.errorCode ? (
                     <>
@@ -76,9 +76,9 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
         <li key={`${entry.kind}-${entry.id}`} className="flex gap-3 rounded-lg border border-slate-200 bg-white p-3 text-sm">
           <span className={`h-fit whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${KIND_STYLE[entry.kind]}`}>{KIND_LABEL[entry.kind]}</span>
           <div className="min-w-0 flex-1">
-            <time dateTime={entry.at.toISOString()} className="text-xs text-slate-500">
-              {formatUtc(entry.at)}
-            </time>
+            <span className="text-xs text-slate-600">
+              <Time value={entry.at} />
+            </span>
             <Body entry={entry} />
           </div>
         </li>

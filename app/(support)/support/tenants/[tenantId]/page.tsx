@@ -12,11 +12,12 @@ import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { liveKeyChecks } from "@/lib/support/key-check";
 import { keyOverview, type DesOverview } from "@/lib/support/rotation";
 import { activeRevocation, assessRevocationImpact, revocationsFor, type RevocationImpact } from "@/lib/support/revocation";
-import { Badge, Card, Field, HEALTH_LABEL, HEALTH_TONE, SupportNav, utc } from "../../_components/parts";
+import { Badge, Card, Field, HEALTH_LABEL, HEALTH_TONE, SupportNav } from "../../_components/parts";
 import { RotationControls } from "./_components/rotation-controls";
 import { pendingRestore } from "@/lib/support/restore";
 import { DecideRestore, DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
 import { forbidden } from "next/navigation";
+import { Time } from "@/components/ui/time";
 
 export const metadata: Metadata = { title: "Customer key — support" };
 export const dynamic = "force-dynamic";
@@ -67,7 +68,7 @@ function KeySection({ des, customerTenantId, busy }: { des: DesOverview; custome
       <dl>
         <Field label="Key in use">{live?.keyUrl ?? des.recordedKeyUrl}</Field>
         <Field label="Automatic rotation">{live ? (live.rotationToLatest ? "On (rotationToLatestKeyVersionEnabled)" : "Off") : "—"}</Field>
-        <Field label="Last key rotation">{utc(live?.lastKeyRotationAt)}</Field>
+        <Field label="Last key rotation"><Time value={live?.lastKeyRotationAt} /></Field>
         <Field label="Previous keys still in use">{live ? (live.previousKeys.length ? live.previousKeys.join(", ") : "None") : "—"}</Field>
         <Field label="Provisioning state">{live?.provisioningState}</Field>
         {live?.autoKeyRotationError && (
@@ -97,8 +98,8 @@ function KeySection({ des, customerTenantId, busy }: { des: DesOverview; custome
               {(des.versions ?? []).map((v) => (
                 <tr key={v.version} className="border-t border-slate-100">
                   <td className="py-1 pr-3 font-mono text-xs">{v.version}</td>
-                  <td className="py-1 pr-3">{utc(v.createdOn)}</td>
-                  <td className="py-1 pr-3">{v.expiresOn ? utc(v.expiresOn) : "Never"}</td>
+                  <td className="py-1 pr-3"><Time value={v.createdOn} /></td>
+                  <td className="py-1 pr-3">{v.expiresOn ? <Time value={v.expiresOn} /> : "Never"}</td>
                   <td className="space-x-1 py-1 pr-3">
                     {v.version === des.activeVersion && <Badge tone="info">In use</Badge>}
                     {live?.previousKeys.some((k) => k.endsWith(v.version)) && <Badge tone="warn">Still being replaced</Badge>}
@@ -266,7 +267,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
           {awaitingDecision && (
             <div role="status" className="space-y-3 rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-950">
               <p className="font-medium">
-                Revocation requested by {active.requestedByName} at {utc(active.requestedAt)} — {active.status === "NEEDS_REAPPROVAL" ? "re-approval" : "approval"} needed before {utc(active.expiresAt)}.
+                Revocation requested by {active.requestedByName} at <Time value={active.requestedAt} /> — {active.status === "NEEDS_REAPPROVAL" ? "re-approval" : "approval"} needed before <Time value={active.expiresAt} />.
               </p>
               {active.status === "NEEDS_REAPPROVAL" && <p role="alert">{active.lastErrorMessage}</p>}
               <p>Reason: {active.reason}</p>
@@ -283,13 +284,13 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
           )}
           {active?.status === "EXECUTED" && (
             <div role="status" className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
-              <p className="font-medium">Revoked since {utc(active.executedAt)} (requested by {active.requestedByName}, approved by {active.decidedByName}).</p>
+              <p className="font-medium">Revoked since <Time value={active.executedAt} /> (requested by {active.requestedByName}, approved by {active.decidedByName}).</p>
               <p>Stopped VMs: {active.stoppedVmIds.map((id) => id.split("/").pop()).join(", ") || "none"}</p>
               {active.lastErrorMessage && <p>Last restore attempt failed: {active.lastErrorMessage}</p>}
               {restoreRequest ? (
                 <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
                   <p className="font-medium">
-                    Restore requested by {restoreRequest.requestedByName} at {utc(restoreRequest.requestedAt)} — waiting for a SupportApprover or the customer&apos;s admin to confirm before {utc(restoreRequest.expiresAt)}.
+                    Restore requested by {restoreRequest.requestedByName} at <Time value={restoreRequest.requestedAt} /> — waiting for a SupportApprover or the customer&apos;s admin to confirm before <Time value={restoreRequest.expiresAt} />.
                   </p>
                   <p>Reason: {restoreRequest.reason}</p>
                   {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
@@ -304,7 +305,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
           {!active && history[0]?.status === "FAILED" && (
             <div role="status" className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
               <p className="font-medium">
-                The approved revocation of {utc(history[0].requestedAt)} failed{history[0].lastErrorCode ? ` (${history[0].lastErrorCode})` : ""}.
+                The approved revocation of <Time value={history[0].requestedAt} /> failed{history[0].lastErrorCode ? ` (${history[0].lastErrorCode})` : ""}.
               </p>
               {history[0].lastErrorMessage && <p>{history[0].lastErrorMessage}</p>}
               <p>Stopped so far: {history[0].stoppedVmIds.map((id) => id.split("/").pop()).join(", ") || "none"}. Retrying runs it again under the same approval.</p>
@@ -318,7 +319,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
               {restoreRequest ? (
                 <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
                   <p className="font-medium">
-                    Restore requested by {restoreRequest.requestedByName} at {utc(restoreRequest.requestedAt)} — waiting for a SupportApprover or the customer&apos;s admin to confirm before {utc(restoreRequest.expiresAt)}.
+                    Restore requested by {restoreRequest.requestedByName} at <Time value={restoreRequest.requestedAt} /> — waiting for a SupportApprover or the customer&apos;s admin to confirm before <Time value={restoreRequest.expiresAt} />.
                   </p>
                   <p>Reason: {restoreRequest.reason}</p>
                   {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
@@ -331,7 +332,13 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
           )}
           {(!active || awaitingDecision) && (
             <div className="space-y-4">
-              <h3 className="font-semibold text-slate-900">{awaitingDecision ? `Impact to approve (assessed ${utc(impact?.assessedAt)}; execution stops if it changes)` : "Impact of a revocation"}</h3>
+              <h3 className="font-semibold text-slate-900">{awaitingDecision ? (
+                <>
+                  Impact to approve (assessed <Time value={impact?.assessedAt} />; execution stops if it changes)
+                </>
+              ) : (
+                "Impact of a revocation"
+              )}</h3>
               {impact ? <Impact impact={impact} /> : <p role="alert" className="text-rose-800">{impactError}</p>}
               {!active && impact && <RequestRevocationForm customerTenantId={tenant.id} />}
               {!active && <p className="text-sm text-slate-600">A second person with the SupportApprover role must approve within 60 minutes; the customer&apos;s admins are notified.</p>}
@@ -343,7 +350,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
               <ul className="mt-1 space-y-1 text-sm">
                 {history.map((r) => (
                   <li key={r.id}>
-                    {utc(r.requestedAt)} — <span className="font-medium">{REVOCATION_LABEL[r.status]}</span>, requested by {r.requestedByName}
+                    <Time value={r.requestedAt} /> — <span className="font-medium">{REVOCATION_LABEL[r.status]}</span>, requested by {r.requestedByName}
                     {r.decidedByName ? `, decided by ${r.decidedByName}` : ""}: {r.reason}
                   </li>
                 ))}
@@ -357,7 +364,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
             <ul className="space-y-1 text-sm">
               {jobs.map((j) => (
                 <li key={j.id}>
-                  {utc(j.createdAt)} — {j.kind} <Badge tone={j.status === "SUCCEEDED" ? "good" : j.status === "FAILED" ? "bad" : "info"}>{j.status}</Badge>
+                  <Time value={j.createdAt} /> — {j.kind} <Badge tone={j.status === "SUCCEEDED" ? "good" : j.status === "FAILED" ? "bad" : "info"}>{j.status}</Badge>
                   {j.lastErrorCode && <span className="ml-1 font-mono text-xs">{j.lastErrorCode}</span>}
                   {j.status === "FAILED" && j.lastErrorMessage && <span className="block pl-4 text-slate-700">{j.lastErrorMessage}</span>}
                 </li>
