@@ -202,3 +202,37 @@ test("support staff and customer administrators are refused", async ({ page, bro
 test("the CSV export refuses anyone who is not signed in", async ({ request }) => {
   expect((await request.get("/api/operator/tenants.csv")).status()).toBe(401);
 });
+
+test.describe("with the system set to dark", () => {
+  test.use({ colorScheme: "dark" });
+
+  /** Lightness 0–1 of a computed CSS colour (Chromium reports Tailwind's colours as lab() or oklch(), others as rgb()). */
+  const lightness = (css: string) => {
+    const lab = /^lab\(([\d.]+)/.exec(css);
+    if (lab) return Number(lab[1]) / 100;
+    const oklch = /^oklch\(([\d.]+)(%?)/.exec(css);
+    if (oklch) return Number(oklch[1]) / (oklch[2] ? 100 : 1);
+    const channels = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    return channels.reduce((sum, c) => sum + c, 0) / 3 / 255;
+  };
+
+  test("the dashboard and a tenant's page turn dark, and stay accessible", async ({ page }) => {
+    await openDashboard(page, "?health=FAILED");
+    const colours = () => page.evaluate(() => ({ body: getComputedStyle(document.body).backgroundColor, text: getComputedStyle(document.body).color, card: getComputedStyle(document.querySelector("table")!.closest("div")!).backgroundColor }));
+    const dark = await colours();
+    expect(lightness(dark.body)).toBeLessThan(0.3);
+    expect(lightness(dark.card)).toBeLessThan(0.3);
+    expect(lightness(dark.text)).toBeGreaterThan(0.8);
+    await page.getByRole("button", { name: /^Health/ }).click();
+    await expect(page.getByRole("checkbox", { name: "Provisioning failed" })).toBeChecked();
+    await screenshot(page, "operator-dashboard-dark");
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("link", { name: facts.failedTenant.name }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(facts.failedTenant.name);
+    await screenshot(page, "operator-tenant-detail-dark");
+
+    await page.emulateMedia({ colorScheme: "light" });
+    expect(lightness(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeGreaterThan(0.9);
+  });
+});
