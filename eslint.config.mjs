@@ -4,7 +4,7 @@ import nextTypescript from "eslint-config-next/typescript";
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
-  { ignores: [".next*/**", ".data/**", "node_modules/**", "lib/db/generated/**", "test-results*/**", "playwright-report*/**", "next-env.d.ts"] },
+  { ignores: [".next*/**", "dist/**", "dist-*/**", ".data/**", "node_modules/**", "lib/db/generated/**", "test-results*/**", "playwright-report*/**", "next-env.d.ts"] },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
