@@ -173,6 +173,10 @@ const toolingSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   // Migrations run as the schema owner; the app's DATABASE_URL is a role that may not change the schema.
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
+  /** How migrations sign in: the URL's password, or (entra) a managed identity's token, so the owner needs no secret. */
+  DATABASE_MIGRATION_AUTH: z.enum(["password", "entra"], { message: "must be password (credentials in the URL) or entra (a managed-identity token as the password)" }).default("password"),
+  /** The managed identity that owns the schema when DATABASE_MIGRATION_AUTH=entra; unset = the host's only identity. */
+  DATABASE_MIGRATION_ENTRA_CLIENT_ID: uuid("client id of the managed identity that owns the schema").optional(),
   AUDIT_SIGNING_KEY: auditSigningKey.optional(),
   AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   TEST_DATABASE_ADMIN_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/postgres"),

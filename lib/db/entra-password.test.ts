@@ -9,7 +9,9 @@ import { openQueue } from "../jobs/queue";
 import { testDatabaseUrl } from "../testing/db";
 import { startPasswordFront, type PasswordFront } from "../testing/password-front";
 import { createPrismaClient } from "./client";
-import { POSTGRES_ENTRA_SCOPE, poolConfig } from "./entra-password";
+import { POSTGRES_ENTRA_SCOPE, poolConfig, urlWithEntraToken } from "./entra-password";
+import { applyMigrations } from "./migrate";
+import { createDisposableDatabase } from "./test-database";
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
 const admin = new URL(toolingEnv().TEST_DATABASE_ADMIN_URL);
@@ -100,5 +102,36 @@ describe("PostgreSQL with Microsoft Entra token authentication (password demande
   it("DATABASE_AUTH=password uses DATABASE_URL as it is", () => {
     const url = "postgresql://app:secret@db.example:5432/cmk";
     expect(poolConfig({ DATABASE_URL: url, DATABASE_AUTH: "password", DATABASE_ENTRA_CLIENT_ID: undefined, PROVIDER_UAMI_CLIENT_ID: "55555555-5555-4555-8555-555555555555" })).toEqual({ connectionString: url });
+  });
+});
+
+describe("migrations as a managed identity (DATABASE_MIGRATION_AUTH=entra)", () => {
+  it("prisma migrate deploy signs in with the identity's token in the URL and builds the schema", async () => {
+    const database = await createDisposableDatabase(toolingEnv().TEST_DATABASE_ADMIN_URL, "cmk_entra_migrate", { migrated: false });
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      const throughFront = `postgresql://${admin.username || "postgres"}@127.0.0.1:${front.port}/${name}`;
+      const signedIn = await urlWithEntraToken(throughFront, credential);
+      expect(new URL(signedIn).password).toBe("entra-token-1");
+      await applyMigrations(signedIn);
+      expect(front.passwords.length).toBeGreaterThan(0);
+      expect(new Set(front.passwords)).toEqual(new Set(["entra-token-1"]));
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ tables: string }>(`select count(*)::text as tables from information_schema.tables where table_schema = 'public' and table_name = 'AuditEvent'`);
+        expect(rows[0]!.tables).toBe("1");
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await database.drop();
+    }
+  }, 180_000);
+
+  it("refuses a URL with a password of its own, or with no user, before asking for a token", async () => {
+    await expect(urlWithEntraToken("postgresql://owner:secret@db.example/cmk", credential)).rejects.toThrow(/holds a password/);
+    await expect(urlWithEntraToken("postgresql://db.example/cmk", credential)).rejects.toThrow(/names no database user/);
+    expect(issued).toHaveLength(0);
   });
 });

@@ -45,3 +45,25 @@ export function poolConfig(
   const { password: _inUrl, ...parts } = parseIntoClientConfig(env.DATABASE_URL);
   return { ...parts, password: entraPassword(identity) };
 }
+
+/**
+ * A connection URL with a current Entra token as its password, for tools that take only a URL: the migrations
+ * (`prisma migrate deploy` in lib/db/migrate.ts) when DATABASE_MIGRATION_AUTH=entra, so the schema owner can be a
+ * managed identity with no password anywhere. A token lasts about an hour, far longer than a migration run. The URL
+ * must name the Entra principal as its user and hold no password of its own.
+ */
+export async function urlWithEntraToken(url: string, credential: TokenCredential, variable = "DATABASE_MIGRATION_URL"): Promise<string> {
+  const parsed = new URL(url);
+  if (parsed.password) {
+    throw new AppError("CONFIG_INVALID", `${variable} holds a password, but Microsoft Entra authentication signs in with a token.`, {
+      fix: `Remove the password from ${variable}, or set DATABASE_MIGRATION_AUTH=password to use it.`,
+    });
+  }
+  if (!parsed.username) {
+    throw new AppError("CONFIG_INVALID", `${variable} names no database user, so Microsoft Entra authentication cannot say who signs in.`, {
+      fix: "Put the schema owner's Entra principal name in the URL, e.g. postgresql://cmk-migrate-identity@server.postgres.database.azure.com/cmk?sslmode=require.",
+    });
+  }
+  parsed.password = encodeURIComponent(await entraPassword(credential)());
+  return parsed.toString();
+}
