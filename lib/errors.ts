@@ -48,12 +48,25 @@ export class AppError extends Error {
   }
 }
 
-export type PublicError = { code: AppErrorCode; message: string; fix?: string; azureCode?: string; fields?: Record<string, string> };
+export type PublicError = {
+  code: AppErrorCode;
+  message: string;
+  fix?: string;
+  azureCode?: string;
+  fields?: Record<string, string>;
+  /** The request's short reference (lib/request-id.ts) for the person to quote to support; the log has the full id. */
+  reference?: string;
+};
 
-/** What may cross to a browser: never raw exception text. */
-export function toPublicError(error: unknown): PublicError {
+/** What may cross to a browser: never raw exception text. `reference`: the request's short reference. */
+export function toPublicError(error: unknown, reference?: string): PublicError {
   if (error instanceof AppError) {
-    return JSON.parse(JSON.stringify({ code: error.code, message: error.safeMessage, fix: error.fix, azureCode: error.azureCode, fields: error.fields })) as PublicError;
+    return JSON.parse(JSON.stringify({ code: error.code, message: error.safeMessage, fix: error.fix, azureCode: error.azureCode, fields: error.fields, reference })) as PublicError;
   }
-  return { code: "INTERNAL", message: "Something went wrong on our side.", fix: "Try again; if it keeps happening, contact support with the time it happened." };
+  return {
+    code: "INTERNAL",
+    message: "Something went wrong on our side.",
+    fix: reference ? "Try again; if it keeps happening, contact support with this reference." : "Try again; if it keeps happening, contact support with the time it happened.",
+    ...(reference ? { reference } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import pino from "pino";
 import { logLevel } from "./env";
+import { currentRequestId } from "./request-context";
 
 // Tokens and secrets must never reach the logs, whatever object a caller hands over.
 const REDACT = [
@@ -8,8 +9,18 @@ const REDACT = [
   "headers.authorization", "headers.cookie",
 ];
 
-export const logger = pino({
-  level: logLevel(),
-  redact: { paths: REDACT, censor: "[redacted]" },
-  base: { service: "cmk-portal" },
-});
+/** The portal's logger; `destination` is for tests. Inside a request scope every line carries `requestId`. */
+export function createLogger(destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
+    level: logLevel(),
+    redact: { paths: REDACT, censor: "[redacted]" },
+    base: { service: "cmk-portal" },
+    mixin() {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export const logger = createLogger();

@@ -16,6 +16,11 @@ export function ActionError({ error }: { error: PublicError | null }) {
       <p className="font-medium">{error.message}</p>
       {error.fix && <p className="mt-1">{error.fix}</p>}
       {error.azureCode && <p className="mt-1 font-mono text-xs text-red-700">Azure code: {error.azureCode}</p>}
+      {error.reference && (
+        <p className="mt-1 text-xs text-red-700">
+          Reference: <code className="font-mono">{error.reference}</code>
+        </p>
+      )}
       <SignInAgainLink code={error.code} />
     </div>
   );

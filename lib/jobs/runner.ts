@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import type { Job } from "../db/generated/prisma/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { logger as rootLogger } from "../logger";
-import { classifyAzureError, DEFAULT_BACKOFF, retryDecision, type BackoffPolicy } from "../provisioning/azure-errors";
+import { azureRequestIds, classifyAzureError, DEFAULT_BACKOFF, retryDecision, type BackoffPolicy } from "../provisioning/azure-errors";
 import { handlerFor } from "./handlers";
 import type { JobOutcome } from "./types";
 
@@ -129,7 +129,7 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
     outcome = await handler.run({ db, job, attempt, signal: controller.signal, log, policy, pollIntervalMs: options.pollIntervalMs ?? 2000 });
   } catch (error) {
     // What a handler did not handle itself (a database hiccup, a bug): the one classifier decides, with the same backoff.
-    log.error({ err: error, kind: job.kind, attempt }, "job handler threw");
+    log.error({ err: error, kind: job.kind, attempt, ...azureRequestIds(error) }, "job handler threw");
     const failure = classifyAzureError(error);
     const decision = retryDecision(failure, attempt, Date.now() - (job.startedAt ?? job.createdAt).getTime(), policy);
     const errorMessage = failure.message.slice(0, 500);

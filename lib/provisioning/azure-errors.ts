@@ -111,6 +111,26 @@ function header(error: ErrorLike, name: string): string | undefined {
   return record[name] ?? record[name.toLowerCase()];
 }
 
+/** Azure's ids of a failed call, for the log line: what Microsoft support asks for. Empty when the error is not Azure's. */
+export type AzureRequestIds = { azureCorrelationRequestId?: string; azureRequestId?: string; azureClientRequestId?: string };
+
+/**
+ * Reads `x-ms-correlation-request-id` and `x-ms-request-id` from a RestError's response (non-enumerable, so a plain
+ * `err` serializer never shows them) and the client request id the SDK sent; follows `cause` (an AppError wrapping it).
+ */
+export function azureRequestIds(input: unknown): AzureRequestIds {
+  let error = input as (ErrorLike & { request?: { requestId?: string } }) | undefined;
+  for (let depth = 0; error && typeof error === "object" && depth < 5; depth += 1, error = error.cause as typeof error) {
+    const ids: AzureRequestIds = {
+      ...(header(error, "x-ms-correlation-request-id") ? { azureCorrelationRequestId: header(error, "x-ms-correlation-request-id") } : {}),
+      ...(header(error, "x-ms-request-id") ? { azureRequestId: header(error, "x-ms-request-id") } : {}),
+      ...(typeof error.request?.requestId === "string" ? { azureClientRequestId: error.request.requestId } : {}),
+    };
+    if (Object.keys(ids).length > 0) return ids;
+  }
+  return {};
+}
+
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (also the ms variant ARM sometimes sends). */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import { serverEnv } from "../env";
 import { describeHealthCause } from "../health/causes";
 import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
-import { classifyAzureError, retryDecision } from "./azure-errors";
+import { azureRequestIds, classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
 import { blockingItems, checkProviderReadiness } from "./readiness";
 import { providerWriteGate, sleep } from "./write-gate";
@@ -142,7 +142,7 @@ export const provisionDesHandler: JobHandler = {
       if (ctx.signal.aborted) throw error;
       if (error instanceof StopProvisioning) return markFailed(db, ctx, des.id, des.customerTenantId, error.azureCode, error.healthCause);
       const failure = classifyAzureError(error);
-      ctx.log.warn({ kind: failure.kind, azureCode: failure.azureCode, detail: failure.message.slice(0, 500) }, "DES provisioning attempt failed");
+      ctx.log.warn({ kind: failure.kind, azureCode: failure.azureCode, detail: failure.message.slice(0, 500), ...azureRequestIds(error) }, "DES provisioning attempt failed");
       // A throttled write means ARM's write bucket is empty for every worker; a throttled read (a poll) does not.
       const method = (error as { request?: { method?: string } }).request?.method;
       if (failure.kind === "retryable" && failure.reason === "throttled" && method !== "GET") await providerWriteGate(db).pause(failure.retryAfterMs ?? 1000);

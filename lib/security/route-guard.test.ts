@@ -53,9 +53,10 @@ describe("origin check on state-changing route handlers", () => {
   it("refuses sign-out from another site's page (Origin or Sec-Fetch-Site) with 403", async () => {
     const hostile: Record<string, string>[] = [{ origin: "https://evil.example" }, { origin: "null" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site", origin: "http://evil.localhost:3000" }];
     for (const headers of hostile) {
-      const response = await signOut(request("/api/auth/session", { method: "DELETE", headers: { cookie: "cmk_session=victim", ...headers } }));
+      const response = await signOut(request("/api/auth/session", { method: "DELETE", headers: { cookie: "cmk_session=victim", "x-request-id": "7c0ffee0-1234-4abc-8def-0123456789ab", ...headers } }));
       expect(response.status, JSON.stringify(headers)).toBe(403);
-      expect((await response.json()).error.code).toBe("FORBIDDEN");
+      // The request's short reference, for the person to quote to support.
+      expect((await response.json()).error).toMatchObject({ code: "FORBIDDEN", reference: "7c0ffee0" });
       expect(response.headers.get("set-cookie"), "the session cookie was not cleared").toBeNull();
     }
   });

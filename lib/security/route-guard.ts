@@ -5,6 +5,7 @@ import "server-only";
 import { db as defaultDb, type Db } from "../db/client";
 import { serverEnv } from "../env";
 import { logger } from "../logger";
+import { requestIdOf, shortReference } from "../request-id";
 import { SESSION_COOKIE } from "../auth/session";
 import { checkRequestOrigin } from "./origin";
 import { clientIp, consumeRateLimit, tooManyRequestsMessage, type RateBucket } from "./rate-limit";
@@ -30,7 +31,7 @@ function escapeHtml(text: string): string {
 
 function errorResponse(request: Request, status: 403 | 429, title: string, body: { code: "FORBIDDEN" | "RATE_LIMITED"; message: string; fix: string }, extraHeaders: Record<string, string> = {}): Response {
   const headers = { ...NO_STORE, ...extraHeaders };
-  if (!isNavigation(request)) return Response.json({ error: body }, { status, headers });
+  if (!isNavigation(request)) return Response.json({ error: { ...body, reference: shortReference(requestIdOf(request)) } }, { status, headers });
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)} · CMK Portal</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#0f172a"><h1 style="font-size:1.5rem">${escapeHtml(title)}</h1><p role="alert">${escapeHtml(body.message)}</p><p>${escapeHtml(body.fix)}</p><p><a href="/">Back to the CMK Portal</a></p></body></html>`;
   return new Response(html, { status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
 }
@@ -50,7 +51,7 @@ export function tooManyRequestsResponse(request: Request, retryAfterSeconds: num
 export async function guardRoute(request: Request, bucket: RateBucket = "request", database: Db = defaultDb()): Promise<Response | null> {
   const origin = checkRequestOrigin(request, serverEnv().APP_BASE_URL);
   if (!origin.ok) {
-    logger.warn({ method: request.method, path: new URL(request.url).pathname, reason: origin.reason }, "cross-site request refused");
+    logger.warn({ method: request.method, path: new URL(request.url).pathname, reason: origin.reason, requestId: requestIdOf(request) }, "cross-site request refused");
     return errorResponse(request, 403, "Request refused", {
       code: "FORBIDDEN",
       message: `This request came from another site (${origin.reason}), so it was refused.`,
@@ -59,6 +60,6 @@ export async function guardRoute(request: Request, bucket: RateBucket = "request
   }
   const decision = await consumeRateLimit(database, bucket, { ip: clientIp(request.headers), sessionId: cookieValue(request, SESSION_COOKIE) });
   if (decision.allowed) return null;
-  logger.warn({ method: request.method, path: new URL(request.url).pathname, bucket, scope: decision.scope }, "rate limit reached");
+  logger.warn({ method: request.method, path: new URL(request.url).pathname, bucket, scope: decision.scope, requestId: requestIdOf(request) }, "rate limit reached");
   return tooManyRequestsResponse(request, decision.retryAfterSeconds);
 }

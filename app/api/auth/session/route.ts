@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { cookies } from "next/headers";
 import { NextResponse } from "next/server";
 import { z } from "zod";
@@ -9,6 +8,7 @@ import { signIn, signOut } from "@/lib/auth/sign-in";
 import { NONCE_COOKIE, SESSION_COOKIE, SESSION_COOKIE_OPTIONS } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { guardRoute } from "@/lib/security/route-guard";
+import { requestIdOf, shortReference } from "@/lib/request-id";
 
 const signInBody = z.object({
   area: z.enum(["customer", "staff"]),
@@ -21,11 +21,11 @@ const NO_STORE = { "Cache-Control": "no-store" };
 /** Completes sign-in: the browser hands over the tokens MSAL obtained; we verify them and open a session. */
 export async function POST(request: Request) {
   const refused = await guardRoute(request, "signin"); if (refused) return refused;
-  const requestId = randomUUID();
+  const requestId = requestIdOf(request);
   const jar = await cookies();
   const parsed = signInBody.safeParse(await request.json().catch(() => null));
   if (!parsed.success) {
-    return NextResponse.json({ error: toPublicError(new AppError("VALIDATION_FAILED", "The sign-in request was incomplete.", { fix: "Start the sign-in again." })) }, { status: 400, headers: NO_STORE });
+    return NextResponse.json({ error: toPublicError(new AppError("VALIDATION_FAILED", "The sign-in request was incomplete.", { fix: "Start the sign-in again." }), shortReference(requestId)) }, { status: 400, headers: NO_STORE });
   }
   try {
     const { sessionId, absoluteExpiresAt } = await signIn(db(), { ...parsed.data, expectedNonce: jar.get(NONCE_COOKIE)?.value, previousSessionId: jar.get(SESSION_COOKIE)?.value, requestId });
@@ -34,9 +34,10 @@ export async function POST(request: Request) {
     response.cookies.set(NONCE_COOKIE, "", { ...SESSION_COOKIE_OPTIONS, maxAge: 0 });
     return response;
   } catch (error) {
-    if (!(error instanceof AppError)) logger.error({ err: error, requestId }, "sign-in failed");
+    if (error instanceof AppError) logger.info({ code: error.code, requestId }, "sign-in refused");
+    else logger.error({ err: error, requestId }, "sign-in failed");
     const status = error instanceof AppError && error.code === "FORBIDDEN" ? 403 : error instanceof AppError ? 401 : 500;
-    const response = NextResponse.json({ error: toPublicError(error) }, { status, headers: NO_STORE });
+    const response = NextResponse.json({ error: toPublicError(error, shortReference(requestId)) }, { status, headers: NO_STORE });
     response.cookies.set(NONCE_COOKIE, "", { ...SESSION_COOKIE_OPTIONS, maxAge: 0 });
     return response;
   }
