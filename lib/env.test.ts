@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseServerEnv } from "./env";
+import { EnvError, isIpv4OrCidr, parseServerEnv } from "./env";
 
 const VALID = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/cmk",
@@ -52,6 +52,16 @@ describe("server environment", () => {
       expect.stringMatching(/^PROVIDER_TENANT_ID: must be a GUID/),
       expect.stringMatching(/^SESSION_SECRET: must be at least 32 bytes/),
     ]);
+  });
+
+  it("PROVIDER_EGRESS_IPS: optional (empty list), comma-separated IPv4 addresses or CIDR ranges, a clear error otherwise", () => {
+    expect(parseServerEnv(VALID).PROVIDER_EGRESS_IPS).toEqual([]);
+    expect(parseServerEnv({ ...VALID, PROVIDER_EGRESS_IPS: " 203.0.113.10 , 198.51.100.0/28," }).PROVIDER_EGRESS_IPS).toEqual(["203.0.113.10", "198.51.100.0/28"]);
+    for (const bad of ["203.0.113.256", "198.51.100.0/33", "2001:db8::1", "vault.example.com", "203.0.113"]) {
+      expect(problemsOf({ ...VALID, PROVIDER_EGRESS_IPS: `203.0.113.10,${bad}` })).toEqual([expect.stringMatching(/^PROVIDER_EGRESS_IPS: must be comma-separated IPv4 addresses or CIDR ranges/)]);
+    }
+    expect(isIpv4OrCidr("0.0.0.0/0")).toBe(true);
+    expect(isIpv4OrCidr("255.255.255.255")).toBe(true);
   });
 
   it("treats empty values as unset", () => {

@@ -24,6 +24,14 @@ const auditSigningKey = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
 });
+/** 203.0.113.10 or 198.51.100.0/28: the forms Key Vault's IP network rules accept. */
+export function isIpv4OrCidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = match[5] === undefined ? 32 : Number(match[5]);
+  return octets.every((octet) => octet <= 255) && prefix >= 0 && prefix <= 32;
+}
 const positiveInt = (what: string, fallback: number) =>
   z.coerce.number({ message: `must be a whole number (${what})` }).int().positive().default(fallback);
 
@@ -104,6 +112,12 @@ const serverFields = z.object({
   ARM_THROTTLE_REGION: z.string().min(1, "must name the Azure region the workers run in, e.g. westeurope").default("default"),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
+  // The provider's published outbound addresses, offered to customers whose vault firewall blocks the provider's probe.
+  PROVIDER_EGRESS_IPS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean))
+    .refine((entries) => entries.every(isIpv4OrCidr), { message: "must be comma-separated IPv4 addresses or CIDR ranges, e.g. 203.0.113.10,198.51.100.0/28 (the addresses the provider's web and worker use to reach customers' Key Vaults)" }),
   // Webhooks (lib/webhooks): every one queued, signed per Standard Webhooks with this secret, https only.
   NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute https:// URL that receives health and support notifications" }).optional(),
   WEBHOOK_SIGNING_SECRET: z.string().refine((value) => webhookSecretProblem(value) === undefined, { message: "must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes" }).optional(),

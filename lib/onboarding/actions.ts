@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
 import { rotationChoiceProblems } from "../azure/key-rotation-policy";
-import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, VAULT_NAME, verifyKeyAccess } from "./service";
+import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, skipProbeBlockedByFirewall, VAULT_NAME, verifyKeyAccess } from "./service";
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Pick a subscription from the list.");
 
@@ -56,3 +56,5 @@ export const grantAccessAction = defineCustomerAction("onboarding.grant_access",
 export const confirmAccessAction = defineCustomerAction("onboarding.confirm_access", z.object({}), (ctx) => confirmAccessDoneElsewhere(ctx));
 
 export const verifyAction = defineCustomerAction("onboarding.verify", z.object({ restart: z.boolean().optional() }), (ctx, input) => verifyKeyAccess(ctx, input));
+
+export const skipProbeAction = defineCustomerAction("onboarding.skip_probe", z.object({}), (ctx) => skipProbeBlockedByFirewall(ctx));

@@ -170,7 +170,7 @@ export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }):
     data:
       onboarding.vaultResourceId === vault.vaultResourceId
         ? {}
-        : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
+        : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
   });
   await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user), vault.name);
   await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId, vaultName: vault.name }, { type: "vault", id: vault.vaultResourceId });
@@ -288,7 +288,7 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
   const keyUrl = parsed.key.keyUrl;
   if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
   if (onboarding.keyUrl !== keyUrl) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
   }
   await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user), key.name);
   await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl }, { type: "key", id: keyUrl });
@@ -383,7 +383,7 @@ export const DIAGNOSES: Record<VerifyProblem, { title: string; fix: string }> = 
   KEY_DISABLED: { title: "The key is disabled.", fix: "Enable the key (or its current version) in your vault, then verify again." },
   KEY_NOT_FOUND: { title: "The key or this version no longer exists.", fix: "Pick the key again in step 3 (a deleted key can be recovered from the vault's deleted keys)." },
   KEY_EXPIRED: { title: "The key has expired.", fix: "Extend its expiry or rotate to a new version, then pick it again in step 3." },
-  VAULT_FIREWALL: { title: "The vault's firewall blocks the provider.", fix: "Allow trusted Microsoft services (and the provider's network) in the vault's Networking settings." },
+  VAULT_FIREWALL: { title: "The vault's firewall blocks the provider's probe.", fix: "The probe comes from the provider's network, not as a trusted Microsoft service: allow the provider's egress addresses in the vault's Networking settings, or skip the probe and let Azure's own check decide." },
   CONSENT_REMOVED: { title: "Consent was removed: the provider's app is no longer installed in your organization.", fix: "Grant admin consent again in step 1." },
   FEDERATION_BROKEN: { title: "The provider's identity federation is not working.", fix: "This is on the provider's side; support has been notified. Try again later." },
   THROTTLED: { title: "Azure is throttling requests right now.", fix: "Wait a minute; verification retries by itself." },
@@ -393,7 +393,47 @@ export const DIAGNOSES: Record<VerifyProblem, { title: string; fix: string }> = 
 export type VerifyOutcome =
   | { state: "verified"; keyUrl: string; proven: string }
   | { state: "waiting"; problem: KeyProbeProblem; attempt: number; elapsedMs: number; retryInMs: number; windowMs: number }
-  | { state: "failed"; problem: VerifyProblem; title: string; fix: string; azureCode?: string; attempt: number };
+  | { state: "failed"; problem: VerifyProblem; title: string; fix: string; azureCode?: string; attempt: number; firewall?: FirewallOptions };
+
+/**
+ * What really works when the vault's firewall blocks the provider's probe: allow the provider's published egress
+ * addresses, or skip the probe and let Azure's own check decide when the disk encryption set is created.
+ */
+export type FirewallOptions = { vaultName: string; egressAddresses: string[]; commands: string[]; skipOffered: true };
+
+export function firewallOptions(vaultName: string, egressAddresses: string[]): FirewallOptions {
+  return {
+    vaultName,
+    egressAddresses,
+    // az keyvault network-rule add: https://learn.microsoft.com/cli/azure/keyvault/network-rule
+    commands: egressAddresses.map((address) => `az keyvault network-rule add --name ${vaultName} --ip-address ${address}`),
+    skipOffered: true,
+  };
+}
+
+/** What the customer accepts by skipping the probe, shown before and after the choice. */
+export const PROBE_SKIPPED_NOTICE =
+  "The provider's probe was skipped: nobody has proven that the provider's app can read, wrap and unwrap your key. Azure checks the key itself when it creates the disk encryption set; if Azure cannot reach the key through your vault's firewall, creating the disk encryption set fails and the status page shows Azure's error.";
+
+/**
+ * The customer's choice after a firewall block: go on without the provider's probe. Offered only when the last
+ * verification failed on the vault's firewall; recorded on the onboarding and audited.
+ */
+export async function skipProbeBlockedByFirewall(ctx: Ctx): Promise<{ state: "skipped"; notice: string }> {
+  const { tenant, onboarding, keyUrl } = await selectedKey(ctx);
+  if (onboarding.step !== "VERIFY") throw new AppError("CONFLICT", "The probe can be skipped only in the verify step.", { fix: "Go to the step the wizard shows as current." });
+  // Compare-and-set: only while the recorded diagnosis is still the firewall.
+  const changed = await ctx.db.onboarding.updateMany({
+    where: { id: onboarding.id, step: "VERIFY", lastVerifyProblem: "VAULT_FIREWALL" },
+    data: { probeSkippedAt: new Date(), verifiedAt: null },
+  });
+  if (changed.count !== 1) {
+    throw new AppError("CONFLICT", "Skipping the probe is offered only when the vault's firewall blocks it.", { fix: "Verify again and follow the diagnosis it gives." });
+  }
+  await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid, recordedName(ctx.user), "provider's probe skipped (vault firewall)");
+  await audit(ctx, tenant.id, "onboarding.verify.skip_probe", "SUCCESS", { keyUrl, reason: "VAULT_FIREWALL", notVerified: "provider's read, wrap and unwrap of the key" }, { type: "key", id: keyUrl });
+  return { state: "skipped", notice: PROBE_SKIPPED_NOTICE };
+}
 
 /** What a successful verification proved, in the customer's words. */
 export function verifiedProof(accessPolicy: boolean): string {
@@ -431,7 +471,7 @@ export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {
   }
   const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
   if (result.ok) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, lastVerifyProblem: null } });
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, probeSkippedAt: null, lastVerifyProblem: null } });
     await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid, recordedName(ctx.user));
     await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt }, { type: "key", id: keyUrl });
     return { state: "verified", keyUrl, proven: verifiedProof(!vault.rbacAuthorization) };
@@ -454,7 +494,8 @@ export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {
     await ctx.db.customerTenant.update({ where: { id: tenant.id }, data: { consentStatus: "REMOVED" } });
   }
   await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem, azureCode: result.azureCode ?? null, attempts: attempt });
-  return { state: "failed", problem, ...DIAGNOSES[problem], azureCode: result.azureCode, attempt };
+  const firewall = problem === "VAULT_FIREWALL" ? firewallOptions(vault.name, serverEnv().PROVIDER_EGRESS_IPS) : undefined;
+  return { state: "failed", problem, ...DIAGNOSES[problem], azureCode: result.azureCode, attempt, ...(firewall ? { firewall } : {}) };
 }
 
 /** The chosen key as Azure reports it now (re-read at submission so nothing stale is provisioned). */

@@ -20,7 +20,8 @@ async function alreadySubmitted(db: Db, customerTenantId: string): Promise<AppEr
 export async function submitOnboarding(ctx: { db: Db; user: SessionUser; requestId?: string }, input: { rotationToLatest: boolean }): Promise<{ jobId: string; diskEncryptionSetId: string }> {
   const { tenant, onboarding } = await customerOnboarding(ctx.db, ctx.user.tenantId);
   if (onboarding.step === "SUBMITTED") throw await alreadySubmitted(ctx.db, tenant.id);
-  if (onboarding.step !== "REVIEW" || !onboarding.verifiedAt || !onboarding.keyUrl || !onboarding.vaultResourceId || !onboarding.region || !onboarding.permissionModel || !onboarding.keyName) {
+  // A skipped probe (the vault firewall blocks it) stands in for verification: Azure's own DES check decides.
+  if (onboarding.step !== "REVIEW" || !(onboarding.verifiedAt || onboarding.probeSkippedAt) || !onboarding.keyUrl || !onboarding.vaultResourceId || !onboarding.region || !onboarding.permissionModel || !onboarding.keyName) {
     throw new AppError("CONFLICT", "The key has not been verified yet.", { fix: "Complete the verify step first." });
   }
   const parsed = parseVersionedKeyUrl(onboarding.keyUrl);
@@ -76,7 +77,7 @@ export async function submitOnboarding(ctx: { db: Db; user: SessionUser; request
     customerTenantId: tenant.id,
     result: "SUCCESS",
     requestId: ctx.requestId,
-    details: { rotationToLatest: input.rotationToLatest, jobId: queued.jobId, ...actorNames(ctx.user) },
+    details: { rotationToLatest: input.rotationToLatest, jobId: queued.jobId, probeSkipped: Boolean(onboarding.probeSkippedAt && !onboarding.verifiedAt), ...actorNames(ctx.user) },
   });
   return queued;
 }

@@ -10,6 +10,7 @@ import {
   selectKeyAction,
   selectVaultAction,
   verifyAction,
+  skipProbeAction,
 } from "@/lib/onboarding/actions";
 
 export async function selectVault(input: unknown) {
@@ -42,4 +43,8 @@ export async function confirmAccess() {
 
 export async function verifyKey(input: unknown) {
   return invokeAction(verifyAction, input);
+}
+
+export async function skipProbe(input: unknown) {
+  return invokeAction(skipProbeAction, input);
 }

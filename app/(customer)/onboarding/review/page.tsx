@@ -9,6 +9,7 @@ import { customerOnboarding, submission } from "@/lib/onboarding/queries";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
 import { SubmitForm } from "./submit-form";
+import { PROBE_SKIPPED_NOTICE } from "@/lib/onboarding/service";
 
 export const metadata: Metadata = { title: "Review and submit" };
 
@@ -28,7 +29,9 @@ export default async function ReviewStepPage() {
     ["Permission model", onboarding.permissionModel === "RBAC" ? "Azure RBAC (role on the key)" : "Access policy (get, wrap key, unwrap key)"],
     ["Key version to use", <span key="k" className="break-all font-mono text-sm">{onboarding.keyUrl}</span>],
     ["Access granted", when(onboarding.accessGrantedAt)],
-    ["Verified by the provider", when(onboarding.verifiedAt)],
+    onboarding.probeSkippedAt && !onboarding.verifiedAt
+      ? ["Verified by the provider", <span key="s" data-testid="probe-skipped"><strong>Probe skipped</strong> on {when(onboarding.probeSkippedAt)} (the vault&apos;s firewall blocks it). {PROBE_SKIPPED_NOTICE}</span>]
+      : ["Verified by the provider", when(onboarding.verifiedAt)],
   ];
   return (
     <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="REVIEW" title="Review and submit">

@@ -22,7 +22,7 @@ export default async function VerifyStepPage() {
           The provider now proves, from its own tenant and with its own identity, that it can reach your key: it gets a token for your tenant through its federated
           credential, reads the key version <span className="break-all font-mono text-xs">{onboarding.keyUrl}</span>, and wraps and unwraps a random test value.
         </p>
-        <VerifyRunner alreadyVerified={Boolean(onboarding.verifiedAt)} />
+        <VerifyRunner alreadyVerified={Boolean(onboarding.verifiedAt)} probeSkipped={Boolean(onboarding.probeSkippedAt)} />
       </div>
     </WizardFrame>
   );
