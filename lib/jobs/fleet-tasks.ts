@@ -4,6 +4,7 @@ import type { AuditSigningKey } from "../audit/checkpoint-key";
 import { verifyAndRecordAuditChain } from "../audit/chain-status";
 import { purgeExpiredSessions } from "../auth/session-purge";
 import { queueHealthChecksInWindow } from "../health/scheduler";
+import { queueKeyExpiryReminders } from "../onboarding/expiry-reminders";
 import { checkProviderReadiness } from "../provisioning/readiness";
 import { expireStaleRevocations } from "../support/revocation";
 import { MIN_PERIOD_MS, PROVIDER_READINESS_TASK, type ScheduledTask } from "./schedules";
@@ -16,6 +17,8 @@ export const AUDIT_CHAIN_VERIFY_PERIOD_MS = 5 * MINUTE;
 /** How often the fleet re-checks the provider's own Azure set-up for the operator dashboard. */
 export const PROVIDER_READINESS_PERIOD_MS = 5 * MINUTE;
 export const SESSION_PURGE_PERIOD_MS = 5 * MINUTE;
+/** Key-expiry reminders are whole days apart: one look a day is enough. */
+export const KEY_EXPIRY_REMINDER_PERIOD_MS = 24 * 60 * MINUTE;
 
 export type FleetTaskOptions = {
   /** The period of the stale-lease sweep (one sweep per period for the fleet). */
@@ -55,6 +58,14 @@ export function fleetTasks(options: FleetTaskOptions): ScheduledTask[] {
       periodMs: MINUTE,
       async run({ db }) {
         return { expired: await expireStaleRevocations(db, new Date()) };
+      },
+    },
+    {
+      // 30, 14 and 7 days before a key in use expires: one webhook per key version and threshold.
+      name: "key-expiry-reminders",
+      periodMs: KEY_EXPIRY_REMINDER_PERIOD_MS,
+      async run({ db, boss }) {
+        return queueKeyExpiryReminders(db, boss, new Date());
       },
     },
     {

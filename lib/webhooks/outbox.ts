@@ -11,7 +11,7 @@ import { webhookUrlProblem } from "./url";
 /** A Prisma client or an interactive transaction's client. */
 export type DbWriter = Db | Prisma.TransactionClient;
 
-export type WebhookKind = "health" | "support";
+export type WebhookKind = "health" | "support" | "key-expiry";
 
 export type WebhookMessage = {
   kind: WebhookKind;
