@@ -4,7 +4,7 @@ import { DEFAULT_QUERY, exportSearchParams, parseTenantListQuery, tenantListSear
 describe("tenant list view in the URL", () => {
   it("parses filters, sort and paging, and drops what is not valid", () => {
     const query = parseTenantListQuery(new URLSearchParams("q=%20contoso%20&health=FAILED,DEGRADED,BOGUS&step=ACCESS&step=nope&region=WestEurope,bad-region!&sort=lastCheck&dir=desc&page=3&pageSize=100"));
-    expect(query).toEqual({ q: "contoso", health: ["FAILED", "DEGRADED"], step: ["ACCESS"], region: ["westeurope"], sort: "lastCheck", dir: "desc", page: 3, pageSize: 100 });
+    expect(query).toEqual({ q: "contoso", health: ["FAILED", "DEGRADED"], step: ["ACCESS"], region: ["westeurope"], keyExpiring: false, sort: "lastCheck", dir: "desc", page: 3, pageSize: 100 });
   });
 
   it("falls back to defaults for unknown sort columns, bad pages and page sizes", () => {
@@ -14,6 +14,12 @@ describe("tenant list view in the URL", () => {
 
   it("accepts Next.js searchParams objects with repeated keys", () => {
     expect(parseTenantListQuery({ health: ["HEALTHY", "REVOKED"], q: ["a", "b"] })).toMatchObject({ health: ["HEALTHY", "REVOKED"], q: "a" });
+  });
+
+  it("keeps the key-expiry filter in the URL as keyExpires=30", () => {
+    expect(parseTenantListQuery(new URLSearchParams("keyExpires=30")).keyExpiring).toBe(true);
+    expect(parseTenantListQuery(new URLSearchParams("keyExpires=7")).keyExpiring).toBe(false);
+    expect(tenantListSearchParams({ keyExpiring: true }).toString()).toBe("keyExpires=30");
   });
 
   it("caps the search term", () => {

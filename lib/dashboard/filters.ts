@@ -37,19 +37,23 @@ export const PAGE_SIZES = [25, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 50;
 /** Upper bound of a search term: longer input cannot be a name, GUID or key URL. */
 export const MAX_SEARCH_LENGTH = 200;
+/** The "Key expires within 30 days" filter: the first key-expiry reminder (lib/onboarding/expiry-reminders.ts). */
+export const KEY_EXPIRING_DAYS = 30;
 
 export type TenantListQuery = {
   q: string;
   step: OnboardingStepName[];
   health: TenantStatus[];
   region: string[];
+  /** Only tenants with a key in use that expires within KEY_EXPIRING_DAYS (or has expired). */
+  keyExpiring: boolean;
   sort: SortColumn;
   dir: "asc" | "desc";
   page: number;
   pageSize: number;
 };
 
-export const DEFAULT_QUERY: TenantListQuery = { q: "", step: [], health: [], region: [], sort: "name", dir: "asc", page: 1, pageSize: DEFAULT_PAGE_SIZE };
+export const DEFAULT_QUERY: TenantListQuery = { q: "", step: [], health: [], region: [], keyExpiring: false, sort: "name", dir: "asc", page: 1, pageSize: DEFAULT_PAGE_SIZE };
 
 const REGION_NAME = /^[a-z0-9]{1,40}$/;
 
@@ -71,6 +75,7 @@ export function parseTenantListQuery(input: URLSearchParams | Record<string, str
     step: pick(all("step"), ONBOARDING_STEPS),
     health: pick(all("health"), TENANT_STATUSES),
     region: [...new Set(all("region").map((r) => r.toLowerCase()).filter((r) => REGION_NAME.test(r)))],
+    keyExpiring: one("keyExpires") === String(KEY_EXPIRING_DAYS),
     sort: (SORT_COLUMNS as readonly string[]).includes(sort ?? "") ? (sort as SortColumn) : DEFAULT_QUERY.sort,
     dir: one("dir") === "desc" ? "desc" : "asc",
     page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
@@ -86,6 +91,7 @@ export function tenantListSearchParams(query: Partial<TenantListQuery>): URLSear
   if (full.step.length) params.set("step", full.step.join(","));
   if (full.health.length) params.set("health", full.health.join(","));
   if (full.region.length) params.set("region", full.region.join(","));
+  if (full.keyExpiring) params.set("keyExpires", String(KEY_EXPIRING_DAYS));
   if (full.sort !== DEFAULT_QUERY.sort) params.set("sort", full.sort);
   if (full.dir !== DEFAULT_QUERY.dir) params.set("dir", full.dir);
   if (full.page !== 1) params.set("page", String(full.page));

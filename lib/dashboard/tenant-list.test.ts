@@ -64,6 +64,21 @@ describe("listTenants", () => {
     expect(await names({ region: ["westeurope"], health: ["HEALTHY"] })).toEqual(["Alpha Healthy"]);
   });
 
+  it("filters tenants whose key in use expires within 30 days (or has expired)", async () => {
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
+    try {
+      await db.keyReference.updateMany({ where: { keyName: "disk-key" }, data: { expiresAt: inDays(45) } });
+      await db.keyReference.updateMany({ where: { keyName: "new-key" }, data: { expiresAt: inDays(5) } });
+      expect(await names({ keyExpiring: true })).toEqual([]);
+      await db.keyReference.updateMany({ where: { keyName: "old-key" }, data: { expiresAt: inDays(29) } });
+      await db.keyReference.updateMany({ where: { keyName: "k" }, data: { expiresAt: inDays(-1) } });
+      expect(await names({ keyExpiring: true })).toEqual(["Bravo Rotated", "Charlie Fabrikam"]);
+      expect(await names({ keyExpiring: true, health: ["FAILED"] })).toEqual(["Charlie Fabrikam"]);
+    } finally {
+      await db.keyReference.updateMany({ data: { expiresAt: null } });
+    }
+  });
+
   it("searches names, tenant ids and any connected key URL or vault, case-insensitively", async () => {
     expect(await names({ q: "fabrikam" })).toEqual(["Charlie Fabrikam"]);
     expect(await names({ q: fabrikamTenantId.slice(4, 20).toUpperCase() })).toEqual(["Charlie Fabrikam"]);

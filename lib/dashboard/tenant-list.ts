@@ -3,7 +3,7 @@
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import type { DesProvisioningState, HealthState, OnboardingStep } from "../db/generated/prisma/enums";
-import type { SortColumn, TenantListQuery, TenantStatus } from "./filters";
+import { KEY_EXPIRING_DAYS, type SortColumn, type TenantListQuery, type TenantStatus } from "./filters";
 
 export type TenantListRow = {
   id: string;
@@ -81,6 +81,10 @@ function whereClause(query: TenantListQuery): Prisma.Sql {
   }
   if (query.step.length) conditions.push(Prisma.sql`o.step::text IN (${Prisma.join(query.step)})`);
   if (query.health.length) conditions.push(Prisma.sql`(${STATUS_SQL}) IN (${Prisma.join(query.health)})`);
+  if (query.keyExpiring) {
+    conditions.push(Prisma.sql`t.id IN (SELECT de."customerTenantId" FROM "DiskEncryptionSet" de JOIN "KeyReference" ke ON ke.id = de."keyReferenceId"
+      WHERE ke."expiresAt" <= now() + make_interval(days => ${KEY_EXPIRING_DAYS}::int))`);
+  }
   if (query.region.length) {
     conditions.push(Prisma.sql`(t.id IN (SELECT dr."customerTenantId" FROM "DiskEncryptionSet" dr WHERE dr.region IN (${Prisma.join(query.region)}))
       OR (d.id IS NULL AND ${REGION_SQL} IN (${Prisma.join(query.region)})))`);

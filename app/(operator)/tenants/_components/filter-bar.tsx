@@ -4,6 +4,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useOptimistic, useRef, useState, useTransition } from "react";
 import * as Popover from "@radix-ui/react-popover";
 import {
+  KEY_EXPIRING_DAYS,
   ONBOARDING_STEPS,
   STATUS_LABEL,
   STEP_LABEL,
@@ -51,7 +52,7 @@ export function FilterBar({ query: committed, regions }: { query: TenantListQuer
     navigate({ [key]: next } as Partial<TenantListQuery>);
   }
 
-  const activeCount = query.step.length + query.health.length + query.region.length + (query.q ? 1 : 0);
+  const activeCount = query.step.length + query.health.length + query.region.length + (query.keyExpiring ? 1 : 0) + (query.q ? 1 : 0);
 
   return (
     <form
@@ -79,13 +80,17 @@ export function FilterBar({ query: committed, regions }: { query: TenantListQuer
       <FilterMenu label="Health" selected={query.health} options={TENANT_STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s] }))} onToggle={(v) => toggle("health", v)} />
       <FilterMenu label="Onboarding step" selected={query.step} options={ONBOARDING_STEPS.map((s) => ({ value: s, label: STEP_LABEL[s] }))} onToggle={(v) => toggle("step", v)} />
       <FilterMenu label="Region" selected={query.region} options={regions.map((r) => ({ value: r, label: r }))} onToggle={(v) => toggle("region", v)} />
+      <label className="flex items-center gap-2 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 shadow-sm dark:border-slate-600 dark:bg-slate-900 dark:text-slate-200">
+        <input type="checkbox" checked={query.keyExpiring} onChange={() => navigate({ keyExpiring: !query.keyExpiring })} className="h-4 w-4 accent-brand-600" />
+        Key expires within {KEY_EXPIRING_DAYS} days
+      </label>
       {activeCount > 0 && (
         <button
           type="button"
           onClick={() => {
             setSearch("");
             lastSubmitted.current = "";
-            navigate({ q: "", step: [], health: [], region: [] });
+            navigate({ q: "", step: [], health: [], region: [], keyExpiring: false });
           }}
           className="rounded-md px-3 py-2 text-sm font-medium text-brand-700 hover:underline"
         >
