@@ -22,7 +22,7 @@ export const WEBHOOK_QUEUE = "notify_webhook";
  * The fleet's scheduled tasks (lib/jobs/fleet-tasks.ts), one queue each (`every_<task>`), listed here because
  * queues are created with the schema, by its owner, at migration time.
  */
-export const SCHEDULED_TASK_QUEUES = ["every_job_sweep", "every_health_sweep", "every_session_purge", "every_revocation_expiry", "every_audit_chain_verify", "every_audit_checkpoint", "every_provider_readiness"] as const;
+export const SCHEDULED_TASK_QUEUES = ["every_job_sweep", "every_health_sweep", "every_session_purge", "every_revocation_expiry", "every_key_expiry_reminders", "every_audit_chain_verify", "every_audit_checkpoint", "every_provider_readiness"] as const;
 
 export type JobWake = { jobId: string };
 

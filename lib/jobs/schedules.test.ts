@@ -14,7 +14,7 @@ import { startWorker, type RunningWorker } from "./worker";
 
 const db = testDb();
 const workers: RunningWorker[] = [];
-const TASKS = ["job-sweep", "session-purge", "revocation-expiry", "audit-chain-verify", "health-sweep", "audit-checkpoint"];
+const TASKS = ["job-sweep", "session-purge", "revocation-expiry", "key-expiry-reminders", "audit-chain-verify", "health-sweep", "audit-checkpoint"];
 const PERIOD_MS = 3000;
 const SHORT_PERIODS = Object.fromEntries(TASKS.map((task) => [task, PERIOD_MS]));
 const runs: { task: string; periodStart: string; worker: string }[] = [];

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setAppEnvForTests } from "../testing/app-env";
 import { testDb } from "../testing/db";
 import { fleetTasks } from "../jobs/fleet-tasks";
+import { SCHEDULED_TASK_QUEUES } from "../jobs/queue";
+import { scheduleQueueName } from "../jobs/schedules";
 import { keyExpiryReminder, queueKeyExpiryReminders, reminderSourceId } from "./expiry-reminders";
 import { keyExpiryNotice } from "./key-expiry";
 
@@ -99,8 +101,11 @@ describe("key-expiry reminder task", () => {
     expect((await deliveriesFor(next.keyUrl)).map((r) => r.sourceId)).toEqual([reminderSourceId(next.keyUrl, 14)]);
   });
 
-  it("runs daily as a fleet task", async () => {
+  it("runs daily as a fleet task, on a queue the schema's owner creates", async () => {
     const task = fleetTasks({ sweepIntervalMs: 1000, audit: {} }).find((t) => t.name === "key-expiry-reminders");
     expect(task?.periodMs).toBe(DAY);
+    // A task without its queue stops the worker at start-up ("Queue every_… not found").
+    const all = fleetTasks({ sweepIntervalMs: 1000, healthIntervalMinutes: 15, providerReadiness: true, audit: { key: {} as never } });
+    expect(all.map((t) => scheduleQueueName(t.name)).filter((queue) => !(SCHEDULED_TASK_QUEUES as readonly string[]).includes(queue))).toEqual([]);
   });
 });
