@@ -1,8 +1,9 @@
 "use client";
 
-import { useRef, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import type { PublicError } from "@/lib/errors";
+import { ActionError } from "@/components/ui/action-feedback";
 import { checkConsent, startConsent } from "./actions";
 
 /** Grant consent yourself, or (shown from the start, not only after a failed attempt) send the link to an admin who can. */
@@ -11,18 +12,12 @@ export function ConsentPanel({ shareLink }: { shareLink: string }) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<PublicError | null>(null);
   const [copied, setCopied] = useState(false);
-  const errorRef = useRef<HTMLDivElement>(null);
-
-  function fail(problem: PublicError) {
-    setError(problem);
-    requestAnimationFrame(() => errorRef.current?.focus());
-  }
 
   function grant() {
     startTransition(async () => {
       const result = await startConsent();
       if (result.ok) window.location.assign(result.data.url);
-      else fail(result.error);
+      else setError(result.error);
     });
   }
 
@@ -30,7 +25,7 @@ export function ConsentPanel({ shareLink }: { shareLink: string }) {
     startTransition(async () => {
       const result = await checkConsent();
       if (result.ok) router.push("/onboarding/vault");
-      else fail(result.error);
+      else setError(result.error);
     });
   }
 
@@ -41,12 +36,7 @@ export function ConsentPanel({ shareLink }: { shareLink: string }) {
 
   return (
     <div className="space-y-6">
-      {error && (
-        <div ref={errorRef} tabIndex={-1} role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-red-800">
-          <p className="font-medium">{error.message}</p>
-          {error.fix && <p className="mt-1">{error.fix}</p>}
-        </div>
-      )}
+      <ActionError error={error} />
       <div className="flex flex-wrap gap-3">
         <button type="button" onClick={grant} disabled={pending} className="rounded-lg bg-brand-600 px-5 py-2.5 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
           Grant admin consent
