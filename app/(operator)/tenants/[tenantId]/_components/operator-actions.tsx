@@ -64,6 +64,11 @@ export function OperatorActions({ customerTenantId, canRetryProvisioning, canRun
           <p className="font-medium">{outcome.error.message}</p>
           {outcome.error.azureCode && <p className="font-mono text-xs">Azure error: {outcome.error.azureCode}</p>}
           {outcome.error.fix && <p className="mt-1">{outcome.error.fix}</p>}
+          {outcome.error.reference && (
+            <p className="mt-1 text-xs">
+              Reference: <code className="font-mono">{outcome.error.reference}</code>
+            </p>
+          )}
         </div>
       )}
     </div>
