@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { tenantsCsv } from "@/lib/dashboard/csv";
 import { parseTenantListQuery } from "@/lib/dashboard/filters";
 import { guardRoute } from "@/lib/security/route-guard";
+import { routeErrorResponse } from "@/lib/route-error";
 
 export const dynamic = "force-dynamic";
 
@@ -11,9 +12,9 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request) {
   const refused = await guardRoute(request); if (refused) return refused;
   const user = await currentSession();
-  if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export tenants." }, { status: 401 });
+  if (!user) return routeErrorResponse(request, 401, { code: "UNAUTHENTICATED", message: "Sign in to export tenants." });
   if (user.kind !== "STAFF" || !hasAnyRole(user.roles, AREA_ROLES.operator)) {
-    return Response.json({ code: "FORBIDDEN", message: "Exporting tenants needs the Operator role." }, { status: 403 });
+    return routeErrorResponse(request, 403, { code: "FORBIDDEN", message: "Exporting tenants needs the Operator role." });
   }
   const query = parseTenantListQuery(new URL(request.url).searchParams);
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");

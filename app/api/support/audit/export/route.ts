@@ -4,6 +4,7 @@ import { currentSession } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { mayReadFullAuditLog } from "@/lib/support/audit-access";
 import { guardRoute } from "@/lib/security/route-guard";
+import { routeErrorResponse } from "@/lib/route-error";
 
 export const dynamic = "force-dynamic";
 
@@ -11,9 +12,9 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request) {
   const refused = await guardRoute(request); if (refused) return refused;
   const user = await currentSession();
-  if (!user) return Response.json({ code: "UNAUTHENTICATED", message: "Sign in to export the audit log." }, { status: 401 });
+  if (!user) return routeErrorResponse(request, 401, { code: "UNAUTHENTICATED", message: "Sign in to export the audit log." });
   if (!mayReadFullAuditLog(user)) {
-    return Response.json({ code: "FORBIDDEN", message: "Exporting the audit log needs the AuditReader, Support or SupportApprover role." }, { status: 403 });
+    return routeErrorResponse(request, 403, { code: "FORBIDDEN", message: "Exporting the audit log needs the AuditReader, Support or SupportApprover role." });
   }
   const params = new URL(request.url).searchParams;
   const query = parseAuditQuery(params);
