@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ready, signInAs } from "./support/auth";
+import { pickAccount, ready, signInAs } from "./support/auth";
 import { freshWorld } from "./support/world";
 
 // A failed action shows a short reference the person can quote; it is the start of the request id the portal
@@ -18,6 +18,23 @@ test("a failed action shows 'Reference:', the prefix of the action request's x-r
   expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   const alert = page.getByRole("alert").filter({ hasText: "Reference:" });
   await expect(alert).toContainText(`Reference: ${requestId.slice(0, 8)}`);
+});
+
+test("a refused sign-in shows the reference of the sign-in request (route handler JSON error)", async ({ page }) => {
+  await page.goto("/signin?area=customer");
+  await ready(page);
+  const sessionResponse = page.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/api/auth/session", { timeout: 30_000 });
+  await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+  await pickAccount(page, "user@contoso.example");
+  const accept = page.getByRole("button", { name: "Accept" });
+  const refusedHeading = page.getByRole("heading", { name: "You are not signed in" });
+  await expect(refusedHeading.or(accept)).toBeVisible({ timeout: 20_000 });
+  if (await accept.isVisible()) await accept.click();
+  const response = await sessionResponse;
+  expect(response.status()).toBe(403);
+  const requestId = response.headers()["x-request-id"] ?? "";
+  expect(((await response.json()) as { error: { reference: string } }).error.reference).toBe(requestId.slice(0, 8));
+  await expect(page.getByRole("alert").filter({ has: refusedHeading })).toContainText(`Reference: ${requestId.slice(0, 8)}`);
 });
 
 test("a sane x-request-id from the platform is kept; anything else is replaced", async ({ request }) => {

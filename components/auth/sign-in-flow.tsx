@@ -103,7 +103,7 @@ export function CompleteSignIn() {
     const stored = sessionStorage.getItem(PENDING_KEY);
     return stored ? (JSON.parse(stored) as PendingSignIn) : null;
   });
-  const [problem, setProblem] = useState<{ message: string; fix?: string } | null>(() => {
+  const [problem, setProblem] = useState<{ message: string; fix?: string; reference?: string } | null>(() => {
     if (outcome.errorCode) return { message: MSAL_ERRORS[outcome.errorCode] ?? `Microsoft sign-in did not complete (${outcome.errorCode}).`, fix: "Try signing in again." };
     if (!outcome.result || !pending) return { message: "There is no sign-in to complete here.", fix: "Start from the sign-in page." };
     return null;
@@ -126,7 +126,7 @@ export function CompleteSignIn() {
         window.location.replace(pending.returnTo);
         return;
       }
-      const body = (await response.json().catch(() => null)) as { error?: { message: string; fix?: string } } | null;
+      const body = (await response.json().catch(() => null)) as { error?: { message: string; fix?: string; reference?: string } } | null;
       setProblem(body?.error ?? { message: "Sign-in failed.", fix: "Try again." });
     })();
   }, [outcome, pending, instance]);
@@ -144,6 +144,11 @@ export function CompleteSignIn() {
       <h1 className="text-lg font-semibold text-red-900">You are not signed in</h1>
       <p className="mt-2 font-medium text-red-800">{problem.message}</p>
       {problem.fix && <p className="mt-1 text-red-700">{problem.fix}</p>}
+      {problem.reference && (
+        <p className="mt-1 text-xs text-red-700">
+          Reference: <code className="font-mono">{problem.reference}</code>
+        </p>
+      )}
       <a href={retry} className="mt-3 inline-block font-medium text-brand-700 underline">
         Sign in again
       </a>
