@@ -1,6 +1,9 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import pg from "pg";
+import { toolingEnv } from "../lib/env";
 import { pickAccount, ready, signInAs } from "./support/auth";
 import { screenshot } from "./support/screenshots";
+import { e2eDatabaseUrl } from "./support/e2e-database";
 import { simControl } from "./support/sim";
 import { freshWorld } from "./support/world";
 import { PERSONAS } from "./azure-sim/seed";
@@ -208,4 +211,33 @@ test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d)
   await screenshot(page, "status-after-submit");
   await expect(page.getByTestId("des-state")).toHaveText("Succeeded", { timeout: 60_000 });
   await screenshot(page, "status-succeeded");
+
+  // The status page is a home: links into the customer's Azure portal and audit log, what happens next, the expiry.
+  const contoso = "aaaaaaaa-0000-4000-8000-00000000000a";
+  const vaultId = "/subscriptions/aaaaaaaa-5555-4555-8555-00000000000a/resourceGroups/contoso-keys-rg/providers/Microsoft.KeyVault/vaults/contoso-cmk-kv";
+  const portal = page.getByRole("navigation", { name: "Your resources in the Azure portal" });
+  await expect(portal.getByRole("link", { name: "Key vault" })).toHaveAttribute("href", `https://portal.azure.com/#@${contoso}/resource${vaultId}`);
+  await expect(portal.getByRole("link", { name: "Key", exact: true })).toHaveAttribute("href", `https://portal.azure.com/#@${contoso}/resource${vaultId}/keys/disk-key`);
+  await expect(portal.getByRole("link", { name: "Role assignment on the key (Access control)" })).toHaveAttribute("href", `https://portal.azure.com/#@${contoso}/resource${vaultId}/keys/disk-key/users`);
+  await expect(portal.getByRole("link", { name: "Enterprise app of the provider" })).toHaveAttribute(
+    "href",
+    /^https:\/\/portal\.azure\.com\/#view\/Microsoft_AAD_IAM\/ManagedAppMenuBlade\/~\/Overview\/objectId\/[0-9a-f-]{36}\/appId\/33333333-3333-4333-8333-333333333333$/,
+  );
+  await expect(portal.getByRole("link", { name: "Your audit log" })).toHaveAttribute("href", "/audit");
+  await expect(page.getByText("Azure moves the disk encryption set and its disks to it, per Microsoft within one hour")).toBeVisible();
+  await expect(page.getByText(/the disks that use it become inaccessible/)).toBeVisible();
+  await expect(page.getByTestId("key-expiry")).toHaveText("The key does not expire.");
+  // The key now expires in 10 days: the 14-day reminder shows as a banner, with the key step's advice.
+  const client = new pg.Client({ connectionString: e2eDatabaseUrl(toolingEnv().E2E_APP_PORT) });
+  await client.connect();
+  try {
+    await client.query(`UPDATE "KeyReference" SET "expiresAt" = now() + interval '10 days' WHERE "keyUrl" LIKE 'https://contoso-cmk-kv.%'`);
+  } finally {
+    await client.end();
+  }
+  await page.reload();
+  const expiry = page.getByTestId("key-expiry");
+  await expect(expiry).toContainText("Reminder: your key expires within 14 days");
+  await expect(expiry).toContainText(/The key expires on \d{4}-\d\d-\d\d, in 10 days\. Extend the expiry date/);
+  await screenshot(page, "status-home-expiry-reminder");
 });

@@ -83,6 +83,7 @@ export async function customerStatus(db: Db, tenantId: string) {
     lastErrorMessage: des.lastErrorMessage === null || CUSTOMER_MESSAGES.has(des.lastErrorMessage) ? des.lastErrorMessage : customerSafeFailure(des.lastErrorCode),
   }));
   // Only what the page shows: job attempts and health event details keep Azure's raw text for the provider.
-  const { id, displayName, healthState, healthCause, lastHealthCheckAt } = tenant;
-  return { tenant: { id, tenantId: tenant.tenantId, displayName, healthState, healthCause, lastHealthCheckAt, diskEncryptionSets }, timeline };
+  // The service principal's object id is the customer's own (it links to their enterprise app).
+  const { id, displayName, healthState, healthCause, lastHealthCheckAt, servicePrincipalObjectId } = tenant;
+  return { tenant: { id, tenantId: tenant.tenantId, displayName, healthState, healthCause, lastHealthCheckAt, servicePrincipalObjectId, diskEncryptionSets }, timeline };
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Alert } from "@/components/ui/alert";
 import { PageShell } from "@/components/ui/page-shell";
 import { AutoRefresh } from "@/components/ui/auto-refresh";
 import { JobEngineAlert } from "@/components/jobs/job-engine-alert";
@@ -9,6 +10,7 @@ import { describeHealthCause } from "@/lib/health/causes";
 import { jobEngineNotice } from "@/lib/jobs/engine-notice";
 import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { customerStatus } from "@/lib/onboarding/status";
+import { keyHome } from "@/lib/onboarding/status-home";
 import { KeySupportPanel } from "./_components/key-support-panel";
 import { forbidden } from "next/navigation";
 
@@ -50,7 +52,9 @@ export default async function StatusPage() {
       ) : (
         <div className="space-y-8">
           <JobEngineAlert notice={engineNotice} />
-          {sets.map((des) => (
+          {sets.map((des) => {
+            const home = keyHome(status.tenant, des.keyReference);
+            return (
             <section key={des.id} aria-label={`Disk encryption set in ${des.region}`} className="rounded-xl border border-slate-200 bg-white p-6">
               <div className="flex flex-wrap items-center gap-3">
                 <h2 className="text-lg font-semibold">{des.name}</h2>
@@ -91,8 +95,49 @@ export default async function StatusPage() {
                   {des.lastErrorMessage && <p className="mt-1">{des.lastErrorMessage}</p>}
                 </div>
               )}
+              <div data-testid="key-expiry" className="mt-4">
+                {home.reminderDays !== null ? (
+                  <Alert tone="error" title={`Reminder: your key expires within ${home.reminderDays} days`}>
+                    {home.expiry.text} {home.expiry.fix}
+                  </Alert>
+                ) : home.expiry.tone === "ok" ? (
+                  <p className="text-sm text-slate-600">{home.expiry.text}</p>
+                ) : (
+                  <Alert tone={home.expiry.tone === "bad" ? "error" : "warning"} title={home.expiry.text}>
+                    {home.expiry.fix}
+                  </Alert>
+                )}
+              </div>
+              <div className="mt-6 grid gap-6 sm:grid-cols-2">
+                <nav aria-label="Your resources in the Azure portal">
+                  <h3 className="font-medium">In the Azure portal</h3>
+                  <ul className="mt-2 space-y-1 text-sm">
+                    <li><a className="text-brand-700 underline" href={home.links.vault} target="_blank" rel="noreferrer">Key vault</a></li>
+                    <li><a className="text-brand-700 underline" href={home.links.key} target="_blank" rel="noreferrer">Key</a></li>
+                    <li><a className="text-brand-700 underline" href={home.links.keyAccessControl} target="_blank" rel="noreferrer">Role assignment on the key (Access control)</a></li>
+                    {home.links.enterpriseApp && (
+                      <li><a className="text-brand-700 underline" href={home.links.enterpriseApp} target="_blank" rel="noreferrer">Enterprise app of the provider</a></li>
+                    )}
+                    <li><Link className="text-brand-700 underline" href="/audit">Your audit log</Link></li>
+                  </ul>
+                </nav>
+                <div>
+                  <h3 className="font-medium">What happens next</h3>
+                  <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-700">
+                    <li>The provider&apos;s disks in {des.region} that use the disk encryption set {des.name} are encrypted with this key. The provider holds the list of those disks; ask them for it.</li>
+                    <li>
+                      {/* "within one hour": learn.microsoft.com/java/api/com.azure.resourcemanager.compute.models.diskencryptionset.updatestages.withautomatickeyrotation */}
+                      {des.rotationToLatest
+                        ? "Rotation: when a new version of the key is created (by hand or by the key's rotation policy), Azure moves the disk encryption set and its disks to it, per Microsoft within one hour. Keep older versions enabled until then."
+                        : "Rotation: this disk encryption set stays on the version above; a new version is used only when the provider switches to it on request."}
+                    </li>
+                    <li>Removing the provider&apos;s role assignment on the key (or disabling the key) cuts off access: the disks that use it become inaccessible and the virtual machines using them stop. To disconnect for good, arrange it with your provider first.</li>
+                  </ul>
+                </div>
+              </div>
             </section>
-          ))}
+            );
+          })}
 
           <KeySupportPanel entraTenantId={access.user.tenantId} engine={engine} />
 
