@@ -170,6 +170,24 @@ const REVOCATION_LABEL: Record<string, string> = {
   NEEDS_REAPPROVAL: "Impact changed — needs re-approval",
 };
 
+type PendingRestore = NonNullable<Awaited<ReturnType<typeof pendingRestore>>>;
+
+/** Restore needs two people: the pending request waiting for its second person, or the form that asks for one. */
+function RestoreStep({ request, customerTenantId, userOid, isApprover }: { request: PendingRestore | null | undefined; customerTenantId: string; userOid: string; isApprover: boolean }) {
+  if (!request) return <RestoreForm customerTenantId={customerTenantId} />;
+  const ownRequest = request.requestedByOid === userOid;
+  return (
+    <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
+      <p className="font-medium">
+        Restore requested by {request.requestedByName} at <Time value={request.requestedAt} /> — waiting for a SupportApprover or the customer&apos;s admin to confirm before <Time value={request.expiresAt} />.
+      </p>
+      <p>Reason: {request.reason}</p>
+      {isApprover && ownRequest && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
+      <DecideRestore restoreRequestId={request.id} canApprove={isApprover && !ownRequest} canCancel={isApprover || ownRequest} />
+    </div>
+  );
+}
+
 export default async function SupportTenantPage({ params }: { params: Promise<{ tenantId: string }> }) {
   const access = await checkAreaAccess("support");
   if (!access.ok) forbidden();
@@ -287,18 +305,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
               <p className="font-medium">Revoked since <Time value={active.executedAt} /> (requested by {active.requestedByName}, approved by {active.decidedByName}).</p>
               <p>Stopped VMs: {active.stoppedVmIds.map((id) => id.split("/").pop()).join(", ") || "none"}</p>
               {active.lastErrorMessage && <p>Last restore attempt failed: {active.lastErrorMessage}</p>}
-              {restoreRequest ? (
-                <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
-                  <p className="font-medium">
-                    Restore requested by {restoreRequest.requestedByName} at <Time value={restoreRequest.requestedAt} /> — waiting for a SupportApprover or the customer&apos;s admin to confirm before <Time value={restoreRequest.expiresAt} />.
-                  </p>
-                  <p>Reason: {restoreRequest.reason}</p>
-                  {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
-                  <DecideRestore restoreRequestId={restoreRequest.id} canApprove={isApprover && restoreRequest.requestedByOid !== user.userOid} canCancel={isApprover || restoreRequest.requestedByOid === user.userOid} />
-                </div>
-              ) : (
-                <RestoreForm customerTenantId={tenant.id} />
-              )}
+              <RestoreStep request={restoreRequest} customerTenantId={tenant.id} userOid={user.userOid} isApprover={isApprover} />
             </div>
           )}
           {active?.status === "RESTORING" && <p role="status">{engineNotice ? "Restore waiting for the job engine (it is not running, see above)." : "Restoring: probing the key, then starting the stopped VMs…"}</p>}
@@ -316,18 +323,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
             <div className="space-y-3 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-950">
               <p className="font-medium">Revoked by customer: {customerCutOff && !customerCutOff.ok ? customerCutOff.health.detail : "the customer cut off the provider's access to their key."}</p>
               <p>Once the customer has re-enabled the key or the role, restore verifies access with a probe and marks the tenant Healthy.</p>
-              {restoreRequest ? (
-                <div role="status" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-3 text-amber-950">
-                  <p className="font-medium">
-                    Restore requested by {restoreRequest.requestedByName} at <Time value={restoreRequest.requestedAt} /> — waiting for a SupportApprover or the customer&apos;s admin to confirm before <Time value={restoreRequest.expiresAt} />.
-                  </p>
-                  <p>Reason: {restoreRequest.reason}</p>
-                  {isApprover && restoreRequest.requestedByOid === user.userOid && <p className="text-sm">You requested this restore, so a different approver (or the customer&apos;s admin) must confirm it.</p>}
-                  <DecideRestore restoreRequestId={restoreRequest.id} canApprove={isApprover && restoreRequest.requestedByOid !== user.userOid} canCancel={isApprover || restoreRequest.requestedByOid === user.userOid} />
-                </div>
-              ) : (
-                <RestoreForm customerTenantId={tenant.id} />
-              )}
+              <RestoreStep request={restoreRequest} customerTenantId={tenant.id} userOid={user.userOid} isApprover={isApprover} />
             </div>
           )}
           {(!active || awaitingDecision) && (
