@@ -102,6 +102,13 @@ export class SimControl {
     this.state.hostIdentities = new Set(clientIds);
   }
 
+  /** The customer turns a vault's firewall on or off (networkAcls.defaultAction; trusted services keep their bypass). */
+  setVaultFirewall(vaultName: string, defaultAction: 'Allow' | 'Deny'): void {
+    const vault = this.state.vaultByName(vaultName);
+    if (!vault) throw new Error(`Vault ${vaultName} not found`);
+    vault.networkDefaultAction = defaultAction;
+  }
+
   setKeyEnabled(ref: KeyRef, enabled: boolean): void {
     this.version(ref).enabled = enabled;
   }
@@ -213,6 +220,7 @@ export class SimControl {
         case 'apps/access-token-version': this.setAccessTokenVersion(str('appId') ?? '', num('version') === 2 ? 2 : num('version') === 1 ? 1 : null); break;
         case 'faults/require-mfa': this.requireMfa(str('tenantId') ?? '', input.required !== false); break;
         case 'msi/host-identities': this.setHostIdentities(Array.isArray(input.clientIds) ? input.clientIds.filter((c): c is string => typeof c === 'string') : []); break;
+        case 'vaults/firewall': this.setVaultFirewall(str('vault') ?? '', str('defaultAction') === 'Deny' ? 'Deny' : 'Allow'); break;
         case 'keys/disable': this.setKeyEnabled(keyRef(), false); break;
         case 'keys/enable': this.setKeyEnabled(keyRef(), true); break;
         case 'keys/expire': this.expireKey(keyRef()); break;
