@@ -85,7 +85,7 @@ export function checkVault(vault: VaultFacts, supportedRegions: string[]): Check
   } else if (denyByDefault && !trustedServicesAllowed) {
     items.push({ id: "network", status: "fail", title: "Network access", reason: "The firewall denies traffic and does not let trusted Microsoft services through, so Azure Disk Encryption cannot use the key.", fix: "In the vault's Networking settings, turn on “Allow trusted Microsoft services to bypass this firewall”." });
   } else if (denyByDefault) {
-    items.push({ id: "network", status: "warn", title: "Network access", reason: "The firewall is on; trusted Microsoft services (Azure Disk Encryption) may bypass it. The portal's own verification comes from the provider's network and may be blocked.", fix: "If verification reports a firewall block, add the provider's egress IPs or allow public access from all networks temporarily." });
+    items.push({ id: "network", status: "warn", title: "Network access", reason: "The firewall is on, with trusted Microsoft services allowed. The provider's verification comes from the provider's network, not as a trusted service, so the firewall will block it; whether Azure's disk encryption passes as a trusted service for a key in another tenant is not documented by Microsoft.", fix: "At verification you can allow the provider's egress addresses (if the provider publishes them), or skip the probe and let Azure's own check decide when the disk encryption set is created." });
   } else {
     items.push({ id: "network", status: "pass", title: "Network access", reason: "Reachable: public access is allowed." });
   }
