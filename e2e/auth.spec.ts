@@ -80,7 +80,7 @@ test.describe("areas and roles", () => {
   test("an operator reaches the dashboard but not the support console", async ({ page }) => {
     await signInAs(page, "operator@skyline.example", "operator");
     await expect(page).toHaveURL(/\/tenants/);
-    await expect(page.getByText("Operator area")).toBeVisible();
+    await expect(page.getByRole("banner").getByText("Operator area")).toBeVisible();
     await expect(page.getByText("You need a role for this area")).toHaveCount(0);
     await page.goto("/support");
     await ready(page);
@@ -92,7 +92,7 @@ test.describe("areas and roles", () => {
   test("a support user reaches the console but not the dashboard", async ({ page }) => {
     await signInAs(page, "support@skyline.example", "support");
     await expect(page).toHaveURL(/\/support/);
-    await expect(page.getByText("Support area")).toBeVisible();
+    await expect(page.getByRole("banner").getByText("Support area")).toBeVisible();
     await page.goto("/tenants");
     await ready(page);
     await expect(page.locator("main").getByRole("alert")).toContainText("Ask your administrator for role Operator");
@@ -242,7 +242,7 @@ test.describe("session hardening", () => {
     await context.addCookies([{ ...cookie!, value: "ended-session" }]);
     await page.goto("/tenants");
     await expect(page).toHaveURL(/\/tenants$/, { timeout: 20_000 });
-    await expect(page.getByText("Operator area")).toBeVisible();
+    await expect(page.getByRole("banner").getByText("Operator area")).toBeVisible();
   });
 
   test("step-up: \"Sign in again to confirm\" asks Microsoft for a fresh sign-in (prompt=login, max_age) and returns to the page", async ({ page }) => {
@@ -258,7 +258,7 @@ test.describe("session hardening", () => {
     await screenshot(page, "step-up-sign-in");
     await pickAccount(page, "support@skyline.example");
     await expect(page).toHaveURL(/\/support$/, { timeout: 20_000 });
-    await expect(page.getByText("Support area")).toBeVisible();
+    await expect(page.getByRole("banner").getByText("Support area")).toBeVisible();
   });
 });
 
