@@ -77,7 +77,7 @@ export function OverviewPanel({ overview }: { overview: Overview }) {
               <th scope="col" className="py-1 pr-2">Step</th>
               <th scope="col" className="py-1 pr-2">Reached</th>
               <th scope="col" className="whitespace-nowrap py-1 pr-2 text-right">Now here</th>
-              <th scope="col" className="whitespace-nowrap py-1 pr-2 text-right">Stalled <th scope="col" className="py-1 pr-2 text-right">Stalled &gt; 1 d</th>gt;1 d</th>
+              <th scope="col" className="whitespace-nowrap py-1 pr-2 text-right">Stalled &gt; 1 d</th>
               <th scope="col" className="py-1 text-right">Median time</th>
             </tr>
           </thead>
