@@ -18,6 +18,7 @@ export function ActionButton<T>({
   variant = "primary",
   disabled,
   describedBy,
+  onSuccess,
 }: {
   action: () => Promise<ActionResult<T>>;
   label: string;
@@ -26,6 +27,8 @@ export function ActionButton<T>({
   variant?: keyof typeof BUTTON_STYLES;
   disabled?: boolean;
   describedBy?: string;
+  /** Runs with the action's data before navigating (e.g. to show what was accepted). */
+  onSuccess?: (data: T) => void;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -46,6 +49,7 @@ export function ActionButton<T>({
               setError(result.error);
               return;
             }
+            onSuccess?.(result.data);
             if (next) router.push(next);
             else router.refresh();
           })
