@@ -5,6 +5,12 @@ import { webhookSecretProblem, webhookUrlProblem } from "./webhooks/url.ts"; // 
 import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, parseKeyVaultHosts } from "./azure/key-url.ts"; // with extension: vitest.config.ts loads this file natively
 
 const uuid = (what: string) => z.string({ message: `missing: a GUID — ${what}` }).uuid({ message: `must be a GUID (${what})` });
+/** A comma-separated list of Azure region names, lower-cased; `missingMessage` says what the list is for. */
+const azureRegionList = (missingMessage: string) =>
+  z
+    .string({ message: missingMessage })
+    .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
+    .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" });
 const httpsUrl = (what: string) =>
   z
     .string()
@@ -65,10 +71,7 @@ const serverFields = z.object({
     .string({ message: "missing: ARM id of the provider's user-assigned managed identity" })
     .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i, "must be /subscriptions/…/resourceGroups/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME"),
   PROVIDER_UAMI_CLIENT_ID: uuid("client id of the user-assigned managed identity"),
-  PROVIDER_DES_REGIONS: z
-    .string({ message: "missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope" })
-    .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
-    .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" }),
+  PROVIDER_DES_REGIONS: azureRegionList("missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope"),
   KEY_VAULT_DNS_SUFFIXES: z
     .string()
     .default(DEFAULT_KEY_VAULT_DNS_SUFFIXES)
@@ -230,10 +233,7 @@ const providerSetupSchema = z
     PROVIDER_DISPLAY_NAME: z.string().min(1).default("Your service provider"),
     PROVIDER_SUBSCRIPTION_ID: uuid("subscription for the identity and the disk encryption sets"),
     PROVIDER_RESOURCE_GROUP: z.string().regex(/^[-\w._()]{1,90}$/, "must be a resource group name").default("cmk-provider-rg"),
-    PROVIDER_DES_REGIONS: z
-      .string({ message: "missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope (the first also hosts the identity)" })
-      .transform((value) => value.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
-      .refine((regions) => regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r)), { message: "must list Azure region names such as westeurope,northeurope" }),
+    PROVIDER_DES_REGIONS: azureRegionList("missing: comma-separated Azure regions where disk encryption sets may be created, e.g. westeurope,northeurope (the first also hosts the identity)"),
     PROVIDER_VM_RESOURCE_GROUPS: z
       .string()
       .optional()
