@@ -16,7 +16,7 @@ export function portalEnvBlock(env: ProviderSetupEnv, current: CurrentState): st
   return [
     "# Written by `npm run provider -- env` from the provider tenant. No secret: the portal app authenticates its",
     "# on-behalf-of calls with the managed identity through its federated credential (PORTAL_CLIENT_SECRET is for demos).",
-    `# Attach the identity to the portal's host, e.g. \`az webapp identity assign --identities ${identity.id}\`, and grant admin consent to the portal app.`,
+    `# Attach the identity to the portal's web and worker apps (Container Apps: \`az containerapp identity assign --name cmk-web --resource-group <rg> --user-assigned ${identity.id}\`, the same for cmk-worker; see docs/deploy.md step 4), and grant admin consent to the portal app.`,
     `APP_BASE_URL=${env.APP_BASE_URL}`,
     `AZURE_AUTHORITY_HOST=${env.AZURE_AUTHORITY_HOST}`,
     `AZURE_ARM_ENDPOINT=${env.AZURE_ARM_ENDPOINT}`,
