@@ -30,6 +30,16 @@ export function azureFailure(error: unknown): AzureFailure {
   return { status: e.statusCode ?? e.status, code, innerCode, message: String(e.message ?? error) };
 }
 
+/**
+ * The tenant a vault belongs to, when a token request failed because the vault is in another tenant: Key Vault's
+ * 401 challenge names the vault's tenant, and @azure/identity refuses a tenant outside the credential's
+ * additionallyAllowedTenants with this message (CredentialUnavailableError). Null for any other failure.
+ */
+export function vaultInOtherTenant(error: unknown): string | null {
+  const match = /acquire tokens for tenant ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(String((error as { message?: unknown })?.message ?? ""));
+  return match ? match[1]!.toLowerCase() : null;
+}
+
 /** Fixes that hold whatever was attempted; callers add their own per code. */
 const COMMON_FIXES: Partial<Record<string, string>> = {
   ForbiddenByFirewall: "The key vault's firewall refused the request: in the vault's Networking settings, allow access from your network (or from trusted Microsoft services), then try again.",

@@ -99,3 +99,17 @@ describe("a key URL supplied by hand", () => {
     expect(recorded).not.toContain(String(hostile.port));
   });
 });
+
+describe("a key URL in a vault of another tenant", () => {
+  it("says which tenant the vault belongs to and what to ask the customer for, not that Key Vault did not answer", async () => {
+    const { contoso } = SIM.customers;
+    const vault = sim.state.vaultByName(contoso.vaultName)!;
+    const key = [...vault.keys.values()][0]!;
+    const keyUrl = sim.state.keyId(vault, key.name, key.versions[0]!.version);
+    const result = await rotateKeyAction.run(support, { ...ids, keyUrl }, db);
+    expect(result).toMatchObject({ ok: true, data: { accepted: false } });
+    const read = result.ok && !result.data.accepted ? result.data.checks.find((c) => c.id === "read") : undefined;
+    expect(read).toMatchObject({ status: "fail", reason: expect.stringContaining(`another Microsoft Entra tenant (${contoso.tenantId})`), fix: expect.stringContaining("a vault of their own tenant") });
+    expect(read?.reason).not.toContain("did not answer");
+  });
+});

@@ -3,7 +3,7 @@
 import type { Db } from "../db/client";
 import type { Job } from "../db/generated/prisma/client";
 import { AppError, toPublicError, type PublicError } from "../errors";
-import { azureFailure } from "../azure/errors";
+import { azureFailure, vaultInOtherTenant } from "../azure/errors";
 import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
 import { checkKey, parseVersionedKeyUrl, type CheckItem, type ParsedKeyUrl } from "../onboarding/checks";
 import { RetryableFailure, TRANSIENT_PROBE_PROBLEMS } from "../provisioning/azure-errors";
@@ -157,7 +157,8 @@ export async function validateKeyForSwitch(customerTenantId: string, keyUrl: str
         : { id: "purge-protection", status: "fail", title: "Purge protection", reason: "The vault has no purge protection. Azure refuses disk encryption sets with keys from such vaults.", fix: "The customer must turn on purge protection (cannot be undone), or use a key from another vault." },
     );
   } catch (error) {
-    const problem = PROBE_PROBLEM_TEXT[classifyReadProblem(error)];
+    const otherTenant = vaultInOtherTenant(error);
+    const problem = otherTenant ? otherTenantText(otherTenant, customerTenantId) : PROBE_PROBLEM_TEXT[classifyReadProblem(error)];
     checks.push({ id: "read", status: "fail", title: "Read the key", reason: problem.reason, fix: problem.fix });
     return { ok: false, key: parsed.key, checks };
   }
@@ -170,6 +171,14 @@ export async function validateKeyForSwitch(customerTenantId: string, keyUrl: str
   }
   checks.push({ id: "probe", status: "pass", title: "Wrap/unwrap probe", reason: "Key Vault wrapped and unwrapped a test value with this key version for the provider's app." });
   return { ok: true, key: parsed.key, checks };
+}
+
+/** A key URL whose vault lives in another Entra tenant: the provider's app has no identity there, so no token. */
+export function otherTenantText(vaultTenantId: string, customerTenantId: string): { reason: string; fix: string } {
+  return {
+    reason: `This key's vault belongs to another Microsoft Entra tenant (${vaultTenantId}), not to this customer's tenant (${customerTenantId}). The provider's app exists only in the customer's tenant, so it cannot get a token for that vault.`,
+    fix: "Ask the customer for the “Key Identifier” of a key version in a vault of their own tenant (the tenant that granted consent). To use a vault in another tenant, that tenant must first onboard as its own customer.",
+  };
 }
 
 function classifyReadProblem(error: unknown): KeyProbeProblem {
