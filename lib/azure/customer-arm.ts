@@ -187,16 +187,25 @@ export async function findKeyAccess(credential: TokenCredential, input: { vault:
   return scopes.length > 0 ? { state: "wrong-scope", scopes } : { state: "missing" };
 }
 
-/** Grants the provider app key access; granting what already exists is success. */
-export async function grantKeyAccess(credential: TokenCredential, input: { vault: VaultSummary; keyName: string; servicePrincipalObjectId: string }): Promise<"created" | "existed"> {
+/**
+ * Grants the provider app key access; granting what already exists is success. `addedPermissions`: on an
+ * access-policy vault, the key permissions this call added (what undoing it may take away again).
+ */
+export async function grantKeyAccess(
+  credential: TokenCredential,
+  input: { vault: VaultSummary; keyName: string; servicePrincipalObjectId: string },
+): Promise<{ result: "created" | "existed"; addedPermissions?: string[] }> {
   const { vault, keyName, servicePrincipalObjectId } = input;
   if (!vault.rbacAuthorization) {
+    const before = await findKeyAccess(credential, input);
+    if (before.state === "granted") return { result: "existed", addedPermissions: [] };
+    const missing = before.state === "missing" ? (before.missingPermissions ?? [...ACCESS_POLICY_KEY_PERMISSIONS]) : [...ACCESS_POLICY_KEY_PERMISSIONS];
     await vaultClient(credential, vault.subscriptionId).vaults.updateAccessPolicy(vault.resourceGroup, vault.vaultName, "add", {
       properties: { accessPolicies: [{ tenantId: vault.tenantId, objectId: servicePrincipalObjectId, permissions: { keys: [...ACCESS_POLICY_KEY_PERMISSIONS] } }] },
     });
-    return "created";
+    return { result: "created", addedPermissions: missing };
   }
-  return assignRole(credential, {
+  const result = await assignRole(credential, {
     subscriptionId: vault.subscriptionId,
     scope: keyScope(vault.vaultResourceId, keyName),
     roleId: CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID,
@@ -204,6 +213,35 @@ export async function grantKeyAccess(credential: TokenCredential, input: { vault
     principalType: "ServicePrincipal",
     description: "CMK Portal: lets the provider's disk encryption set use this key",
   });
+  return { result };
+}
+
+/** Deletes a role assignment by scope and name. Azure answers 204 when it is already gone: that is success too. */
+export async function deleteRoleAssignment(credential: TokenCredential, input: { subscriptionId: string; scope: string; name: string }): Promise<"deleted" | "absent"> {
+  const deleted = await authorizationClient(credential, input.subscriptionId).roleAssignments.delete(input.scope, input.name);
+  return deleted?.id ? "deleted" : "absent";
+}
+
+export type AccessPolicyRemoval = { state: "removed" | "absent" } | { state: "shared"; otherPermissions: string[] };
+
+/**
+ * Removes a principal's access-policy entry when it holds only `permissions` (what the portal added). Whether
+ * the `remove` operation takes away only the listed permissions or the whole entry is not documented, so an
+ * entry that also holds other permissions is left alone and reported as "shared".
+ */
+export async function removeAccessPolicy(credential: TokenCredential, input: { vault: VaultRef; tenantId: string; objectId: string; permissions: string[] }): Promise<AccessPolicyRemoval> {
+  const client = vaultClient(credential, input.vault.subscriptionId);
+  const vault = await client.vaults.get(input.vault.resourceGroup, input.vault.vaultName);
+  const entry = (vault.properties.accessPolicies ?? []).find((p) => p.objectId.toLowerCase() === input.objectId.toLowerCase());
+  if (!entry) return { state: "absent" };
+  const ours = new Set(input.permissions.map((p) => p.toLowerCase()));
+  const held = [...(entry.permissions.keys ?? []).map((k) => `keys/${k}`), ...(entry.permissions.secrets ?? []).map((k) => `secrets/${k}`), ...(entry.permissions.certificates ?? []).map((k) => `certificates/${k}`), ...(entry.permissions.storage ?? []).map((k) => `storage/${k}`)];
+  const otherPermissions = held.filter((p) => !(p.startsWith("keys/") && ours.has(p.slice("keys/".length).toLowerCase())));
+  if (otherPermissions.length > 0) return { state: "shared", otherPermissions };
+  await client.vaults.updateAccessPolicy(input.vault.resourceGroup, input.vault.vaultName, "remove", {
+    properties: { accessPolicies: [{ tenantId: entry.tenantId, objectId: entry.objectId, permissions: { keys: entry.permissions.keys ?? [] } }] },
+  });
+  return { state: "removed" };
 }
 
 /** Creates a role assignment with a deterministic name; one that already exists counts as done. */

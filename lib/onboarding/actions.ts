@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
 import { rotationChoiceProblems } from "../azure/key-rotation-policy";
+import { removePortalGrant } from "./grants";
 import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, skipProbeBlockedByFirewall, VAULT_NAME, verifyKeyAccess } from "./service";
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Pick a subscription from the list.");
@@ -58,3 +59,5 @@ export const confirmAccessAction = defineCustomerAction("onboarding.confirm_acce
 export const verifyAction = defineCustomerAction("onboarding.verify", z.object({ restart: z.boolean().optional() }), (ctx, input) => verifyKeyAccess(ctx, input));
 
 export const skipProbeAction = defineCustomerAction("onboarding.skip_probe", z.object({}), (ctx) => skipProbeBlockedByFirewall(ctx));
+
+export const removeGrantAction = defineCustomerAction("onboarding.remove_grant", z.object({ grantId: z.string().uuid("Pick a grant from the list.") }), (ctx, input) => removePortalGrant(ctx, input));

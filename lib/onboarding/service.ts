@@ -28,7 +28,8 @@ import {
 } from "../azure/customer-arm";
 import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
 import { checkKey, checkVault, normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
-import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, parseVaultResourceId, type AccessSnippets } from "./access";
+import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, keyScope, parseVaultResourceId, type AccessSnippets } from "./access";
+import { recordPortalGrant } from "./grants";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
 import { actorNames, recordedName } from "../audit/actor-names";
@@ -201,7 +202,7 @@ export async function createVaultForOnboarding(ctx: Ctx, input: { subscriptionId
   vaultCache.delete(`${ctx.user.idHash}:${input.subscriptionId}`);
   await audit(ctx, tenant.id, "onboarding.create_vault", "SUCCESS", { vault: vault.vaultResourceId }, { type: "vault", id: vault.vaultResourceId });
   // As the Azure portal does for a vault's creator: on an RBAC vault, Owner alone cannot create keys.
-  await grantMyselfKeyOfficer(ctx, vault).catch(() => undefined);
+  await grantMyselfKeyOfficer(ctx, tenant.id, vault).catch(() => undefined);
   return selectVault(ctx, { vaultResourceId: vault.vaultResourceId });
 }
 
@@ -240,9 +241,9 @@ function keyAccessError(error: unknown, vault: VaultSummary, what: string): AppE
   return toAzureAppError(error, what, { AuthorizationFailed: "You need Reader (or Key Vault Reader) on the vault to list its keys." });
 }
 
-/** Assigns the signed-in admin Key Vault Crypto Officer on the vault (needs the right to assign roles). */
-async function grantMyselfKeyOfficer(ctx: Ctx, vault: VaultSummary): Promise<"created" | "existed"> {
-  return assignRole(delegatedCredential(ctx.db, ctx.user), {
+/** Assigns the signed-in admin Key Vault Crypto Officer on the vault (needs the right to assign roles); recorded so it can be undone. */
+async function grantMyselfKeyOfficer(ctx: Ctx, customerTenantId: string, vault: VaultSummary): Promise<"created" | "existed"> {
+  const result = await assignRole(delegatedCredential(ctx.db, ctx.user), {
     subscriptionId: vault.subscriptionId,
     scope: vault.vaultResourceId,
     roleId: CRYPTO_OFFICER_ROLE_ID,
@@ -250,6 +251,10 @@ async function grantMyselfKeyOfficer(ctx: Ctx, vault: VaultSummary): Promise<"cr
     principalType: "User",
     description: "CMK Portal: lets this admin list and create keys for disk encryption",
   });
+  if (result === "created") {
+    await recordPortalGrant(ctx, customerTenantId, { kind: "ROLE_ASSIGNMENT", purpose: "ADMIN_KEY_OFFICER", vaultResourceId: vault.vaultResourceId, scope: vault.vaultResourceId, principalId: ctx.user.userOid, principalType: "User", roleId: CRYPTO_OFFICER_ROLE_ID });
+  }
+  return result;
 }
 
 export async function grantMyselfKeyAccess(ctx: Ctx): Promise<{ result: "created" | "existed" }> {
@@ -258,7 +263,7 @@ export async function grantMyselfKeyAccess(ctx: Ctx): Promise<{ result: "created
   const vault = await readVault(ctx, onboarding.vaultResourceId);
   if (!vault.rbacAuthorization) throw new AppError("VALIDATION_FAILED", "This vault uses access policies, not Azure RBAC.", { fix: "Add an access policy for your account in the vault's Access policies settings." });
   try {
-    const result = await grantMyselfKeyOfficer(ctx, vault);
+    const result = await grantMyselfKeyOfficer(ctx, tenant.id, vault);
     await audit(ctx, tenant.id, "onboarding.grant_self_key_officer", "SUCCESS", { vault: vault.vaultResourceId, result }, { type: "vault", id: vault.vaultResourceId });
     return { result };
   } catch (error) {
@@ -329,7 +334,16 @@ export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
   const method = vault.rbacAuthorization ? "role-assignment" : "access-policy";
   const snippets = accessSnippets({ permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", vault, keyName, servicePrincipalObjectId });
   try {
-    const result = await grantKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId });
+    const { result, addedPermissions } = await grantKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId });
+    if (result === "created") {
+      await recordPortalGrant(
+        ctx,
+        tenant.id,
+        vault.rbacAuthorization
+          ? { kind: "ROLE_ASSIGNMENT", purpose: "PROVIDER_KEY_ACCESS", vaultResourceId: vault.vaultResourceId, scope: keyScope(vault.vaultResourceId, keyName), keyName, principalId: servicePrincipalObjectId, principalType: "ServicePrincipal", roleId: CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID }
+          : { kind: "ACCESS_POLICY", purpose: "PROVIDER_KEY_ACCESS", vaultResourceId: vault.vaultResourceId, principalId: servicePrincipalObjectId, permissions: addedPermissions ?? [] },
+      );
+    }
     await markAccessGranted(ctx, tenant.id, { method, result, vaultName: vault.name, keyName });
     return { status: "granted", method, existed: result === "existed" };
   } catch (error) {

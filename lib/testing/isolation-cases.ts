@@ -24,6 +24,7 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "onboarding.confirm_access": {},
   "onboarding.verify": {},
   "onboarding.skip_probe": {},
+  "onboarding.remove_grant": { grantId: TENANT_B_RECORD_ID },
   "onboarding.submit": { rotationToLatest: true },
   "customer.rotate_to_newest_version": {},
   "customer.confirm_restore": { restoreRequestId: TENANT_B_RECORD_ID },

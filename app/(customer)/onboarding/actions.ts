@@ -7,6 +7,7 @@ import {
   createVaultAction,
   grantAccessAction,
   grantSelfKeyAccessAction,
+  removeGrantAction,
   selectKeyAction,
   selectVaultAction,
   verifyAction,
@@ -47,4 +48,8 @@ export async function verifyKey(input: unknown) {
 
 export async function skipProbe(input: unknown) {
   return invokeAction(skipProbeAction, input);
+}
+
+export async function removeGrant(input: unknown) {
+  return invokeAction(removeGrantAction, input);
 }

@@ -12,6 +12,7 @@ import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { customerStatus } from "@/lib/onboarding/status";
 import { keyHome } from "@/lib/onboarding/status-home";
 import { KeySupportPanel } from "./_components/key-support-panel";
+import { SelfGrantedRoles } from "./_components/self-granted-roles";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Status" };
@@ -140,6 +141,7 @@ export default async function StatusPage() {
           })}
 
           <KeySupportPanel entraTenantId={access.user.tenantId} engine={engine} />
+          <SelfGrantedRoles entraTenantId={access.user.tenantId} />
 
           <section aria-labelledby="health-heading" className="rounded-xl border border-slate-200 bg-white p-6">
             <h2 id="health-heading" className="text-lg font-semibold">

@@ -9,6 +9,7 @@ import { customerOnboarding } from "@/lib/onboarding/queries";
 import { canView, STEP_PATH, stepIndex } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
 import { AccessPanel } from "./access-panel";
+import { AbandonedGrants } from "../_components/abandoned-grants";
 
 export const metadata: Metadata = { title: "Grant access" };
 
@@ -25,6 +26,7 @@ export default async function AccessStepPage() {
   return (
     <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="ACCESS" title="Grant the provider access to your key">
       <div className="max-w-3xl space-y-6">
+        <AbandonedGrants entraTenantId={access.user.tenantId} />
         <dl className="grid gap-4 rounded-xl border border-slate-200 bg-white p-6">
           <div>
             <dt className="text-sm text-slate-500">What will be granted</dt>

@@ -14,6 +14,7 @@ import { AzureProblem } from "../_components/azure-problem";
 import { AppError } from "@/lib/errors";
 import { grantMyselfKeyAccess, selectKey } from "../actions";
 import { CreateKeyForm } from "./create-key-form";
+import { AbandonedGrants } from "../_components/abandoned-grants";
 
 export const metadata: Metadata = { title: "Choose a key" };
 
@@ -48,6 +49,7 @@ export default async function KeyStepPage() {
             </Link>
           </p>
         )}
+        <AbandonedGrants entraTenantId={access.user.tenantId} />
         {listError ? <AzureProblem error={listError} /> : null}
         {listError instanceof AppError && listError.azureCode === "ForbiddenByRbac" && (
           <ActionButton action={grantMyselfKeyAccess} label="Give me Key Vault Crypto Officer on this vault" pendingLabel="Assigning…" />

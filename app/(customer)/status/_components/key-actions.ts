@@ -2,6 +2,7 @@
 
 import { invokeAction } from "@/lib/auth/invoke";
 import { confirmRestoreAction, rotateToNewestVersionAction } from "@/lib/support/customer-actions";
+import { removeGrantAction } from "@/lib/onboarding/actions";
 
 export async function rotateToNewestVersion(input: unknown) {
   return invokeAction(rotateToNewestVersionAction, input);
@@ -9,4 +10,8 @@ export async function rotateToNewestVersion(input: unknown) {
 
 export async function confirmRestore(input: unknown) {
   return invokeAction(confirmRestoreAction, input);
+}
+
+export async function removeGrant(input: unknown) {
+  return invokeAction(removeGrantAction, input);
 }
