@@ -25,12 +25,15 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 }
 
-/** Vaults are `{vault}.vault.localhost` (see localhost-resolver.mjs); Node accepts a wildcard of three labels. */
-const LEAF_NAMES = 'DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1';
+/**
+ * Vaults are `{vault}.vault.localhost` and Managed HSM pools `{hsm}.managedhsm.localhost` (see localhost-resolver.mjs);
+ * Node accepts a wildcard of three labels.
+ */
+const LEAF_NAMES = 'DNS:localhost,DNS:*.vault.localhost,DNS:*.managedhsm.localhost,IP:127.0.0.1';
 
 function namesAllHosts(certPath: string): boolean {
   try {
-    return execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', certPath], { stdio: 'pipe' }).toString().includes('*.vault.localhost');
+    return execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', certPath], { stdio: 'pipe' }).toString().includes('*.managedhsm.localhost');
   } catch {
     return false;
   }
@@ -71,7 +74,7 @@ export function ensureSimCa(dir: string = path.join(repoRoot, '.data/sim-ca')): 
   const complete = Object.values(files).every((file) => existsSync(file));
   if (complete && stillValid(files.caCertPath) && stillValid(files.certPath)) {
     if (namesAllHosts(files.certPath)) return files;
-    // An older leaf without the vault names: re-issue it under the same CA, so running processes keep trusting it.
+    // An older leaf without the vault and HSM names: re-issue it under the same CA, so running processes keep trusting it.
     if (existsSync(path.join(dir, 'ca.key'))) {
       issueLeaf(dir);
       return files;

@@ -72,6 +72,14 @@ export const SIM_VAULT_DNS_SUFFIX = 'vault.localhost';
 export const SIM_VAULT_RESOURCE = `https://${SIM_VAULT_DNS_SUFFIX}`;
 /** Tokens Key Vault accepts: Azure's resource (with or without slash, or its app id) and the simulator's. */
 export const VAULT_AUDIENCES = ['https://vault.azure.net', 'https://vault.azure.net/', 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093', SIM_VAULT_RESOURCE, `${SIM_VAULT_RESOURCE}/`];
+/**
+ * Managed HSM pools the same way: `https://{hsm}.managedhsm.localhost:{port}/`, challenging for
+ * `https://managedhsm.localhost` as Azure's pools challenge for `https://managedhsm.azure.net`.
+ */
+export const SIM_HSM_DNS_SUFFIX = 'managedhsm.localhost';
+export const SIM_HSM_RESOURCE = `https://${SIM_HSM_DNS_SUFFIX}`;
+/** Tokens a Managed HSM accepts: its own resource (Azure's and the simulator's); a Key Vault token is refused. */
+export const HSM_AUDIENCES = ['https://managedhsm.azure.net', 'https://managedhsm.azure.net/', SIM_HSM_RESOURCE, `${SIM_HSM_RESOURCE}/`];
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 export function issuerFor(origin: string, tenantId: string): string {

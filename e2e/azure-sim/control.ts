@@ -137,6 +137,15 @@ export class SimControl {
     return doomed.length;
   }
 
+  /** Removes a Managed HSM pool's local role assignments for a principal, as the customer revoking access; returns how many went. */
+  removeHsmRoleAssignments(hsmName: string, principalId: string): number {
+    const hsm = this.state.hsmByName(hsmName);
+    if (!hsm) throw new Error(`Managed HSM ${hsmName} not found`);
+    const doomed = [...hsm.roleAssignments.values()].filter((ra) => ra.principalId === principalId);
+    for (const ra of doomed) hsm.roleAssignments.delete(ra.name);
+    return doomed.length;
+  }
+
   /** Runs due automatic key rotation steps now instead of waiting for rotationDelayMs. */
   tick(): number {
     const due = [...this.state.pendingRotations];
@@ -148,8 +157,9 @@ export class SimControl {
     this.faults.clear();
   }
 
+  /** A vault, or else a Managed HSM pool of that name (key faults apply to both). */
   private vault(name: string) {
-    const vault = this.state.vaultByName(name);
+    const vault = this.state.vaultByName(name) ?? this.state.hsmByName(name);
     if (!vault) throw new Error(`Vault ${name} not found`);
     return vault;
   }

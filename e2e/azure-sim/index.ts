@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureSimCa, type SimCaFiles } from './ca';
 import './localhost-resolver.mjs';
-import { Faults, SIM_VAULT_DNS_SUFFIX, type SimContext, type SimSettings } from './context';
+import { Faults, SIM_HSM_DNS_SUFFIX, SIM_VAULT_DNS_SUFFIX, type SimContext, type SimSettings } from './context';
 import { SimControl } from './control';
 import { ArmThrottle, AZURE_ARM_THROTTLE, mergeThrottleSettings, type TokenBucketLimit } from './arm/throttle';
 import { SimStats } from './stats';
@@ -17,7 +17,7 @@ import { EntraService } from './entra';
 import { KeyVaultService } from './keyvault';
 import { defaultScenario, SIM, type Scenario } from './seed';
 import { requestListener } from './server';
-import { SimState } from './state';
+import { SimState, type KeyStoreKind, type KeyStoreRef } from './state';
 import { TokenSigner } from './tokens';
 
 export { SIM, PERSONAS, BUILTIN_ROLES, defaultScenario, type Scenario } from './seed';
@@ -91,9 +91,9 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
     return ctx;
   };
   const control = new SimControl(current, (scenario) => reset(scenario));
-  // Each vault gets its own port (its "host"): Key Vault SDKs only accept key ids shaped `{origin}/keys/{name}/{version}`.
+  // Each vault and Managed HSM gets its own port (its "host"): Key Vault SDKs only accept key ids shaped `{origin}/keys/{name}/{version}`.
   const vaultPorts = new Map<string, number>();
-  const portVaults = new Map<number, string>();
+  const portVaults = new Map<number, KeyStoreRef>();
   const spareListeners: Server[] = [];
   const servers: Server[] = [];
   const listener = requestListener({ ctx: current, entra: () => entra ?? new EntraService(current()),
@@ -118,18 +118,19 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
   await refillSpares();
   const port = portOf(server);
   const url = `https://localhost:${port}`;
-  const vaultOrigin = (vaultName: string): string => {
-    const key = vaultName.toLowerCase();
+  const vaultOrigin = (vaultName: string, kind: KeyStoreKind): string => {
+    const name = vaultName.toLowerCase();
+    const key = `${kind}:${name}`;
     let vaultPort = vaultPorts.get(key);
     if (vaultPort === undefined) {
       const spare = spareListeners.shift();
       if (!spare) throw new Error('No spare Key Vault listener left; create fewer vaults at once or call await sim.vaultListenersReady().');
       vaultPort = portOf(spare);
       vaultPorts.set(key, vaultPort);
-      portVaults.set(vaultPort, vaultName);
+      portVaults.set(vaultPort, { name: vaultName, kind });
       void refillSpares();
     }
-    return `https://${key}.${SIM_VAULT_DNS_SUFFIX}:${vaultPort}`;
+    return `https://${name}.${kind === 'managedHsm' ? SIM_HSM_DNS_SUFFIX : SIM_VAULT_DNS_SUFFIX}:${vaultPort}`;
   };
   const signer = new TokenSigner();
   let startupScenario = opts.scenario;
@@ -179,8 +180,8 @@ export async function startSimulator(opts: StartOptions = {}): Promise<SimHandle
       PROVIDER_UAMI_CLIENT_ID: SIM.uami.clientId,
       PROVIDER_DES_REGIONS: SIM.desRegions.join(','),
       NODE_EXTRA_CA_CERTS: ca.bundlePath,
-      // The product accepts keys only on these hosts; any port, as each simulated vault has its own.
-      KEY_VAULT_DNS_SUFFIXES: `${SIM_VAULT_DNS_SUFFIX}:*`,
+      // The product accepts keys only on these hosts; any port, as each simulated vault and HSM pool has its own.
+      KEY_VAULT_DNS_SUFFIXES: `${SIM_VAULT_DNS_SUFFIX}:*,${SIM_HSM_DNS_SUFFIX}:*`,
       // Child processes resolve the vaults' *.localhost names as this one does (RFC 6761).
       NODE_OPTIONS: withResolver(process.env.NODE_OPTIONS ?? ''),
     }),

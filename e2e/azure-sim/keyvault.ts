@@ -5,10 +5,11 @@
  */
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { onNewKeyVersion } from './arm/compute';
-import { SIM_VAULT_DNS_SUFFIX, SIM_VAULT_RESOURCE, VAULT_AUDIENCES, type SimContext } from './context';
+import { HSM_AUDIENCES, SIM_HSM_DNS_SUFFIX, SIM_HSM_RESOURCE, SIM_VAULT_DNS_SUFFIX, SIM_VAULT_RESOURCE, VAULT_AUDIENCES, type SimContext } from './context';
+import { handleHsmRbac } from './hsm';
 import { bearerToken, jsonBody, json, serviceError, type SimRequest, type SimResponse } from './http';
 import { keyMaterial } from './keys';
-import { newKeyVersion, nowSeconds, type KeyVersion, type RotationPolicy, type Vault, type VaultKey } from './state';
+import { newKeyVersion, nowSeconds, type KeyStoreRef, type KeyVersion, type ManagedHsm, type RotationPolicy, type Vault, type VaultKey } from './state';
 import type { Claims } from './tokens';
 import { rotationPolicyProblem } from './rotation-policy';
 import { checkKeyAccess, type KeyOperation } from './vault-access';
@@ -57,34 +58,44 @@ const EC_SIZES: Record<string, number> = { 'P-256': 256, 'P-384': 384, 'P-521': 
 export class KeyVaultService {
   constructor(private readonly ctx: SimContext) {}
 
-  /** `vaultName` is known when the request came to the vault's own port; otherwise the path carries `/kv/{vaultName}`. */
-  async handle(req: SimRequest, vaultName?: string): Promise<SimResponse> {
-    const match = vaultName ? [req.path, vaultName, req.path] : /^\/kv\/([^/]+)(\/.*)?$/.exec(req.path);
-    const vault = match?.[1] ? this.ctx.state.vaultByName(match[1]) : undefined;
+  /**
+   * `store` is known when the request came to a vault's or Managed HSM's own port; otherwise the path carries
+   * `/kv/{vaultName}` (vaults only).
+   */
+  async handle(req: SimRequest, store?: KeyStoreRef): Promise<SimResponse> {
+    const match = store ? [req.path, store.name, req.path] : /^\/kv\/([^/]+)(\/.*)?$/.exec(req.path);
+    const isHsm = store?.kind === 'managedHsm';
+    const vault = match?.[1] ? this.ctx.state.keyStore({ name: match[1], kind: isHsm ? 'managedHsm' : 'vault' }) : undefined;
     if (!match || !vault) {
       return kvError(404, 'VaultNotFound', `The vault '${match?.[1] ?? ''}' does not exist in the simulator (a real client would fail DNS resolution).`);
     }
-    // A vault's port answers only under the vault's own host name, as a request for another name never reaches it in Azure.
+    // A port answers only under its vault's or pool's own host name, as a request for another name never reaches it in Azure.
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (vaultName && host !== `${vault.name.toLowerCase()}.${SIM_VAULT_DNS_SUFFIX}`) {
+    if (store && host !== `${vault.name.toLowerCase()}.${isHsm ? SIM_HSM_DNS_SUFFIX : SIM_VAULT_DNS_SUFFIX}`) {
       return kvError(404, 'VaultNotFound', `The host '${host}' is not the vault '${vault.name}' (its address is ${this.ctx.state.vaultUri(vault)}).`);
     }
+    const resource = isHsm ? SIM_HSM_RESOURCE : SIM_VAULT_RESOURCE;
+    const audiences = isHsm ? HSM_AUDIENCES : VAULT_AUDIENCES;
     if (!req.url.searchParams.get('api-version')) {
       return kvError(400, 'BadParameter', "The 'api-version' query parameter is missing.");
     }
     const token = bearerToken(req);
-    const challenge = { 'www-authenticate': `Bearer authorization="${this.ctx.origin}/${vault.tenantId}", resource="${SIM_VAULT_RESOURCE}"` };
+    const challenge = { 'www-authenticate': `Bearer authorization="${this.ctx.origin}/${vault.tenantId}", resource="${resource}"` };
     if (!token) return kvError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', undefined, challenge);
     const verified = this.ctx.signer.verify(token);
     if (!verified.ok) {
       return kvError(401, 'Unauthorized', verified.reason === 'expired' ? 'AKV10022: Token is expired.' : 'AKV10016: Token signature validation failed.', undefined, challenge);
     }
     const claims = verified.claims;
-    if (!VAULT_AUDIENCES.includes(claims.aud)) {
-      return kvError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${SIM_VAULT_RESOURCE}, found: ${claims.aud}.`, undefined, challenge);
+    if (!audiences.includes(claims.aud)) {
+      return kvError(401, 'Unauthorized', `AKV10022: Invalid audience. Expected ${resource}, found: ${claims.aud}.`, undefined, challenge);
     }
     if (claims.tid !== vault.tenantId) {
       return kvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${this.ctx.origin}/${vault.tenantId}/v2.0, found ${claims.iss}.`, undefined, challenge);
+    }
+    if (isHsm) {
+      const rbac = handleHsmRbac(vault as ManagedHsm, req, match[2] ?? '/', claims, this.ctx.settings.propagationDelayMs);
+      if (rbac) return rbac;
     }
     return this.route(req, vault, claims, match[2] ?? '/');
   }
@@ -162,6 +173,10 @@ export class KeyVaultService {
     if (!/^[a-zA-Z0-9-]{1,127}$/.test(name)) return kvError(400, 'BadParameter', `The key name '${name}' is invalid: use 1-127 letters, digits and dashes.`);
     const kty = body.kty ?? '';
     if (!['RSA', 'RSA-HSM', 'EC', 'EC-HSM'].includes(kty)) return kvError(400, 'BadParameter', `Property has invalid value: kty '${kty}'.`);
+    // A Managed HSM holds only HSM-protected keys (learn.microsoft.com/azure/key-vault/keys/about-keys).
+    if (vault.kind === 'managedHsm' && !kty.endsWith('-HSM')) {
+      return kvError(400, 'BadParameter', `Property has invalid value: kty '${kty}'. A managed HSM supports only HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM).`);
+    }
     if (kty.endsWith('-HSM') && vault.sku !== 'premium') {
       return kvError(400, 'BadParameter', 'HSM-protected keys require a Premium vault. The vault SKU is standard.');
     }

@@ -128,6 +128,23 @@ const vaultSchema = z.object({
   keys: z.array(keySchema).default([]),
 });
 
+const hsmRoleAssignmentSchema = z.object({ scope: z.string().default('/'), roleDefinitionId: z.string(), principalId: z.string() });
+
+const managedHsmSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  location: z.string(),
+  /** Whether the security domain has been downloaded (activation); until then the data plane serves nothing. */
+  activated: z.boolean().default(true),
+  initialAdminObjectIds: z.array(z.string()).default([]),
+  enablePurgeProtection: z.boolean().default(true),
+  softDeleteRetentionInDays: z.number().default(90),
+  /** Local RBAC of the pool's data plane (HSM_ROLES ids); the initial administrators get Managed HSM Administrator at `/`. */
+  roleAssignments: z.array(hsmRoleAssignmentSchema).default([]),
+  keys: z.array(keySchema).default([]),
+});
+
 const diskSchema = z.object({
   subscriptionId: z.string(),
   resourceGroup: z.string(),
@@ -153,6 +170,7 @@ export const scenarioSchema = z.object({
   roleAssignments: z.array(roleAssignmentSchema).default([]),
   userAssignedIdentities: z.array(uamiSchema).default([]),
   vaults: z.array(vaultSchema).default([]),
+  managedHsms: z.array(managedHsmSchema).default([]),
   disks: z.array(diskSchema).default([]),
   virtualMachines: z.array(vmSchema).default([]),
   /**
@@ -184,6 +202,22 @@ export const BUILTIN_ROLES = {
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424',
   keyVaultContributor: 'f25e0fa2-8f0e-4bc4-a8b0-6b9f2bbd1d41',
   managedIdentityOperator: 'f1a07417-d97a-45cb-824c-7a7467783830',
+} as const;
+
+/**
+ * Managed HSM local RBAC built-in roles (learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles).
+ * Their definitions live on each pool's data plane (hsm.ts), not in ARM.
+ */
+export const HSM_ROLES = {
+  administrator: 'a290e904-7015-4bba-90c8-60543313cdb4',
+  cryptoOfficer: '515eb02d-2335-4d2d-92f2-b1cbdf9c3778',
+  cryptoUser: '21dbd100-6940-42c2-9190-5d6cb909625b',
+  policyAdministrator: '4bd23610-cdcf-4971-bdee-bdc562cc28e4',
+  cryptoAuditor: '2c18b078-7c48-4d3a-af88-5a3a1b3f82b3',
+  cryptoServiceEncryptionUser: '33413926-3206-4cdd-b39a-83574fe37a17',
+  cryptoServiceReleaseUser: '21dbd100-6940-42c2-9190-5d6cb909625c',
+  backup: '7b127d3c-77bd-4e3e-bbe0-dbb8971fa7f8',
+  restore: '6efe6056-5259-49d2-8b3d-d3d73544b20b',
 } as const;
 
 const PROVIDER_TENANT = '11111111-1111-4111-8111-111111111111';
@@ -222,6 +256,13 @@ const CUSTOMERS = {
   },
 } as const satisfies Record<string, CustomerSeed>;
 
+/** The customer that keeps its keys in a Managed HSM pool (no vault). */
+const HSM_CUSTOMER = {
+  tenantId: 'dddddddd-0000-4000-8000-00000000000d', displayName: 'Woodgrove Bank', domain: 'woodgrove.example',
+  subscriptionId: 'dddddddd-5555-4555-8555-00000000000d', resourceGroup: 'woodgrove-hsm-rg',
+  hsmName: 'woodgrove-hsm', keyName: 'disk-key', location: 'westeurope',
+} as const;
+
 /** Ids of the default seed, for tests and the demo to refer to by name. */
 export const SIM = {
   providerTenantId: PROVIDER_TENANT,
@@ -244,6 +285,7 @@ export const SIM = {
   disks: ['app-data-disk-1', 'app-data-disk-2', 'vm-app-1-osdisk', 'vm-app-2-osdisk'],
   virtualMachines: ['vm-app-1', 'vm-app-2'],
   customers: CUSTOMERS,
+  hsmCustomer: HSM_CUSTOMER,
 } as const;
 
 interface PersonaSeed {
@@ -278,6 +320,7 @@ export const PERSONAS = {
   contosoGuest: persona(CUSTOMERS.contoso.tenantId, 'guest_fabrikam.example#EXT#@contoso.example', 'Gil Guest', 'B2B guest from Fabrikam; app role Customer.Admin', { appRoles: ['Customer.Admin'], homeTenantId: CUSTOMERS.fabrikam.tenantId }),
   fabrikamAdmin: persona(CUSTOMERS.fabrikam.tenantId, 'admin@fabrikam.example', 'Fay Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
   northwindAdmin: persona(CUSTOMERS.northwind.tenantId, 'admin@northwind.example', 'Ned Admin', 'Global Administrator; Owner on the subscription', { directoryRoles: ['Global Administrator'] }),
+  woodgroveAdmin: persona(HSM_CUSTOMER.tenantId, 'admin@woodgrove.example', 'Wanda Admin', 'Global Administrator; Owner on the subscription; Managed HSM Administrator and Crypto User on the pool', { directoryRoles: ['Global Administrator'] }),
 } as const;
 
 export type PersonaName = keyof typeof PERSONAS;
@@ -304,6 +347,7 @@ export const PORTAL_DELEGATED_PERMISSIONS = [
   { resource: `api://${PORTAL_CLIENT_ID}`, scopes: ['access_as_user'] },
   { resource: 'https://management.azure.com', scopes: ['user_impersonation'] },
   { resource: 'https://vault.azure.net', scopes: ['user_impersonation'] },
+  { resource: 'https://managedhsm.azure.net', scopes: ['user_impersonation'] },
   { resource: 'https://graph.microsoft.com', scopes: ['User.Read'] },
 ];
 
@@ -315,12 +359,15 @@ const subScope = (id: string) => `/subscriptions/${id}`;
  */
 export function defaultScenario(issuerBase: string): Scenario {
   const customerEntries = Object.values(CUSTOMERS) as CustomerSeed[];
-  const admins = [PERSONAS.contosoAdmin, PERSONAS.fabrikamAdmin, PERSONAS.northwindAdmin];
+  const admins = [PERSONAS.contosoAdmin, PERSONAS.fabrikamAdmin, PERSONAS.northwindAdmin, PERSONAS.woodgroveAdmin];
+  const subscriptionOf = (tenantId: string) => tenantId === HSM_CUSTOMER.tenantId ? HSM_CUSTOMER.subscriptionId
+    : customerEntries.find((c) => c.tenantId === tenantId)!.subscriptionId;
   return {
     providerTenantId: PROVIDER_TENANT,
     tenants: [
       { id: PROVIDER_TENANT, displayName: SIM.providerTenantName, domain: 'skyline.example', users: tenantUsers(PROVIDER_TENANT) },
       ...customerEntries.map((c) => ({ id: c.tenantId, displayName: c.displayName, domain: c.domain, users: tenantUsers(c.tenantId) })),
+      { id: HSM_CUSTOMER.tenantId, displayName: HSM_CUSTOMER.displayName, domain: HSM_CUSTOMER.domain, users: tenantUsers(HSM_CUSTOMER.tenantId) },
     ],
     applications: [
       {
@@ -352,13 +399,15 @@ export function defaultScenario(issuerBase: string): Scenario {
         resourceGroups: [{ name: PROVIDER_RG, location: 'westeurope' }] },
       ...customerEntries.map((c) => ({ id: c.subscriptionId, tenantId: c.tenantId, displayName: `${c.displayName} Production`,
         resourceGroups: [{ name: c.resourceGroup, location: c.location }] })),
+      { id: HSM_CUSTOMER.subscriptionId, tenantId: HSM_CUSTOMER.tenantId, displayName: `${HSM_CUSTOMER.displayName} Production`,
+        resourceGroups: [{ name: HSM_CUSTOMER.resourceGroup, location: HSM_CUSTOMER.location }] },
     ],
     roleAssignments: [
       { scope: subScope(PROVIDER_SUBSCRIPTION), roleDefinitionId: BUILTIN_ROLES.contributor, principalId: SIM.uami.principalId, principalType: 'ServicePrincipal' },
       { scope: subScope(PROVIDER_SUBSCRIPTION), roleDefinitionId: BUILTIN_ROLES.contributor,
         principalId: servicePrincipalObjectId(PORTAL_CLIENT_ID, PROVIDER_TENANT), principalType: 'ServicePrincipal' },
       ...admins.map((admin) => ({
-        scope: subScope(customerEntries.find((c) => c.tenantId === admin.tenantId)!.subscriptionId),
+        scope: subScope(subscriptionOf(admin.tenantId)),
         roleDefinitionId: BUILTIN_ROLES.owner, principalId: admin.oid, principalType: 'User' as const,
       })),
       { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultContributor, principalId: PERSONAS.contosoKeyAdmin.oid },
@@ -378,6 +427,15 @@ export function defaultScenario(issuerBase: string): Scenario {
       { subscriptionId: CUSTOMERS.northwind.subscriptionId, resourceGroup: CUSTOMERS.northwind.resourceGroup, name: CUSTOMERS.northwind.vaultName,
         location: 'australiaeast', enableRbacAuthorization: true, enablePurgeProtection: true,
         keys: [{ name: CUSTOMERS.northwind.keyName, kty: 'RSA', keySize: 3072 }] },
+    ],
+    managedHsms: [
+      { subscriptionId: HSM_CUSTOMER.subscriptionId, resourceGroup: HSM_CUSTOMER.resourceGroup, name: HSM_CUSTOMER.hsmName,
+        location: HSM_CUSTOMER.location, initialAdminObjectIds: [PERSONAS.woodgroveAdmin.oid],
+        roleAssignments: [
+          { scope: '/', roleDefinitionId: HSM_ROLES.administrator, principalId: PERSONAS.woodgroveAdmin.oid },
+          { scope: '/', roleDefinitionId: HSM_ROLES.cryptoUser, principalId: PERSONAS.woodgroveAdmin.oid },
+        ],
+        keys: [{ name: HSM_CUSTOMER.keyName, kty: 'RSA-HSM', keySize: 3072 }] },
     ],
     disks: SIM.disks.map((name) => ({ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name, location: 'westeurope' })),
     virtualMachines: SIM.virtualMachines.map((name) => ({ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name,

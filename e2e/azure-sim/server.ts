@@ -9,6 +9,7 @@ import { handleGraph } from './graph';
 import { handleGraphWrites } from './graph-writes';
 import { serviceError, type Service, type SimRequest, type SimResponse } from './http';
 import type { KeyVaultService } from './keyvault';
+import type { KeyStoreRef } from './state';
 import { handleMsi } from './msi';
 
 export interface Services {
@@ -18,8 +19,8 @@ export interface Services {
   control: SimControl;
   identityHeader: string;
   log: (line: string) => void;
-  /** The vault served on a port other than the main one. */
-  vaultForPort: (port: number) => string | undefined;
+  /** The vault or Managed HSM served on a port other than the main one. */
+  vaultForPort: (port: number) => KeyStoreRef | undefined;
 }
 
 function serviceFor(path: string): Service {
@@ -57,8 +58,8 @@ function faultResponse(ctx: SimContext, service: Service): SimResponse | undefin
 
 async function route(services: Services, req: SimRequest): Promise<SimResponse> {
   const ctx = services.ctx();
-  const vaultName = services.vaultForPort(req.localPort);
-  if (vaultName) return faultResponse(ctx, 'keyvault') ?? services.keyVault().handle(req, vaultName);
+  const store = services.vaultForPort(req.localPort);
+  if (store) return faultResponse(ctx, 'keyvault') ?? services.keyVault().handle(req, store);
   if (req.path.startsWith('/__sim/')) return services.control.handle(req);
   const service = serviceFor(req.path);
   if (service === 'msi' && req.path === '/msi/token') ctx.stats.msiTokens += 1;

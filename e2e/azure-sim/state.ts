@@ -1,7 +1,7 @@
 /** The simulator's in-memory world: directory objects, ARM resources, keys, operations. */
 import { randomBytes } from 'node:crypto';
-import { SIM_VAULT_RESOURCE } from './context';
-import { scenarioSchema, servicePrincipalObjectId, stableGuid, userObjectId, type Scenario } from './seed';
+import { SIM_HSM_RESOURCE, SIM_VAULT_RESOURCE } from './context';
+import { scenarioSchema, servicePrincipalObjectId, stableGuid, userObjectId, type ParsedScenario, type Scenario } from './seed';
 
 export interface User {
   id: string; tenantId: string; upn: string; displayName: string;
@@ -93,7 +93,21 @@ export interface Vault {
   publicNetworkAccess: 'Enabled' | 'Disabled'; networkDefaultAction: 'Allow' | 'Deny'; networkBypass: string;
   accessPolicies: AccessPolicy[]; keys: Map<string, VaultKey>; deletedKeys: Map<string, VaultKey>;
   createdAt: string; createdBy: string;
+  /** Set on a Managed HSM pool, whose keys the same data plane serves (hsm.ts adds its local RBAC). */
+  kind?: 'managedHsm';
 }
+/** A role assignment of a Managed HSM's local RBAC: scope `/`, `/keys` or `/keys/{name}`, on the pool's data plane. */
+export interface HsmRoleAssignment { name: string; scope: string; roleDefinitionId: string; principalId: string; effectiveAt: number }
+/** A Managed HSM pool: keys like a vault's, access only through its local RBAC, usable only once its security domain is activated. */
+export interface ManagedHsm extends Vault {
+  kind: 'managedHsm';
+  activated: boolean;
+  initialAdminObjectIds: string[];
+  roleAssignments: Map<string, HsmRoleAssignment>;
+}
+/** Which data plane a port or key URL belongs to. */
+export type KeyStoreKind = 'vault' | 'managedHsm';
+export interface KeyStoreRef { name: string; kind: KeyStoreKind }
 export interface ApiError { code: string; message: string; target?: string }
 export interface DiskEncryptionSet {
   id: string; name: string; subscriptionId: string; resourceGroup: string; location: string; tags: Record<string, string>;
@@ -129,6 +143,7 @@ export function canonicalResource(resource: string): string {
   if (trimmed === 'https://management.core.windows.net') return 'https://management.azure.com';
   // The simulator's vaults challenge for their own resource (context.ts); it stands for Azure Key Vault.
   if (trimmed === SIM_VAULT_RESOURCE) return 'https://vault.azure.net';
+  if (trimmed === SIM_HSM_RESOURCE) return 'https://managedhsm.azure.net';
   return /^api:\/\//i.test(trimmed) ? trimmed.toLowerCase() : trimmed;
 }
 export const newKeyVersion = () => randomBytes(16).toString('hex');
@@ -165,6 +180,7 @@ export class SimState {
   /** Custom role definitions, keyed by their GUID. */
   customRoleDefinitions = new Map<string, CustomRoleDefinition>();
   vaults = new ResourceMap<Vault>();
+  managedHsms = new ResourceMap<ManagedHsm>();
   diskEncryptionSets = new ResourceMap<DiskEncryptionSet>();
   disks = new ResourceMap<Disk>();
   virtualMachines = new ResourceMap<VirtualMachine>();
@@ -176,8 +192,8 @@ export class SimState {
    * `vaultOrigin` gives each vault its own origin (`https://localhost:{vaultPort}`), as each Azure vault has
    * its own host: the Key Vault SDK parses key ids as `{origin}/keys/{name}/{version}` and rejects path prefixes.
    */
-  constructor(scenario: Scenario, readonly origin: string, private readonly vaultOrigin: (vaultName: string) => string,
-    private readonly vaultNameForPort: (port: number) => string | undefined) {
+  constructor(scenario: Scenario, readonly origin: string, private readonly vaultOrigin: (name: string, kind: KeyStoreKind) => string,
+    private readonly keyStoreForPort: (port: number) => KeyStoreRef | undefined) {
     this.load(scenario);
   }
 
@@ -238,15 +254,24 @@ export class SimState {
         networkDefaultAction: v.networkDefaultAction, networkBypass: 'AzureServices', accessPolicies: v.accessPolicies,
         keys: new Map(), deletedKeys: new Map(), createdAt: created, createdBy: 'seed',
       };
-      for (const k of v.keys) {
-        const now = nowSeconds();
-        const version = stableGuid('keyVersion', v.name, k.name).replace(/-/g, '');
-        vault.keys.set(lower(k.name), { name: k.name, tags: {}, versions: [{
-          version, kty: k.kty, keySize: k.keySize, keyOps: k.keyOps, enabled: k.enabled, created: now, updated: now,
-          expires: k.expiresInDays === undefined ? undefined : now + k.expiresInDays * 86400, materialId: `${v.name}/${k.name}/${version}`,
-        }] });
-      }
+      vault.keys = this.seedKeys(v.name, v.keys);
       this.vaults.set(vault);
+    }
+    for (const h of scenario.managedHsms) {
+      const hsm: ManagedHsm = {
+        id: `/subscriptions/${h.subscriptionId}/resourceGroups/${h.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${h.name}`,
+        name: h.name, subscriptionId: h.subscriptionId, resourceGroup: h.resourceGroup, location: h.location,
+        tenantId: this.subscriptionTenant(h.subscriptionId), tags: {}, sku: 'premium', kind: 'managedHsm', activated: h.activated,
+        initialAdminObjectIds: h.initialAdminObjectIds, enableRbacAuthorization: true, enableSoftDelete: true,
+        enablePurgeProtection: h.enablePurgeProtection, softDeleteRetentionInDays: h.softDeleteRetentionInDays, publicNetworkAccess: 'Enabled',
+        networkDefaultAction: 'Allow', networkBypass: 'AzureServices', accessPolicies: [], keys: this.seedKeys(h.name, h.keys),
+        deletedKeys: new Map(), createdAt: created, createdBy: 'seed', roleAssignments: new Map(),
+      };
+      for (const ra of h.roleAssignments) {
+        const name = stableGuid('hsmRoleAssignment', h.name, ra.scope, ra.roleDefinitionId, ra.principalId);
+        hsm.roleAssignments.set(name, { name, scope: ra.scope, roleDefinitionId: ra.roleDefinitionId, principalId: ra.principalId, effectiveAt: 0 });
+      }
+      this.managedHsms.set(hsm);
     }
     for (const d of scenario.disks) {
       this.disks.set({ id: `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Compute/disks/${d.name}`,
@@ -261,6 +286,19 @@ export class SimState {
       this.virtualMachines.set({ id, name: vm.name, subscriptionId: vm.subscriptionId, resourceGroup: vm.resourceGroup, location: vm.location,
         osDiskId, powerState: 'running', vmId: stableGuid('vm', vm.name) });
     }
+  }
+
+  private seedKeys(storeName: string, keys: ParsedScenario['vaults'][number]['keys']): Map<string, VaultKey> {
+    const map = new Map<string, VaultKey>();
+    for (const k of keys) {
+      const now = nowSeconds();
+      const version = stableGuid('keyVersion', storeName, k.name).replace(/-/g, '');
+      map.set(lower(k.name), { name: k.name, tags: {}, versions: [{
+        version, kty: k.kty, keySize: k.keySize, keyOps: k.keyOps, enabled: k.enabled, created: now, updated: now,
+        expires: k.expiresInDays === undefined ? undefined : now + k.expiresInDays * 86400, materialId: `${storeName}/${k.name}/${version}`,
+      }] });
+    }
+    return map;
   }
 
   subscriptionTenant(subscriptionId: string): string {
@@ -336,21 +374,34 @@ export class SimState {
     return this.vaults.values().find((v) => lower(v.name) === lower(name));
   }
 
+  hsmByName(name: string): ManagedHsm | undefined {
+    return this.managedHsms.values().find((h) => lower(h.name) === lower(name));
+  }
+
+  /** The vault or Managed HSM a port or key URL names. */
+  keyStore(ref: KeyStoreRef): Vault | undefined {
+    return ref.kind === 'managedHsm' ? this.hsmByName(ref.name) : this.vaultByName(ref.name);
+  }
+
   vaultUri(vault: Vault): string {
-    return `${this.vaultOrigin(vault.name)}/`;
+    return `${this.vaultOrigin(vault.name, vault.kind ?? 'vault')}/`;
   }
 
   keyId(vault: Vault, keyName: string, version?: string): string {
-    return `${this.vaultOrigin(vault.name)}/keys/${keyName}${version ? `/${version}` : ''}`;
+    return `${this.vaultOrigin(vault.name, vault.kind ?? 'vault')}/keys/${keyName}${version ? `/${version}` : ''}`;
   }
 
-  /** Parses a key URL of this simulator: `https://{vault}.vault.localhost:{vaultPort}/keys/{name}[/{version}]` (or the `/kv/{vault}/keys/...` alias). */
-  parseKeyUrl(keyUrl: string): { vaultName: string; keyName: string; version?: string } | undefined {
+  /**
+   * Parses a key URL of this simulator: `https://{vault}.vault.localhost:{port}/keys/{name}[/{version}]`,
+   * `https://{hsm}.managedhsm.localhost:{port}/keys/...` (or the `/kv/{vault}/keys/...` alias).
+   */
+  parseKeyUrl(keyUrl: string): { vaultName: string; kind: KeyStoreKind; keyName: string; version?: string } | undefined {
     const alias = /^https:\/\/[^/]+\/kv\/([^/]+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
-    if (alias?.[1] && alias[2]) return { vaultName: alias[1], keyName: alias[2], version: alias[3] || undefined };
-    const own = /^https:\/\/([a-z0-9-]+)\.vault\.localhost:(\d+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
-    const vaultName = own ? this.vaultNameForPort(Number(own[2])) : undefined;
-    if (!own?.[3] || !vaultName || lower(vaultName) !== lower(own[1] ?? '')) return undefined;
-    return { vaultName, keyName: own[3], version: own[4] || undefined };
+    if (alias?.[1] && alias[2]) return { vaultName: alias[1], kind: 'vault', keyName: alias[2], version: alias[3] || undefined };
+    const own = /^https:\/\/([a-z0-9-]+)\.(vault|managedhsm)\.localhost:(\d+)\/keys\/([^/]+)(?:\/([^/?]*))?\/?$/i.exec(keyUrl);
+    const store = own ? this.keyStoreForPort(Number(own[3])) : undefined;
+    const kind: KeyStoreKind = lower(own?.[2] ?? '') === 'managedhsm' ? 'managedHsm' : 'vault';
+    if (!own?.[4] || !store || store.kind !== kind || lower(store.name) !== lower(own[1] ?? '')) return undefined;
+    return { vaultName: store.name, kind, keyName: own[4], version: own[5] || undefined };
   }
 }

@@ -3,8 +3,9 @@
  * policies) and its network rules. Used by the Key Vault data plane and by the disk encryption
  * set checks (which act as a trusted first-party service).
  */
+import { checkHsmKeyAccess } from './hsm';
 import { isAllowed } from './rbac';
-import type { SimState, Vault } from './state';
+import type { ManagedHsm, SimState, Vault } from './state';
 
 export type KeyOperation = 'get' | 'list' | 'create' | 'update' | 'delete' | 'rotate' | 'getrotationpolicy' | 'setrotationpolicy'
   | 'wrapKey' | 'unwrapKey' | 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'recover' | 'purge';
@@ -28,6 +29,8 @@ export interface AccessDenied { status: 403; code: string; message: string; inne
 /** Network rules first (as Key Vault evaluates them), then the permission model. */
 export function checkKeyAccess(state: SimState, vault: Vault, keyName: string | undefined, caller: Caller,
   operation: KeyOperation, options: { trustedService?: boolean } = {}): AccessDenied | undefined {
+  // A Managed HSM pool has its own local RBAC, and no Azure RBAC or access policies on its keys.
+  if (vault.kind === 'managedHsm') return checkHsmKeyAccess(vault as ManagedHsm, keyName, caller, operation);
   const callerText = `appid=${caller.appid ?? ''};oid=${caller.oid};iss=${caller.iss}`;
   if (vault.publicNetworkAccess === 'Disabled') {
     return { status: 403, code: 'Forbidden', innerCode: 'ForbiddenByFirewall',

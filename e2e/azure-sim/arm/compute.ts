@@ -121,7 +121,7 @@ export function validateDesKey(ctx: SimContext, c: DesCandidate): Failure | unde
     return { code: 'InvalidParameter', target: 'properties.activeKey.keyUrl',
       message: `The key URL '${c.keyUrl}' must be versioned: https://{vault}/keys/{name}/{version}. A versioned URL is required even when rotationToLatestKeyVersionEnabled is set.` };
   }
-  const vault = state.vaultByName(parsed.vaultName);
+  const vault = state.keyStore({ name: parsed.vaultName, kind: parsed.kind });
   if (!vault) return { code: 'KeyVaultNotFound', message: `The key vault for key URL '${c.keyUrl}' could not be resolved.` };
   const caller = keyCaller(ctx, identity, c.federatedClientId, vault, c.keyUrl);
   if ('code' in caller) return caller;
@@ -218,7 +218,7 @@ function operationStatus(a: ArmRequest, opId: string): SimResponse {
 export function onNewKeyVersion(ctx: SimContext, vault: Vault, key: VaultKey): void {
   for (const des of ctx.state.diskEncryptionSets.values()) {
     const parsed = ctx.state.parseKeyUrl(des.keyUrl);
-    if (!des.rotationToLatestKeyVersionEnabled || !parsed || !eq(parsed.vaultName, vault.name) || !eq(parsed.keyName, key.name)) continue;
+    if (!des.rotationToLatestKeyVersionEnabled || !parsed || parsed.kind !== (vault.kind ?? 'vault') || !eq(parsed.vaultName, vault.name) || !eq(parsed.keyName, key.name)) continue;
     ctx.state.pendingRotations.add(des.id);
     ctx.schedule(ctx.settings.rotationDelayMs, () => advanceRotation(ctx, des.id));
   }
@@ -235,7 +235,7 @@ export function advanceRotation(ctx: SimContext, desId: string): void {
     return;
   }
   const parsed = ctx.state.parseKeyUrl(des.keyUrl);
-  const vault = parsed && ctx.state.vaultByName(parsed.vaultName);
+  const vault = parsed && ctx.state.keyStore({ name: parsed.vaultName, kind: parsed.kind });
   const key = vault?.keys.get(parsed?.keyName.toLowerCase() ?? '');
   const latest = key?.versions[key.versions.length - 1];
   if (!vault || !key || !latest || latest.version === parsed?.version) return;

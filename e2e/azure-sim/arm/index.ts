@@ -7,11 +7,12 @@ import { armError, type ArmHandler, type ArmRequest } from './arm';
 import { handleAuthorization } from './authorization';
 import { handleCompute } from './compute';
 import { handleKeyVault } from './keyvault';
+import { handleManagedHsms } from './managed-hsm';
 import { handleManagedIdentity } from './msi';
 import { handleResources } from './resources';
 import { operationKind } from './throttle';
 
-const PROVIDERS: ArmHandler[] = [handleAuthorization, handleKeyVault, handleManagedIdentity, handleCompute, handleResources];
+const PROVIDERS: ArmHandler[] = [handleAuthorization, handleKeyVault, handleManagedHsms, handleManagedIdentity, handleCompute, handleResources];
 
 export async function handleArm(ctx: SimContext, req: SimRequest): Promise<SimResponse> {
   // Role assignment scopes arrive as `/arm//subscriptions/...`; ARM tolerates duplicate slashes.

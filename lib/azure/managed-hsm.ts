@@ -1,0 +1,224 @@
+// A customer's Managed HSM pools: the pools through ARM (Microsoft.KeyVault/managedHSMs), their keys and local RBAC
+// through each pool's own data plane, as the signed-in admin. Access to an HSM key is not Azure RBAC: the pool keeps
+// its own role assignments (learn.microsoft.com/azure/key-vault/managed-hsm/access-control), written with
+// `PUT {hsm}/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}` (Key Vault data plane 7.x). No SDK for
+// it is on this registry (@azure/keyvault-admin), so the call goes through the Azure SDK pipeline with the same
+// challenge-based authentication policy the Key Vault SDK uses (challenge resource verification stays on).
+import { createHash } from "node:crypto";
+import type { TokenCredential } from "@azure/core-auth";
+import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest, type Pipeline } from "@azure/core-rest-pipeline";
+import { KeyVaultManagementClient, type ManagedHsm } from "@azure/arm-keyvault";
+import { keyVaultAuthenticationPolicy } from "@azure/keyvault-common";
+import { KeyClient, type KeyVaultKey } from "@azure/keyvault-keys";
+import { serverEnv } from "../env";
+import { AppError } from "../errors";
+import { ARM_SCOPE } from "./endpoints";
+import { azureFailure } from "./errors";
+import { parseVaultUri } from "./key-url";
+
+/** "Managed HSM Crypto Service Encryption User": get, wrap and unwrap a key (learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles). */
+export const HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID = "33413926-3206-4cdd-b39a-83574fe37a17";
+export const HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME = "Managed HSM Crypto Service Encryption User";
+/** What the admin needs on the pool to list and create keys. */
+export const HSM_CRYPTO_USER_ROLE_NAME = "Managed HSM Crypto User";
+/** The data plane's API version for role assignments (7.4 and later accept key scopes). */
+const HSM_RBAC_API_VERSION = "7.5";
+
+export type HsmRef = { subscriptionId: string; resourceGroup: string; hsmName: string; hsmResourceId: string };
+
+export type HsmSummary = HsmRef & {
+  name: string;
+  location: string;
+  tenantId: string | undefined;
+  hsmUri: string;
+  softDeleteEnabled: boolean | undefined;
+  purgeProtectionEnabled: boolean | undefined;
+  /** securityDomainProperties.activationStatus: Active, NotActivated, Unknown or Failed. */
+  activationStatus: string | undefined;
+  provisioningState: string | undefined;
+};
+
+export type HsmKeySummary = {
+  name: string;
+  keyType: string | undefined;
+  keySize: number | undefined;
+  operations: string[];
+  enabled: boolean;
+  expiresAt: Date | undefined;
+  notBefore: Date | undefined;
+  keyUri: string;
+  keyUriWithVersion: string;
+  currentVersion: string;
+};
+
+const HSM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/managedHSMs\/([^/]+)$/i;
+
+export function parseHsmResourceId(id: string): HsmRef | null {
+  const match = HSM_ID.exec(id);
+  return match ? { subscriptionId: match[1]!, resourceGroup: match[2]!, hsmName: match[3]!, hsmResourceId: id } : null;
+}
+
+/** The local-RBAC scope of one key: the role then covers every version of that key, nothing else. */
+export function hsmKeyScope(keyName: string): string {
+  return `/keys/${keyName}`;
+}
+
+/** A deterministic assignment name (a GUID) per pool + scope + principal + role, so repeating the grant is a no-op. */
+export function hsmRoleAssignmentName(hsmUri: string, scope: string, principalId: string, roleId = HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID): string {
+  const hex = createHash("sha256").update(`${hsmUri.toLowerCase()}|${scope.toLowerCase()}|${principalId.toLowerCase()}|${roleId}`).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function armClient(credential: TokenCredential, subscriptionId: string) {
+  return new KeyVaultManagementClient(credential, subscriptionId, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentials: { scopes: [ARM_SCOPE] } });
+}
+
+/** The pool's data-plane base URI, refused unless it is on a configured Key Vault host (the token goes where it answers). */
+function checkedHsmUri(value: string): string {
+  const parsed = parseVaultUri(value, serverEnv().KEY_VAULT_DNS_SUFFIXES);
+  if (!parsed.ok) throw new AppError("VALIDATION_FAILED", `Not a Managed HSM address this portal accepts: ${parsed.reason}`, { fix: "Pick a Managed HSM pool from the list." });
+  return parsed.vaultUri;
+}
+
+function toHsmSummary(hsm: ManagedHsm): HsmSummary | null {
+  const ref = hsm.id ? parseHsmResourceId(hsm.id) : null;
+  const uri = hsm.properties?.hsmUri;
+  if (!ref || !uri) return null;
+  return {
+    ...ref,
+    name: hsm.name ?? ref.hsmName,
+    location: hsm.location ?? "",
+    tenantId: hsm.properties?.tenantId,
+    hsmUri: uri.endsWith("/") ? uri : `${uri}/`,
+    softDeleteEnabled: hsm.properties?.enableSoftDelete,
+    purgeProtectionEnabled: hsm.properties?.enablePurgeProtection,
+    activationStatus: hsm.properties?.securityDomainProperties?.activationStatus,
+    provisioningState: hsm.properties?.provisioningState,
+  };
+}
+
+export async function listManagedHsms(credential: TokenCredential, subscriptionId: string): Promise<HsmSummary[]> {
+  const pools: HsmSummary[] = [];
+  for await (const hsm of armClient(credential, subscriptionId).managedHsms.listBySubscription()) {
+    const summary = toHsmSummary(hsm);
+    if (summary) pools.push(summary);
+  }
+  return pools.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getManagedHsm(credential: TokenCredential, ref: HsmRef): Promise<HsmSummary> {
+  const summary = toHsmSummary(await armClient(credential, ref.subscriptionId).managedHsms.get(ref.resourceGroup, ref.hsmName));
+  if (!summary) throw new AppError("AZURE_ERROR", `The Managed HSM ${ref.hsmName} has no address yet.`, { fix: "Wait until its provisioning has finished, then try again." });
+  return summary;
+}
+
+/** A fresh options object per client: SDK constructors append to the user-agent of the object they get. */
+function keyClient(credential: TokenCredential, hsmUri: string): KeyClient {
+  return new KeyClient(checkedHsmUri(hsmUri), credential, { retryOptions: { maxRetries: 2 } });
+}
+
+function rsaBits(key: KeyVaultKey): number | undefined {
+  const n = key.key?.n;
+  if (!n) return undefined;
+  // The modulus' length in bits, rounded to the byte (a leading zero byte, if any, does not count).
+  const bytes = n[0] === 0 ? n.length - 1 : n.length;
+  return bytes * 8;
+}
+
+function toKeySummary(key: KeyVaultKey): HsmKeySummary {
+  const version = key.properties.version ?? "";
+  const keyUri = `${key.properties.vaultUrl.replace(/\/+$/, "")}/keys/${key.name}`;
+  return {
+    name: key.name,
+    keyType: key.keyType,
+    keySize: rsaBits(key),
+    operations: key.keyOperations ?? [],
+    enabled: key.properties.enabled ?? true,
+    expiresAt: key.properties.expiresOn,
+    notBefore: key.properties.notBefore,
+    keyUri,
+    keyUriWithVersion: `${keyUri}/${version}`,
+    currentVersion: version,
+  };
+}
+
+/** The pool's keys with their current version (data plane: needs keys/read/action, e.g. Managed HSM Crypto User). */
+export async function listHsmKeys(credential: TokenCredential, hsmUri: string): Promise<HsmKeySummary[]> {
+  const client = keyClient(credential, hsmUri);
+  const keys: HsmKeySummary[] = [];
+  for await (const properties of client.listPropertiesOfKeys()) {
+    keys.push(toKeySummary(await client.getKey(properties.name)));
+  }
+  return keys.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getHsmKey(credential: TokenCredential, hsmUri: string, keyName: string): Promise<HsmKeySummary> {
+  return toKeySummary(await keyClient(credential, hsmUri).getKey(keyName));
+}
+
+export async function countHsmKeyVersions(credential: TokenCredential, hsmUri: string, keyName: string): Promise<number> {
+  let count = 0;
+  for await (const _version of keyClient(credential, hsmUri).listPropertiesOfKeyVersions(keyName)) count += 1;
+  return count;
+}
+
+/** An RSA-HSM key that may wrap and unwrap (a Managed HSM holds HSM-protected key types only). */
+export async function createHsmKey(credential: TokenCredential, hsmUri: string, input: { name: string; keySize: 2048 | 3072 | 4096 }): Promise<HsmKeySummary> {
+  const key = await keyClient(credential, hsmUri).createRsaKey(input.name, { hsm: true, keySize: input.keySize, keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"] });
+  return toKeySummary(key);
+}
+
+type RoleAssignmentBody = { id?: string; name?: string; properties?: { scope?: string; roleDefinitionId?: string; principalId?: string } };
+
+/** A pipeline that authenticates like the Key Vault SDK: unauthenticated first request, then the challenge's resource. */
+function rbacPipeline(credential: TokenCredential): Pipeline {
+  const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 2 } });
+  pipeline.addPolicy(keyVaultAuthenticationPolicy(credential));
+  return pipeline;
+}
+
+async function rbacRequest(credential: TokenCredential, hsmUri: string, method: "GET" | "PUT", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const base = checkedHsmUri(hsmUri);
+  const url = `${base}${path.replace(/^\/+/, "")}${path.includes("?") ? "&" : "?"}api-version=${HSM_RBAC_API_VERSION}`;
+  const request = createPipelineRequest({ url, method, headers: createHttpHeaders({ "content-type": "application/json" }), body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await rbacPipeline(credential).sendRequest(createDefaultHttpClient(), request);
+  const json: unknown = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+  if (response.status >= 400) {
+    const error = (json as { error?: { code?: string; message?: string; innererror?: { code?: string } } } | undefined)?.error;
+    throw Object.assign(new Error(error?.message ?? `HTTP ${response.status}`), { statusCode: response.status, code: error?.innererror?.code ?? error?.code });
+  }
+  return { status: response.status, json };
+}
+
+export type HsmAccessState = { state: "granted" } | { state: "wrong-scope"; scopes: string[] } | { state: "missing" };
+
+/** Whether the provider app's service principal holds Crypto Service Encryption User on the key (or the whole pool). */
+export async function findHsmKeyAccess(credential: TokenCredential, input: { hsmUri: string; keyName: string; servicePrincipalObjectId: string }): Promise<HsmAccessState> {
+  const scope = hsmKeyScope(input.keyName);
+  const { json } = await rbacRequest(credential, input.hsmUri, "GET", `${scope}/providers/Microsoft.Authorization/roleAssignments`);
+  const scopes: string[] = [];
+  for (const assignment of (json as { value?: RoleAssignmentBody[] } | undefined)?.value ?? []) {
+    const p = assignment.properties;
+    if (p?.principalId?.toLowerCase() !== input.servicePrincipalObjectId.toLowerCase()) continue;
+    if (!p.roleDefinitionId?.toLowerCase().endsWith(HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID)) continue;
+    const at = (p.scope ?? "/").toLowerCase();
+    if (at === "/" || at === "/keys" || at === scope.toLowerCase()) return { state: "granted" };
+    scopes.push(p.scope ?? "/");
+  }
+  return scopes.length > 0 ? { state: "wrong-scope", scopes } : { state: "missing" };
+}
+
+/** Assigns Managed HSM Crypto Service Encryption User at `/keys/{name}`; an assignment that already exists is success. */
+export async function grantHsmKeyAccess(credential: TokenCredential, input: { hsmUri: string; keyName: string; servicePrincipalObjectId: string }): Promise<"created" | "existed"> {
+  const scope = hsmKeyScope(input.keyName);
+  const name = hsmRoleAssignmentName(input.hsmUri, scope, input.servicePrincipalObjectId);
+  try {
+    await rbacRequest(credential, input.hsmUri, "PUT", `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, {
+      properties: { roleDefinitionId: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID}`, principalId: input.servicePrincipalObjectId },
+    });
+    return "created";
+  } catch (error) {
+    if (azureFailure(error).code === "RoleAssignmentExists" || azureFailure(error).status === 409) return "existed";
+    throw error;
+  }
+}
