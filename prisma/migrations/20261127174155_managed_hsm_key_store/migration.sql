@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "VaultPermissionModel" ADD VALUE 'MANAGED_HSM';
+
