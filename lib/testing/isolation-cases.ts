@@ -61,6 +61,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   "/api/auth/nonce": { kind: "session", methods: ["POST"] },
   "/api/auth/session": { kind: "session", methods: ["POST", "DELETE"] },
   "/api/audit/export": { kind: "customer-data", method: "GET" },
+  "/api/onboarding/iac/terraform": { kind: "customer-data", method: "GET" },
+  "/api/onboarding/iac/azure-cli": { kind: "customer-data", method: "GET" },
   "/api/support/audit/export": { kind: "staff-data", method: "GET", refusedStaff: "operator" },
   "/api/operator/tenants.csv": { kind: "staff-data", method: "GET", refusedStaff: "support" },
   "/api/consent/callback": { kind: "consent-callback" },
