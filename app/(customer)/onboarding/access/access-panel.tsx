@@ -6,6 +6,7 @@ import type { PublicError } from "@/lib/errors";
 import type { AccessSnippets } from "@/lib/onboarding/access";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
+import { IAC_DOWNLOADS, iacDownloadPath } from "@/lib/onboarding/iac/downloads";
 import { confirmAccess, grantAccess } from "../actions";
 
 export function AccessPanel({ snippets }: { snippets: AccessSnippets }) {
@@ -66,6 +67,31 @@ export function AccessPanel({ snippets }: { snippets: AccessSnippets }) {
         <Snippet title="Azure CLI" code={snippets.cli} note={snippets.cliNote} />
         <Snippet title="Azure PowerShell" code={snippets.powershell} />
       </div>
+      <section aria-labelledby="iac-heading" className="space-y-3 rounded-xl border border-slate-200 bg-white p-5">
+        <h2 id="iac-heading" className="font-semibold">
+          Or apply it as code
+        </h2>
+        <p className="text-sm text-slate-600">
+          The whole customer side in one run, filled in with your organization&apos;s values: the provider app&apos;s service principal (the same as consent), a new vault and key with a rotation policy if you want them (switches
+          in the file; by default your chosen vault and key), and this grant on the key.
+        </p>
+        <ul className="flex flex-wrap gap-3">
+          {IAC_DOWNLOADS.map((d) => (
+            <li key={d.file}>
+              <a href={iacDownloadPath(d.file)} download={d.filename} className={BUTTON_STYLES.secondary}>
+                Download the {d.label}
+              </a>
+              <p className="mt-1 text-xs text-slate-500">
+                <span className="font-mono">{d.filename}</span> — {d.tool}
+              </p>
+            </li>
+          ))}
+        </ul>
+        <p className="text-sm text-slate-600">
+          After <span className="font-mono">terraform apply</span> or the script, choose “It&apos;s done — check again” above: the portal verifies the grant exactly as it does for the commands. The provider&apos;s
+          documentation (<span className="font-mono">docs/customer-iac.md</span>) explains every setting.
+        </p>
+      </section>
     </div>
   );
 }
