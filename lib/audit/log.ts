@@ -5,8 +5,12 @@ import type { Db } from "../db/client";
 import type { ActorType, AuditResult } from "../db/generated/prisma/enums";
 
 export const GENESIS_HASH = "0".repeat(64);
-// Writers are serialised by the advisory lock 727001 inside audit_append, so each event links to exactly one
-// predecessor.
+/**
+ * The chain's advisory lock: audit_append (migration 20261127152351) takes it, and so does every other writer of
+ * the chain (the bulk demo seed), so each event links to exactly one predecessor. log.test.ts checks that the
+ * migration's function uses this number.
+ */
+export const AUDIT_CHAIN_LOCK = 727_001;
 
 export type AuditInput = {
   actorType: ActorType;

@@ -5,15 +5,13 @@
 // tenant is marked not monitored, so a running worker neither provisions nor health-checks tenants that do
 // not exist in Azure, and the dashboard stays as seeded.
 import pg from "pg";
-import { auditHash, GENESIS_HASH } from "../audit/log";
+import { AUDIT_CHAIN_LOCK, auditHash, GENESIS_HASH } from "../audit/log";
 import type { ActorType, AuditResult } from "../db/generated/prisma/enums";
 import { ONBOARDING_STEPS, type OnboardingStepName } from "./filters";
 
 export type DemoSeedOptions = { tenants: number; seed?: number; now?: Date; namePrefix?: string };
 export type DemoSeedSummary = { tenants: number; rows: Record<string, number>; millis: number };
 
-// The same lock number as lib/audit/log.ts: the seed's audit rows join the one hash chain.
-const AUDIT_CHAIN_LOCK = 727_001;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const CHUNK = 5000;
