@@ -148,7 +148,8 @@ async function main() {
       await explain(db, "tenant list page, health=DEGRADED,KEY_UNREACHABLE,REVOKED sort=lastChange desc", tenantListSql(parseTenantListQuery(new URLSearchParams("health=DEGRADED,KEY_UNREACHABLE,REVOKED&sort=lastChange&dir=desc"))).page),
       await explain(db, "tenant list page, search by key URL", tenantListSql(parseTenantListQuery(new URLSearchParams({ q: sample.keyUrl }))).page),
       await explain(db, "overview: tenants by status", overviewSql(now).statuses),
-      await explain(db, "overview: funnel with median time per step", overviewSql(now).funnel),
+      await explain(db, "overview: stalled onboardings per step", overviewSql(now).stalled),
+      await explain(db, "overview: time-in-step buckets (trigger-kept)", overviewSql(now).durations),
       await explain(db, "overview: health changes per hour, last 24 h", overviewSql(now).healthChanges("hour", new Date(now.getTime() - 24 * 3_600_000))),
     ];
     console.log(`\n${plans.join("\n\n")}`);

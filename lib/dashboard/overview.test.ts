@@ -5,7 +5,7 @@ import type { Db } from "../db/client";
 import { DEFAULT_QUERY, ONBOARDING_STEPS, TENANT_STATUSES } from "./filters";
 import { CHART_STATES, chartTotal } from "./health-chart";
 import { seedDemoData } from "./demo-seed";
-import { getOverview, listRegions } from "./overview";
+import { bucketedMedianMinutes, DURATION_BUCKETS_PER_E, getOverview, listRegions } from "./overview";
 import { listTenants } from "./tenant-list";
 import { isolatedDatabase } from "./testing";
 
@@ -92,6 +92,20 @@ describe("getOverview", () => {
     expect(funnel.at(-1)!.medianMinutes).toBeNull();
   });
 
+  it("reads the median time in each step from buckets, within a bucket's width of the exact median", async () => {
+    const { funnel } = await getOverview(db, NOW);
+    const exact = await db.$queryRaw<{ step: string; median: number }[]>`
+      SELECT step::text AS step, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM next_at - "enteredAt")) AS median
+      FROM (SELECT step, "enteredAt", lead("enteredAt") OVER (PARTITION BY "onboardingId" ORDER BY "enteredAt", id) AS next_at FROM "OnboardingStepEvent") e
+      WHERE next_at IS NOT NULL GROUP BY step`;
+    expect(exact).toHaveLength(6);
+    for (const { step, median } of exact) {
+      const approx = funnel.find((f) => f.step === step)!.medianMinutes!;
+      // One bucket is e^(1/32) − 1 ≈ 3.2 % wide; the display rounds to 0.1 min.
+      expect(Math.abs(approx - median / 60), step).toBeLessThanOrEqual((Math.expm1(1 / DURATION_BUCKETS_PER_E) * median) / 60 + 0.05);
+    }
+  });
+
   it("buckets health changes per hour (24 h) and per day (7 d), matching the events", async () => {
     const { healthChanges24h, healthChanges7d } = await getOverview(db, NOW);
     expect(healthChanges24h).toHaveLength(24);
@@ -108,5 +122,19 @@ describe("getOverview", () => {
     const regions = await listRegions(db);
     expect(regions).toContain("westeurope");
     expect(regions).toEqual([...regions].sort());
+  });
+});
+
+describe("bucketedMedianMinutes", () => {
+  it("finds the bucket of the middle position and interpolates inside it", () => {
+    expect(bucketedMedianMinutes([])).toBeNull();
+    expect(bucketedMedianMinutes([{ bucket: 100, count: 0 }])).toBeNull();
+    // One bucket: the middle of it.
+    const [low, high] = [Math.expm1(100 / 32), Math.expm1(101 / 32)];
+    expect(bucketedMedianMinutes([{ bucket: 100, count: 1 }])).toBeCloseTo((low + high) / 2 / 60, 9);
+    // The median position (2 of 0..4) is in the higher bucket whatever the input order.
+    const median = bucketedMedianMinutes([{ bucket: 200, count: 3 }, { bucket: 50, count: 2 }])!;
+    expect(median * 60).toBeGreaterThanOrEqual(Math.expm1(200 / 32));
+    expect(median * 60).toBeLessThan(Math.expm1(201 / 32));
   });
 });

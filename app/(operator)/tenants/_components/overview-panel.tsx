@@ -71,14 +71,16 @@ export function OverviewPanel({ overview }: { overview: Overview }) {
       </Section>
       <Section title="Onboarding funnel">
         <table className="w-full text-sm">
-          <caption className="sr-only">Tenants that reached each onboarding step, tenants stalled there for more than a day, and the median time spent in the step</caption>
+          <caption className="sr-only">Tenants that reached each onboarding step, tenants stalled there for more than a day, and the median time spent in the step (approximate: read from durations counted in buckets about 3 % wide)</caption>
           <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
             <tr>
               <th scope="col" className="py-1 pr-2">Step</th>
               <th scope="col" className="py-1 pr-2">Reached</th>
               <th scope="col" className="whitespace-nowrap py-1 pr-2 text-right">Now here</th>
               <th scope="col" className="whitespace-nowrap py-1 pr-2 text-right">Stalled &gt; 1 d</th>
-              <th scope="col" className="py-1 text-right">Median time</th>
+              <th scope="col" className="py-1 text-right" title="Approximate: durations are counted in buckets about 3 % wide">
+                Median time (approx.)
+              </th>
             </tr>
           </thead>
           <tbody>
