@@ -121,6 +121,8 @@ const serverFields = z.object({
     .optional()
     .transform((value) => (value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean))
     .refine((entries) => entries.every(isIpv4OrCidr), { message: "must be comma-separated IPv4 addresses or CIDR ranges, e.g. 203.0.113.10,198.51.100.0/28 (the addresses the provider's web and worker use to reach customers' Key Vaults)" }),
+  // Offboarding: what happens to the provider's disks that still use a departing customer's disk encryption set.
+  OFFBOARDING_DISK_POLICY: z.enum(["platform-key", "delete"], { message: "must be platform-key (move each disk back to platform-managed keys) or delete (delete the disks)" }).default("platform-key"),
   // Webhooks (lib/webhooks): every one queued, signed per Standard Webhooks with this secret, https only.
   NOTIFY_WEBHOOK_URL: z.string().url({ message: "must be an absolute https:// URL that receives health and support notifications" }).optional(),
   WEBHOOK_SIGNING_SECRET: z.string().refine((value) => webhookSecretProblem(value) === undefined, { message: "must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes" }).optional(),

@@ -80,12 +80,14 @@ export function handleGraphWrites(ctx: SimContext, req: SimRequest): SimResponse
   const appMatch = /^\/applications(?:\/([0-9a-f-]{36})|\(appId='([^']+)'\))(\/addPassword|\/federatedIdentityCredentials(?:\/[^/]+)?)?$/i.exec(path);
   const isCreateApp = path === '/applications' && req.method === 'POST';
   const isCreateSp = path === '/servicePrincipals' && req.method === 'POST';
-  if (!appMatch && !isCreateApp && !isCreateSp) return undefined;
+  const deleteSp = req.method === 'DELETE' ? /^\/servicePrincipals\/([0-9a-f-]{36})$/i.exec(path) : null;
+  if (!appMatch && !isCreateApp && !isCreateSp && !deleteSp) return undefined;
   const auth = authenticateSimple(ctx, req, 'graph', GRAPH_AUDIENCES);
   if (!auth.ok) return auth.response;
   const claims = auth.claims;
   if (isCreateApp) return createApplication(ctx, claims, req);
   if (isCreateSp) return createServicePrincipal(ctx, claims, req);
+  if (deleteSp?.[1]) return deleteServicePrincipal(ctx, claims, deleteSp[1]);
   const app = [...ctx.state.applications.values()].find((a) => a.homeTenantId === claims.tid
     && (appMatch?.[1] ? a.objectId === appMatch[1] : a.appId === appMatch?.[2]));
   // Missing apps and read-only callers: graph.ts answers (404 or 403) as for any other request.
@@ -112,6 +114,29 @@ function mayWrite(ctx: SimContext, claims: Claims, app: Application | undefined)
   if (!scopes.includes('Application.ReadWrite.All')) return false;
   const user = ctx.state.users.get(claims.oid);
   return owners.includes(claims.oid) || (user?.directoryRoles ?? []).some((r) => APP_ADMIN_ROLES.includes(r));
+}
+
+/** Directory roles that may delete a service principal with a delegated token (Graph "Delete servicePrincipal"). */
+const SP_DELETE_ROLES = [...APP_ADMIN_ROLES, 'Hybrid Identity Administrator'];
+
+/**
+ * `DELETE /servicePrincipals/{id}` (the enterprise app): delegated needs the Application.ReadWrite.All or
+ * Directory.ReadWrite.All scope and one of SP_DELETE_ROLES; app-only Application.ReadWrite.All, Directory.ReadWrite.All,
+ * or Application.ReadWrite.OwnedBy for its own. Its delegated grants go with it; role assignments stay (orphaned).
+ */
+function deleteServicePrincipal(ctx: SimContext, claims: Claims, id: string): SimResponse {
+  const sp = [...ctx.state.servicePrincipals.values()].find((s) => s.id === id && s.tenantId === claims.tid);
+  const scopes = (claims.scp ?? '').split(' ');
+  const roles = claims.roles ?? [];
+  const allowed = claims.idtyp === 'app'
+    ? roles.includes('Application.ReadWrite.All') || roles.includes('Directory.ReadWrite.All') || (roles.includes('Application.ReadWrite.OwnedBy') && sp?.appId === claims.appid)
+    : (scopes.includes('Application.ReadWrite.All') || scopes.includes('Directory.ReadWrite.All'))
+      && (ctx.state.users.get(claims.oid)?.directoryRoles ?? []).some((r) => SP_DELETE_ROLES.includes(r));
+  if (!allowed) return forbidden();
+  if (!sp) return graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  ctx.state.revokeDelegated(sp.appId, sp.tenantId);
+  ctx.state.servicePrincipals.delete(`${sp.tenantId}|${sp.appId}`);
+  return { status: 204 };
 }
 
 function createApplication(ctx: SimContext, claims: Claims, req: SimRequest): SimResponse {

@@ -1,13 +1,14 @@
 // Every kind of job the worker runs. A new kind (e.g. ROTATE_KEY, REVOKE, RESTORE) = one handler file + one line here.
 import type { JobKind } from "../db/generated/prisma/enums";
 import { healthCheckHandler } from "../health/health-check-job";
+import { offboardHandler } from "../offboarding/offboard-job";
 import { provisionDesHandler } from "../provisioning/provision-des-job";
 import { restoreHandler } from "../support/handlers/restore";
 import { revokeHandler } from "../support/handlers/revoke";
 import { rotateKeyHandler } from "../support/handlers/rotate-key";
 import type { JobHandler } from "./types";
 
-const HANDLERS: JobHandler[] = [provisionDesHandler, healthCheckHandler, rotateKeyHandler, revokeHandler, restoreHandler];
+const HANDLERS: JobHandler[] = [provisionDesHandler, healthCheckHandler, rotateKeyHandler, revokeHandler, restoreHandler, offboardHandler];
 
 export function registeredHandlers(): readonly JobHandler[] {
   return HANDLERS;

@@ -87,9 +87,11 @@ const TRANSITIONS: Record<DesProvisioningState, DesProvisioningState[]> = {
   QUEUED: ["CREATING", "FAILED"],
   CREATING: ["SUCCEEDED", "FAILED", "CREATING"],
   SUCCEEDED: ["UPDATING", "DELETING"],
-  UPDATING: ["SUCCEEDED", "FAILED"],
-  FAILED: ["QUEUED"],
-  DELETING: ["FAILED"],
+  UPDATING: ["SUCCEEDED", "FAILED", "DELETING"],
+  FAILED: ["QUEUED", "DELETING"],
+  // Offboarding deletes the DES in Azure; the row stays as history.
+  DELETING: ["FAILED", "DELETED"],
+  DELETED: [],
 };
 
 export function canTransition(from: DesProvisioningState, to: DesProvisioningState): boolean {

@@ -7,7 +7,7 @@ import { sharedQueue } from "../jobs/queue";
 import { logger } from "../logger";
 import { queueProviderWebhook, wakeWebhookDelivery } from "../webhooks/outbox";
 
-export type NotificationKind = "REVOCATION_REQUESTED" | "REVOCATION_EXECUTED" | "REVOCATION_WITHDRAWN" | "RESTORE_REQUESTED" | "ACCESS_RESTORED";
+export type NotificationKind = "REVOCATION_REQUESTED" | "REVOCATION_EXECUTED" | "REVOCATION_WITHDRAWN" | "RESTORE_REQUESTED" | "ACCESS_RESTORED" | "OFFBOARDING_REQUESTED" | "OFFBOARDING_CANCELLED" | "OFFBOARDING_PROVIDER_DONE" | "OFFBOARDING_COMPLETED";
 
 export type CustomerNotificationInput = {
   customerTenantId: string;

@@ -28,6 +28,10 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "onboarding.submit": { rotationToLatest: true },
   "customer.rotate_to_newest_version": {},
   "customer.confirm_restore": { restoreRequestId: TENANT_B_RECORD_ID },
+  "customer.offboarding.request": { reason: "hostile customer" },
+  "customer.offboarding.cancel": { offboardingId: TENANT_B_RECORD_ID },
+  "customer.offboarding.cleanup": { offboardingId: TENANT_B_RECORD_ID },
+  "customer.offboarding.check": { offboardingId: TENANT_B_RECORD_ID },
   // Staff-only: a customer who learnt the ids of tenant B's records must still be refused.
   "health.check_now": { customerTenantId: TENANT_B_RECORD_ID },
   "provisioning.retry": { customerTenantId: TENANT_B_RECORD_ID },
@@ -41,6 +45,9 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "support.restore_access": { customerTenantId: TENANT_B_RECORD_ID, reason: "hostile customer" },
   "support.approve_restore": { restoreRequestId: TENANT_B_RECORD_ID },
   "support.cancel_restore": { restoreRequestId: TENANT_B_RECORD_ID },
+  "support.offboarding.approve": { offboardingId: TENANT_B_RECORD_ID },
+  "support.offboarding.reject": { offboardingId: TENANT_B_RECORD_ID, note: "hostile customer" },
+  "support.offboarding.execute": { offboardingId: TENANT_B_RECORD_ID },
 };
 
 /**

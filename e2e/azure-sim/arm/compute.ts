@@ -374,6 +374,17 @@ function disk(a: ArmRequest, id: string, name: string, resourceGroup: string): S
   const state = a.ctx.state;
   const d = state.disks.get(id);
   if (a.method === 'GET') return requireAction(a, id, 'Microsoft.Compute/disks/read') ?? (d ? json(200, diskResource(d)) : notFound('Microsoft.Compute/disks', name, resourceGroup));
+  if (a.method === 'DELETE') {
+    const denied = requireAction(a, id, 'Microsoft.Compute/disks/delete');
+    if (denied) return denied;
+    if (!d) return { status: 204 };
+    // Azure refuses to delete a disk that is attached, whatever the VM's power state.
+    if (d.managedBy) return armError(409, 'OperationNotAllowed', `Disk ${d.name} is attached to VM ${d.managedBy}.`);
+    const headers = startOperation(a, d.subscriptionId, d.location, 'delete', d.id, ({ error }) => {
+      if (!error) state.disks.delete(d.id);
+    });
+    return { status: 202, headers };
+  }
   if (a.method !== 'PATCH' && a.method !== 'PUT') return undefined;
   const denied = requireAction(a, id, 'Microsoft.Compute/disks/write');
   if (denied) return denied;
