@@ -14,6 +14,7 @@ import { ACCESS_POLICY_KEY_PERMISSIONS, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME
 import { auditAction, type SupportCtx } from "../support/context";
 import { notifyCustomerAdmins } from "../support/notifications";
 import { latestOffboarding } from "./service";
+import type { DiskPolicy } from "./state";
 
 export type AccessToRemove =
   | { kind: "role-assignment"; subscriptionId: string; scope: string; roleAssignmentId: string; vaultName: string; keyName: string }
@@ -23,14 +24,21 @@ export type CleanupSteps = { cli: string; powershell: string; cliNote: string; p
 
 export type CleanupPlan = { access: AccessToRemove[]; servicePrincipalObjectId: string | null; steps: CleanupSteps };
 
-type KeyRef = { vaultResourceId: string; keyName: string; permissionModel: "RBAC" | "ACCESS_POLICY" };
+type KeyRef = { vaultResourceId: string; keyName: string; permissionModel: "RBAC" | "ACCESS_POLICY" | "MANAGED_HSM" };
 
 /** What onboarding created in the customer's tenant, and the exact commands that remove it. */
 export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId: string | null }, keys: KeyRef[]): CleanupPlan {
   const sp = tenant.servicePrincipalObjectId;
   const seen = new Set<string>();
   const access: AccessToRemove[] = [];
+  const hsmLines: { cli: string; powershell: string }[] = [];
   for (const key of keys) {
+    if (key.permissionModel === "MANAGED_HSM") {
+      // A Managed HSM's role assignments live in its local RBAC, which the portal does not remove for the customer.
+      const hsm = key.vaultResourceId.split("/").pop() ?? key.vaultResourceId;
+      if (sp) hsmLines.push({ cli: `az keyvault role assignment delete --hsm-name ${hsm} --assignee ${sp} --scope /keys/${key.keyName}`, powershell: `Remove-AzKeyVaultRoleAssignment -HsmName ${hsm} -ObjectId ${sp} -Scope /keys/${key.keyName}` });
+      continue;
+    }
     const vault = parseVaultResourceId(key.vaultResourceId);
     const id = `${key.vaultResourceId}|${key.keyName}`.toLowerCase();
     if (!vault || !sp || seen.has(id)) continue;
@@ -44,6 +52,7 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
   }
   const cli = [
     ...access.map((a) => (a.kind === "role-assignment" ? `MSYS_NO_PATHCONV=1 az role assignment delete --ids "${a.roleAssignmentId}"` : `az keyvault delete-policy --name ${a.vaultName} --object-id ${sp}`)),
+    ...hsmLines.map((l) => l.cli),
     ...(sp ? [`az ad sp delete --id ${sp}`] : []),
   ].join("\n");
   const powershell = [
@@ -52,9 +61,10 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
         ? `Remove-AzRoleAssignment -ObjectId ${sp} -RoleDefinitionName "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" -Scope "${a.scope}"`
         : `Remove-AzKeyVaultAccessPolicy -VaultName ${a.vaultName} -ObjectId ${sp}`,
     ),
+    ...hsmLines.map((l) => l.powershell),
     ...(sp ? [`Remove-AzADServicePrincipal -ObjectId ${sp}`] : []),
   ].join("\n");
-  const first = keys[0];
+  const first = keys.find((k) => k.permissionModel !== "MANAGED_HSM");
   const links = first
     ? customerPortalLinks({ portal: portalHost(), tenantId: tenant.tenantId, vaultResourceId: first.vaultResourceId, keyName: first.keyName, cmkAppClientId: serverEnv().CMK_APP_CLIENT_ID, servicePrincipalObjectId: sp })
     : null;
@@ -71,15 +81,17 @@ async function tenantWithKeys(db: Db, entraTenantId: string) {
   return db.customerTenant.findUnique({ where: { tenantId: entraTenantId }, include: { diskEncryptionSets: { include: { keyReference: true }, orderBy: { region: "asc" } } } });
 }
 
-export type CustomerOffboardingView = { offboarding: Offboarding | null; plan: CleanupPlan | null; hasDiskEncryptionSet: boolean };
+/** `policy`: what the provider does with its disks now (a request keeps the policy it was made under). */
+export type CustomerOffboardingView = { offboarding: Offboarding | null; plan: CleanupPlan | null; hasDiskEncryptionSet: boolean; policy: DiskPolicy };
 
 /** Everything the status page shows of the customer's disconnect. */
 export async function customerOffboardingView(db: Db, entraTenantId: string): Promise<CustomerOffboardingView> {
   const tenant = await tenantWithKeys(db, entraTenantId);
-  if (!tenant) return { offboarding: null, plan: null, hasDiskEncryptionSet: false };
+  const policy = serverEnv().OFFBOARDING_DISK_POLICY;
+  if (!tenant) return { offboarding: null, plan: null, hasDiskEncryptionSet: false, policy };
   const offboarding = await latestOffboarding(db, tenant.id);
   const plan = cleanupPlan(tenant, tenant.diskEncryptionSets.map((d) => d.keyReference));
-  return { offboarding, plan, hasDiskEncryptionSet: tenant.diskEncryptionSets.some((d) => d.provisioningState !== "DELETED") };
+  return { offboarding, plan, hasDiskEncryptionSet: tenant.diskEncryptionSets.some((d) => d.provisioningState !== "DELETED"), policy };
 }
 
 type CleanupContext = { tenant: NonNullable<Awaited<ReturnType<typeof tenantWithKeys>>>; row: Offboarding; plan: CleanupPlan };

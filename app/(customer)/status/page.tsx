@@ -13,11 +13,15 @@ import { customerStatus } from "@/lib/onboarding/status";
 import { keyHome } from "@/lib/onboarding/status-home";
 import { KeySupportPanel } from "./_components/key-support-panel";
 import { SelfGrantedRoles } from "./_components/self-granted-roles";
+import { DisksUsingKey } from "./_components/disks-using-key";
+import { OffboardingPanel } from "./_components/offboarding-panel";
+import { customerOffboardingView } from "@/lib/offboarding/cleanup";
+import { disksUsingKey } from "@/lib/offboarding/service";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Status" };
 
-const STATE_LABEL: Record<string, string> = { QUEUED: "Queued", CREATING: "Creating", SUCCEEDED: "Succeeded", UPDATING: "Updating", FAILED: "Failed", DELETING: "Deleting" };
+const STATE_LABEL: Record<string, string> = { QUEUED: "Queued", CREATING: "Creating", SUCCEEDED: "Succeeded", UPDATING: "Updating", FAILED: "Failed", DELETING: "Deleting", DELETED: "Deleted" };
 const HEALTH_LABEL: Record<string, string> = { UNKNOWN: "Not checked yet", HEALTHY: "Healthy", DEGRADED: "Degraded", KEY_UNREACHABLE: "Key unreachable", REVOKED: "Revoked" };
 const HEALTH_TONE: Record<string, string> = {
   UNKNOWN: "bg-slate-100 text-slate-700",
@@ -38,6 +42,7 @@ export default async function StatusPage() {
   const health = status?.tenant.healthCause ? describeHealthCause(status.tenant.healthCause) : null;
   const engine = await jobEngineStatus(db());
   const engineNotice = jobEngineNotice(engine, "customer", inProgress);
+  const [offboarding, disks] = sets.length > 0 ? await Promise.all([customerOffboardingView(db(), access.user.tenantId), disksUsingKey(db(), access.user.tenantId)]) : [null, null];
 
   return (
     <PageShell audience="Customer" title="Your disk encryption set" user={access.user}>
@@ -125,14 +130,19 @@ export default async function StatusPage() {
                 <div>
                   <h3 className="font-medium">What happens next</h3>
                   <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-700">
-                    <li>The provider&apos;s disks in {des.region} that use the disk encryption set {des.name} are encrypted with this key. The provider holds the list of those disks; ask them for it.</li>
+                    <DisksUsingKey desName={des.name} region={des.region} disks={disks} />
                     <li>
                       {/* "within one hour": learn.microsoft.com/java/api/com.azure.resourcemanager.compute.models.diskencryptionset.updatestages.withautomatickeyrotation */}
                       {des.rotationToLatest
                         ? "Rotation: when a new version of the key is created (by hand or by the key's rotation policy), Azure moves the disk encryption set and its disks to it, per Microsoft within one hour. Keep older versions enabled until then."
                         : "Rotation: this disk encryption set stays on the version above; a new version is used only when the provider switches to it on request."}
                     </li>
-                    <li>Removing the provider&apos;s role assignment on the key (or disabling the key) cuts off access: the disks that use it become inaccessible and the virtual machines using them stop. To disconnect for good, arrange it with your provider first.</li>
+                    <li>Removing the provider&apos;s role assignment on the key (or disabling the key) cuts off access: the disks that use it become inaccessible and the virtual machines using them stop. To disconnect for good, use{" "}
+                      <a className="text-brand-700 underline" href="#disconnect">
+                        Disconnect
+                      </a>{" "}
+                      below: the provider moves its disks off the key first, then the portal removes the role assignment and the enterprise app.
+                    </li>
                   </ul>
                 </div>
               </div>
@@ -142,6 +152,8 @@ export default async function StatusPage() {
 
           <KeySupportPanel entraTenantId={access.user.tenantId} engine={engine} />
           <SelfGrantedRoles entraTenantId={access.user.tenantId} />
+
+          {offboarding && <OffboardingPanel view={offboarding} disks={disks} />}
 
           <section aria-labelledby="health-heading" className="rounded-xl border border-slate-200 bg-white p-6">
             <h2 id="health-heading" className="text-lg font-semibold">

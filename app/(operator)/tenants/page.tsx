@@ -16,6 +16,8 @@ import { ReadinessBanner } from "./_components/readiness-banner";
 import { TenantTable } from "./_components/tenant-table";
 import { TableSkeleton } from "./_components/table-skeleton";
 import { WorkerStatus } from "./_components/worker-status";
+import { OffboardingRequests } from "./_components/offboarding-requests";
+import { openOffboardings } from "@/lib/offboarding/queries";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Operator dashboard" };
@@ -30,6 +32,10 @@ async function AuditChainSection() {
 
 async function WorkerStatusSection() {
   return <WorkerStatus status={await workerStatusForDashboard()} />;
+}
+
+async function OffboardingSection() {
+  return <OffboardingRequests rows={await openOffboardings(db())} />;
 }
 
 async function OverviewSection() {
@@ -63,6 +69,9 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
       </div>
       <Suspense fallback={<OverviewSkeleton />}>
         <OverviewSection />
+      </Suspense>
+      <Suspense fallback={null}>
+        <OffboardingSection />
       </Suspense>
       <div className="mt-6">
         <Suspense fallback={null}>

@@ -51,7 +51,13 @@ export default async function ConsentStepPage({ searchParams }: { searchParams: 
                 </li>
                 <li>
                   <strong>No access to your keys yet:</strong> in step 4 (Grant access) you grant it, separately, the role <em>Key Vault Crypto Service Encryption User</em>{" "}
-                  on one key only. It can then wrap and unwrap disk keys with that key, nothing else. You can remove either at any time.
+                  on one key only. It can then wrap and unwrap disk keys with that key, nothing else. You can remove either at any time: choose{" "}
+                  <Link href="/status#disconnect" className="font-medium text-brand-700 underline">
+                    Disconnect on your status page
+                  </Link>
+                  . The provider first moves its disks off your key and deletes its disk encryption set (two people at the provider
+                  approve it); then the portal removes the role assignment and the enterprise app for you, or gives you the exact commands.
+                  Removing them before that stops the provider&apos;s virtual machines that use your key.
                 </li>
               </ul>
             </dd>

@@ -12,6 +12,9 @@ import { OperatorActions } from "./_components/operator-actions";
 import { Timeline } from "./_components/timeline";
 import { forbidden } from "next/navigation";
 import { Time } from "@/components/ui/time";
+import { StaffOffboardingCard } from "@/components/offboarding/staff-offboarding-card";
+import { offboardingsForTenant } from "@/lib/offboarding/queries";
+import { executeOffboarding } from "./actions";
 
 export const metadata: Metadata = { title: "Customer tenant" };
 
@@ -79,6 +82,7 @@ export default async function TenantDetailPage({ params }: { params: Promise<{ t
     );
   }
   const { tenant } = detail;
+  const offboardings = await offboardingsForTenant(db(), tenant.id);
   const onboarding = tenant.onboarding;
   return (
     <PageShell audience="Operator" title={tenant.displayName} user={access.user}>
@@ -182,6 +186,9 @@ export default async function TenantDetailPage({ params }: { params: Promise<{ t
           </Card>
         </div>
         <div className="grid content-start gap-4">
+          <Card title="Offboarding">
+            <StaffOffboardingCard rows={offboardings} viewer={access.user} execute={executeOffboarding} />
+          </Card>
           <Card title="Operator actions">
             <OperatorActions customerTenantId={tenant.id} canRetryProvisioning={detail.canRetryProvisioning} canRunHealthCheck={detail.canRunHealthCheck} />
           </Card>

@@ -13,6 +13,7 @@ import {
   rotateKeyAction,
   setAutoRotationAction,
 } from "@/lib/support/actions";
+import { approveOffboardingAction, executeOffboardingAction, rejectOffboardingAction } from "@/lib/offboarding/actions";
 
 export async function rotateKey(input: unknown) {
   return invokeAction(rotateKeyAction, input);
@@ -52,4 +53,16 @@ export async function approveRestore(input: unknown) {
 
 export async function cancelRestore(input: unknown) {
   return invokeAction(cancelRestoreAction, input);
+}
+
+export async function approveOffboarding(input: unknown) {
+  return invokeAction(approveOffboardingAction, input);
+}
+
+export async function rejectOffboarding(input: unknown) {
+  return invokeAction(rejectOffboardingAction, input);
+}
+
+export async function executeOffboarding(input: unknown) {
+  return invokeAction(executeOffboardingAction, input);
 }

@@ -18,6 +18,9 @@ import { pendingRestore } from "@/lib/support/restore";
 import { DecideRestore, DecideRevocation, RequestRevocationForm, RestoreForm, RetryRevocationButton } from "./_components/revocation-controls";
 import { forbidden } from "next/navigation";
 import { Time } from "@/components/ui/time";
+import { StaffOffboardingCard } from "@/components/offboarding/staff-offboarding-card";
+import { offboardingsForTenant } from "@/lib/offboarding/queries";
+import { approveOffboarding, executeOffboarding, rejectOffboarding } from "./actions";
 
 export const metadata: Metadata = { title: "Customer key — support" };
 export const dynamic = "force-dynamic";
@@ -215,6 +218,7 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
     jobEngineStatus(db()),
     pendingRestore(db(), tenant.id),
   ]);
+  const offboardings = await offboardingsForTenant(db(), tenant.id);
   let impact: RevocationImpact | undefined;
   let impactError: string | undefined;
   const awaitingDecision = active?.status === "PENDING_APPROVAL" || active?.status === "NEEDS_REAPPROVAL";
@@ -280,6 +284,10 @@ export default async function SupportTenantPage({ params }: { params: Promise<{ 
         {overview.map((des) => (
           <KeySection key={des.id} des={des} customerTenantId={tenant.id} busy={busy} />
         ))}
+
+        <Card title="Offboarding" id="offboarding">
+          <StaffOffboardingCard rows={offboardings} viewer={user} approve={approveOffboarding} reject={rejectOffboarding} execute={executeOffboarding} />
+        </Card>
 
         <Card title="Revoke and restore" id="revocation">
           {awaitingDecision && (
