@@ -105,6 +105,8 @@ const serverFields = z.object({
   RATE_LIMIT_CONSENT: positiveInt("admin-consent starts, checks and callbacks per window, per IP and per session", 30),
   RATE_LIMIT_REQUESTS: positiveInt("server actions and API calls per window per session", 300),
   RATE_LIMIT_REQUESTS_PER_IP: positiveInt("server actions and API calls per window per client IP (all sessions behind it)", 1200),
+  RATE_LIMIT_API_PER_TENANT: positiveInt("/api/v1 calls per window per Entra tenant (all its callers together)", 600),
+  API_IDEMPOTENCY_TTL_HOURS: positiveInt("hours an /api/v1 Idempotency-Key and its stored response are kept", 24),
 
   WORKER_CONCURRENCY: positiveInt("parallel jobs of each kind per worker", 16),
   // The ARM write budget all workers share (lib/provisioning/write-gate.ts): ARM's token bucket for subscription

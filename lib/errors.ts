@@ -16,6 +16,8 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "VALIDATION_FAILED"
   | "CONFLICT"
+  /** An /api/v1 Idempotency-Key sent again with a different request (lib/api/idempotency.ts). */
+  | "IDEMPOTENCY_KEY_REUSED"
   /** Too many requests in the current rate-limit window (lib/security/rate-limit.ts). */
   | "RATE_LIMITED"
   | "AZURE_ERROR"

@@ -11,7 +11,12 @@ export type StaffRoleName = (typeof STAFF_ROLES)[number];
 export const CUSTOMER_ADMIN_ROLE = "Customer.Admin";
 export const CUSTOMER_READER_ROLE = "Customer.Reader";
 export const CUSTOMER_ROLES = [CUSTOMER_ADMIN_ROLE, CUSTOMER_READER_ROLE] as const;
-export type CustomerRoleName = (typeof CUSTOMER_ROLES)[number];
+/**
+ * The app role a customer assigns to its own pipeline's app registration (allowedMemberTypes Application only): it
+ * reaches the portal only through /api/v1 with an app-only token, never through a sign-in (lib/api/principal.ts).
+ */
+export const CUSTOMER_AUTOMATION_ROLE = "Customer.Automation";
+export type CustomerRoleName = (typeof CUSTOMER_ROLES)[number] | typeof CUSTOMER_AUTOMATION_ROLE;
 
 /**
  * Entra built-in directory roles (the `wids` claim holds their template ids) that count as Customer.Admin in a

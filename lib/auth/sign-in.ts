@@ -12,7 +12,7 @@ import { verifyIdToken, verifyPortalAccessToken, type VerifiedIdentity } from ".
 export type SignInArea = "customer" | "staff";
 
 /** Accounts the portal never lets in, whatever their roles: personal Microsoft accounts and guests. */
-function refuseAccountKind(identity: VerifiedIdentity): void {
+export function refuseAccountKind(identity: VerifiedIdentity): void {
   if (identity.personalAccount) {
     throw new AppError("FORBIDDEN", `${identity.userName} is a personal Microsoft account. The CMK Portal accepts only work accounts of an organization (Microsoft Entra ID).`, {
       fix: "Sign out, then sign in with your work account, the one your organization's Azure subscriptions belong to.",

@@ -33,6 +33,11 @@ const identityClaims = z.object({
   auth_time: z.number().optional(),
   /** Conditional Access authentication contexts the token satisfies. */
   acrs: z.array(z.string()).optional(),
+  /** The client application: `azp` in v2 tokens, `appid` in v1. */
+  azp: z.string().optional(),
+  appid: z.string().optional(),
+  /** Optional claim: "app" for app-only tokens, "user" for delegated ones. */
+  idtyp: z.string().optional(),
 });
 
 export type VerifiedIdentity = {
@@ -168,4 +173,29 @@ export async function verifyIdToken(token: string, expectedNonce: string): Promi
   const claims = await verify(token, [serverEnv().PORTAL_CLIENT_ID], ["2.0"]);
   if (!claims.nonce || claims.nonce !== expectedNonce) throw rejected("nonce does not match this sign-in");
   return toIdentity(claims);
+}
+
+/** Who called the portal's API: a person (delegated, `scp`) or an application on its own (app-only, `roles`). */
+export type ApiCaller =
+  | { type: "delegated"; identity: VerifiedIdentity; clientAppId: string | null }
+  | { type: "app"; identity: VerifiedIdentity; clientAppId: string };
+
+/**
+ * A bearer token for the portal's API (/api/v1), v2 or v1. A delegated token must carry our scope; an app-only token
+ * has no `scp` and holds app roles in `roles` (client credentials:
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow). `idtyp`, an optional claim,
+ * must agree when it is present.
+ */
+export async function verifyPortalApiToken(token: string): Promise<ApiCaller> {
+  const clientId = serverEnv().PORTAL_CLIENT_ID;
+  const claims = await verify(token, [`api://${clientId}`, clientId], ["2.0", "1.0"]);
+  const clientAppId = claims.azp ?? claims.appid ?? null;
+  if (claims.scp === undefined) {
+    if (claims.idtyp !== undefined && claims.idtyp !== "app") throw rejected("a user token without scopes");
+    if (!clientAppId) throw rejected("app-only token names no client application");
+    return { type: "app", identity: toIdentity(claims), clientAppId };
+  }
+  if (claims.idtyp !== undefined && claims.idtyp !== "user") throw rejected("an app-only token with scopes");
+  if (!claims.scp.split(" ").includes(API_SCOPE_NAME)) throw rejected(`scope ${API_SCOPE_NAME} missing`);
+  return { type: "delegated", identity: toIdentity(claims), clientAppId };
 }

@@ -3,7 +3,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/log";
-import { CUSTOMER_ADMIN_ROLE } from "../auth/roles";
+import { CUSTOMER_ADMIN_ROLE, CUSTOMER_AUTOMATION_ROLE } from "../auth/roles";
 import type { SessionUser } from "../auth/session-store";
 import { actorNames, recordedName } from "../audit/actor-names";
 
@@ -14,7 +14,8 @@ function domainOf(userName: string): string | null {
 
 /** The customer tenant row of the signed-in admin's organization, created (with its onboarding) on first start. */
 export async function startOnboarding(db: Db, user: SessionUser): Promise<{ id: string }> {
-  if (user.kind !== "CUSTOMER" || !user.roles.includes(CUSTOMER_ADMIN_ROLE)) {
+  // A customer's pipeline (app-only, /api/v1) may start it too: its tenant may have consented without the wizard.
+  if (user.kind !== "CUSTOMER" || !(user.roles.includes(CUSTOMER_ADMIN_ROLE) || user.roles.includes(CUSTOMER_AUTOMATION_ROLE))) {
     throw new AppError("FORBIDDEN", "Your organization has not started onboarding yet, and only a customer administrator can start it.", {
       fix: "Ask someone with the role Customer.Admin (or a Global Administrator) of your organization to sign in and start onboarding.",
     });

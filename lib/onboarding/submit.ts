@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "../audit/log";
 import type { SessionUser } from "../auth/session-store";
 import { enqueueProvisioning } from "../provisioning/service";
-import { checkKey, parseVersionedKeyUrl } from "./checks";
+import { checkKey, parseVersionedKeyUrl, type KeyFacts } from "./checks";
 import { readChosenKey } from "./service";
 import { customerOnboarding, submission } from "./queries";
 import { actorNames, recordedName } from "../audit/actor-names";
@@ -17,7 +17,15 @@ async function alreadySubmitted(db: Db, customerTenantId: string): Promise<AppEr
   return new AppError("CONFLICT", `Onboarding was already submitted${by}${at}.`, { fix: "Follow progress on the status page." });
 }
 
-export async function submitOnboarding(ctx: { db: Db; user: SessionUser; requestId?: string }, input: { rotationToLatest: boolean }): Promise<{ jobId: string; diskEncryptionSetId: string }> {
+/**
+ * `currentKey`: how to re-read the key; by default with the admin's own delegated access (the wizard). /api/v1 has no
+ * delegated Azure token for an app-only pipeline and reads the key as the provider's CMK app (lib/api/key-facts.ts).
+ */
+export async function submitOnboarding(
+  ctx: { db: Db; user: SessionUser; requestId?: string },
+  input: { rotationToLatest: boolean },
+  currentKey?: (keyUrl: string) => Promise<KeyFacts>,
+): Promise<{ jobId: string; diskEncryptionSetId: string }> {
   const { tenant, onboarding } = await customerOnboarding(ctx.db, ctx.user.tenantId);
   if (onboarding.step === "SUBMITTED") throw await alreadySubmitted(ctx.db, tenant.id);
   // A skipped probe (the vault firewall blocks it) stands in for verification: Azure's own DES check decides.
@@ -26,7 +34,7 @@ export async function submitOnboarding(ctx: { db: Db; user: SessionUser; request
   }
   const parsed = parseVersionedKeyUrl(onboarding.keyUrl);
   if (!parsed.ok) throw new AppError("VALIDATION_FAILED", "The stored key URL is not versioned.", { fix: "Pick the key again in step 3." });
-  const key = await readChosenKey(ctx, onboarding.vaultResourceId, onboarding.keyName);
+  const key = currentKey ? await currentKey(onboarding.keyUrl) : await readChosenKey(ctx, onboarding.vaultResourceId, onboarding.keyName);
   const failing = checkKey(key).filter((c) => c.status === "fail");
   if (failing.length > 0) {
     throw new AppError("VALIDATION_FAILED", `The key changed since it was verified: ${failing.map((c) => c.reason).join(" ")}`, { fix: failing[0]?.fix });

@@ -4,8 +4,11 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db/client";
 import { serverEnv, type ServerEnv } from "../env";
 
-/** What is being limited: sign-in and consent have tighter limits than ordinary server actions and API calls. */
-export type RateBucket = "signin" | "consent" | "request";
+/**
+ * What is being limited: sign-in and consent have tighter limits than ordinary server actions and API calls.
+ * "api" is /api/v1, whose "session" is the caller's Entra tenant: all of a tenant's pipelines and people share it.
+ */
+export type RateBucket = "signin" | "consent" | "request" | "api";
 
 export type RateLimits = { windowSeconds: number; perSession: number; perIp: number };
 
@@ -22,6 +25,8 @@ export function rateLimitsFor(bucket: RateBucket, env: ServerEnv = serverEnv()):
       return { windowSeconds, perSession: env.RATE_LIMIT_CONSENT, perIp: env.RATE_LIMIT_CONSENT };
     case "request":
       return { windowSeconds, perSession: env.RATE_LIMIT_REQUESTS, perIp: env.RATE_LIMIT_REQUESTS_PER_IP };
+    case "api":
+      return { windowSeconds, perSession: env.RATE_LIMIT_API_PER_TENANT, perIp: env.RATE_LIMIT_REQUESTS_PER_IP };
   }
 }
 
