@@ -645,13 +645,17 @@ export class EntraService {
     return app && app.requestedAccessTokenVersion !== 2 ? 1 : 2;
   }
 
+  /**
+   * App-only tokens carry in `roles` the app roles of the resource assigned to the client's service principal in
+   * this tenant (Graph permissions for Graph, appRoleAssignedTo for a registered API); none assigned = no `roles`.
+   */
   private appClaims(sp: ServicePrincipal, resource: string): Omit<Claims, 'iat' | 'nbf' | 'exp'> {
-    const roles = resource.replace(/\/$/, '') === GRAPH_RESOURCE ? sp.grantedGraphPermissions : [];
+    const resourceAppId = /^api:\/\/([0-9a-f-]{36})$/i.exec(resource)?.[1] ?? resource;
+    const roles = resource.replace(/\/$/, '') === GRAPH_RESOURCE ? sp.grantedGraphPermissions : this.ctx.state.assignedAppRoles(sp, resourceAppId);
     const claims = {
       aud: resource, iss: issuerFor(this.ctx.origin, sp.tenantId), tid: sp.tenantId, oid: sp.id, sub: sp.id,
       azp: sp.appId, appid: sp.appId, idtyp: 'app', ...(roles.length > 0 ? { roles } : {}),
     };
-    const resourceAppId = /^api:\/\/([0-9a-f-]{36})$/i.exec(resource)?.[1] ?? resource;
     return this.accessTokenVersion(resourceAppId) === 1 ? asV1AccessToken(claims, this.ctx.origin) : claims;
   }
 

@@ -5,7 +5,7 @@ import { graphOptionalClaims, registrationEntity } from './graph-writes';
 import { GRAPH_AUDIENCES, type SimContext } from './context';
 import { jsonBody, json, serviceError, type SimRequest, type SimResponse } from './http';
 import { stableGuid } from './seed';
-import type { Application, ServicePrincipal } from './state';
+import { appRoleIdFor, type Application, type AppRoleAssignment, type ServicePrincipal } from './state';
 import type { Claims } from './tokens';
 
 /** Azure's limit of federated identity credentials per application. */
@@ -17,6 +17,14 @@ const LIST_FIC_ROLES = ['Application.Read.All', 'Application.ReadWrite.OwnedBy',
 const GET_FIC_ROLES = ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'];
 const READ_ORGANIZATION_ROLES = ['Directory.Read.All', 'Directory.ReadWrite.All'];
 const WRITE_APPLICATION_ROLES = ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy', 'Directory.ReadWrite.All'];
+/**
+ * serviceprincipal-post-approleassignedto: AppRoleAssignment.ReadWrite.All (with Application.Read.All or
+ * Directory.Read.All); delegated callers also need one of these directory roles.
+ */
+const ASSIGN_APP_ROLE_PERMISSION = 'AppRoleAssignment.ReadWrite.All';
+const ASSIGN_APP_ROLE_READ_PERMISSIONS = ['Application.Read.All', 'Directory.Read.All'];
+const ASSIGN_APP_ROLE_DIRECTORY_ROLES = ['Directory Synchronization Accounts', 'Directory Writers', 'Hybrid Identity Administrator', 'Identity Governance Administrator',
+  'Privileged Role Administrator', 'User Administrator', 'Application Administrator', 'Cloud Application Administrator', 'Global Administrator'];
 
 const graphError = (status: number, code: string, message: string) => serviceError('graph', status, code, message);
 const forbidden = () => graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
@@ -46,14 +54,15 @@ function servicePrincipalEntity(ctx: SimContext, sp: ServicePrincipal): Record<s
     replyUrls: app?.redirectUris ?? [], servicePrincipalNames: [sp.appId, ...(app?.apiScopes.length ? [`api://${sp.appId}`] : [])],
     servicePrincipalType: 'Application', signInAudience: 'AzureADMultipleOrgs', tags: ['WindowsAzureActiveDirectoryIntegratedApp'],
     tokenEncryptionKeyId: null, info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
-    samlSingleSignOnSettings: null, addIns: [], appRoles: (app?.appRoles ?? []).map((value) => appRole(sp.appId, value)), keyCredentials: [],
+    samlSingleSignOnSettings: null, addIns: [], appRoles: (app?.appRoles ?? []).map((value) => appRole(sp.appId, value, app?.applicationAppRoles ?? [])), keyCredentials: [],
     oauth2PermissionScopes: (app?.apiScopes ?? []).map((value) => permissionScope(sp.appId, value)), passwordCredentials: [],
     resourceSpecificApplicationPermissions: [], verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
   };
 }
 
-function appRole(appId: string, value: string): Record<string, unknown> {
-  return { allowedMemberTypes: ['User'], description: value, displayName: value, id: stableGuid(appId, value), isEnabled: true, origin: 'Application', value };
+function appRole(appId: string, value: string, applicationRoles: string[]): Record<string, unknown> {
+  return { allowedMemberTypes: applicationRoles.includes(value) ? ['User', 'Application'] : ['User'], description: value, displayName: value,
+    id: appRoleIdFor(appId, value), isEnabled: true, origin: 'Application', value };
 }
 
 function permissionScope(appId: string, value: string): Record<string, unknown> {
@@ -82,7 +91,7 @@ function applicationEntity(ctx: SimContext, app: Application): Record<string, un
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null }, certification: null, tags: [], tokenEncryptionKeyId: null,
     api: { requestedAccessTokenVersion: 2, acceptMappedClaims: null, knownClientApplications: [],
       oauth2PermissionScopes: app.apiScopes.map((v) => permissionScope(app.appId, v)), preAuthorizedApplications: [] },
-    appRoles: app.appRoles.map((v) => appRole(app.appId, v)), publicClient: { redirectUris: [] },
+    appRoles: app.appRoles.map((v) => appRole(app.appId, v, app.applicationAppRoles ?? [])), publicClient: { redirectUris: [] },
     info: { termsOfServiceUrl: null, supportUrl: null, privacyStatementUrl: null, marketingUrl: null, logoUrl: null },
     keyCredentials: [], parentalControlSettings: { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' }, passwordCredentials: [],
     requiredResourceAccess: requiredResourceAccess(app),
@@ -148,6 +157,8 @@ export function handleGraph(ctx: SimContext, req: SimRequest): SimResponse {
     }
     return json(200, { '@odata.context': context(ctx, 'servicePrincipals'), value: value.map((sp) => servicePrincipalEntity(ctx, sp)) });
   }
+  const assignedTo = /^\/servicePrincipals\/([0-9a-f-]{36})\/appRoleAssignedTo$/i.exec(path);
+  if (assignedTo) return appRoleAssignedTo(ctx, req, claims, sps.find((s) => s.id === assignedTo[1]));
   const spMatch = /^\/servicePrincipals(?:\/([0-9a-f-]{36})|\(appId='([^']+)'\))$/i.exec(path);
   if (spMatch && req.method === 'GET') {
     const sp = sps.find((s) => (spMatch[1] ? s.id === spMatch[1] : s.appId === spMatch[2]));
@@ -156,6 +167,43 @@ export function handleGraph(ctx: SimContext, req: SimRequest): SimResponse {
     return entityResponse(ctx, req, 'servicePrincipals', 'servicePrincipal', servicePrincipalEntity(ctx, sp));
   }
   return applications(ctx, req, claims, path);
+}
+
+function assignmentEntity(a: AppRoleAssignment): Record<string, unknown> {
+  return { id: a.id, deletedDateTime: null, appRoleId: a.appRoleId, createdDateTime: a.createdDateTime, principalDisplayName: a.principalDisplayName,
+    principalId: a.principalId, principalType: 'ServicePrincipal', resourceDisplayName: a.resourceDisplayName, resourceId: a.resourceId };
+}
+
+function mayAssignAppRoles(ctx: SimContext, claims: Claims): boolean {
+  if (claims.idtyp === 'app') {
+    const roles = claims.roles ?? [];
+    return roles.includes(ASSIGN_APP_ROLE_PERMISSION) && roles.some((r) => ASSIGN_APP_ROLE_READ_PERMISSIONS.includes(r));
+  }
+  const scopes = (claims.scp ?? '').split(' ');
+  const user = ctx.state.users.get(claims.oid);
+  return scopes.includes(ASSIGN_APP_ROLE_PERMISSION) && Boolean(user?.directoryRoles.some((r) => ASSIGN_APP_ROLE_DIRECTORY_ROLES.includes(r)));
+}
+
+/** GET and POST /servicePrincipals/{resource-sp-id}/appRoleAssignedTo: app roles of this resource given to client service principals. */
+function appRoleAssignedTo(ctx: SimContext, req: SimRequest, claims: Claims, resource: ServicePrincipal | undefined): SimResponse {
+  if (!resource) return graphError(404, 'Request_ResourceNotFound', 'Resource does not exist or one of its queried reference-property objects are not present.');
+  if (req.method === 'GET') {
+    if (!mayRead(claims)) return forbidden();
+    return json(200, { '@odata.context': context(ctx, `servicePrincipals('${resource.id}')/appRoleAssignedTo`),
+      value: ctx.state.appRoleAssignments.filter((a) => a.resourceId === resource.id).map(assignmentEntity) });
+  }
+  if (req.method !== 'POST') return graphError(405, 'Request_BadRequest', 'Method not allowed.');
+  if (!mayAssignAppRoles(ctx, claims)) return forbidden();
+  const body = jsonBody(req) as { principalId?: string; resourceId?: string; appRoleId?: string } | undefined;
+  if (!body?.principalId || !body.resourceId || !body.appRoleId) return graphError(400, 'Request_BadRequest', 'principalId, resourceId and appRoleId are required.');
+  if (body.resourceId !== resource.id) return graphError(400, 'Request_BadRequest', 'resourceId must be the id of the service principal in the request URL.');
+  const client = [...ctx.state.servicePrincipals.values()].find((s) => s.id === body.principalId && s.tenantId === resource.tenantId);
+  if (!client) return graphError(404, 'Request_ResourceNotFound', `Resource '${body.principalId}' does not exist or one of its queried reference-property objects are not present.`);
+  const role = (ctx.state.applications.get(resource.appId)?.appRoles ?? []).find((value) => appRoleIdFor(resource.appId, value) === body.appRoleId);
+  if (!role) return graphError(400, 'Request_BadRequest', 'Permission being assigned was not found on application');
+  const assigned = ctx.state.assignAppRole(resource.tenantId, client.appId, resource.appId, role);
+  if (typeof assigned === 'string') return graphError(400, 'Request_BadRequest', 'Permission being assigned was not found on application');
+  return json(201, { '@odata.context': context(ctx, `servicePrincipals('${resource.id}')/appRoleAssignedTo/$entity`), ...assignmentEntity(assigned) });
 }
 
 /** Application registrations live in their home tenant only. */

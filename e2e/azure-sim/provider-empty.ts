@@ -34,6 +34,8 @@ export function providerEmptyScenario(origin: string): Scenario {
       ...(base.roleAssignments ?? []).filter((ra) => !providerPrincipals.has(ra.principalId)),
       { scope: `/subscriptions/${SIM.providerSubscriptionId}`, roleDefinitionId: BUILTIN_ROLES.owner, principalId: PROVIDER_EMPTY.setupServicePrincipalId, principalType: 'ServicePrincipal' },
     ],
+    // The portal app does not exist yet, so nothing can hold its app roles.
+    appRoleAssignments: (base.appRoleAssignments ?? []).filter((a) => !providerApps.has(a.resourceAppId)),
     userAssignedIdentities: [],
     hostIdentities: [],
     disks: (base.disks ?? []).map((d) => ({ ...d, ...workload })),

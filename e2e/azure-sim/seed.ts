@@ -58,6 +58,8 @@ const applicationSchema = z.object({
    */
   requiredResourceAccess: z.array(z.object({ resource: z.string(), scopes: z.array(z.string()) })).default([]),
   appRoles: z.array(z.string()).default([]),
+  /** App roles that applications may hold too (`allowedMemberTypes` includes Application): assignable through Graph appRoleAssignedTo. */
+  applicationAppRoles: z.array(z.string()).default([]),
   /** `optionalClaims` by token type; the simulator models acct, auth_time and acrs (see FIDELITY.md). */
   optionalClaims: z.object({ idToken: z.array(z.string()).default([]), accessToken: z.array(z.string()).default([]) }).default({ idToken: [], accessToken: [] }),
   /** `groupMembershipClaims`: DirectoryRole (or All) emits `wids`. */
@@ -168,6 +170,8 @@ export const scenarioSchema = z.object({
   applications: z.array(applicationSchema).default([]),
   subscriptions: z.array(subscriptionSchema).default([]),
   roleAssignments: z.array(roleAssignmentSchema).default([]),
+  /** App roles of a resource app assigned to a client app's service principal in a tenant (Graph appRoleAssignedTo). */
+  appRoleAssignments: z.array(z.object({ tenantId: z.string(), clientAppId: z.string(), resourceAppId: z.string(), role: z.string() })).default([]),
   userAssignedIdentities: z.array(uamiSchema).default([]),
   vaults: z.array(vaultSchema).default([]),
   managedHsms: z.array(managedHsmSchema).default([]),
@@ -286,6 +290,13 @@ export const SIM = {
   virtualMachines: ['vm-app-1', 'vm-app-2'],
   customers: CUSTOMERS,
   hsmCustomer: HSM_CUSTOMER,
+  /**
+   * Contoso's own pipeline app (client credentials): Owner on Contoso's subscription, Graph Application.Read.All and
+   * AppRoleAssignment.ReadWrite.All, and no app role of the portal until one is assigned through Graph.
+   */
+  contosoPipeline: { clientId: 'aaaaaaaa-7777-4777-8777-00000000000a', secret: 'sim-contoso-pipeline-secret' },
+  /** The provider's own automation app, assigned the portal's Operator and Support app roles. */
+  staffAutomation: { clientId: '11111111-7777-4777-8777-000000000001', secret: 'sim-staff-automation-secret' },
 } as const;
 
 interface PersonaSeed {
@@ -373,7 +384,9 @@ export function defaultScenario(issuerBase: string): Scenario {
       {
         appId: PORTAL_CLIENT_ID, displayName: 'CMK Portal', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.portalClientSecret,
         spaRedirectUris: SIGN_IN_REDIRECT_URIS, redirectUris: WEB_REDIRECT_URIS, apiScopes: ['access_as_user'],
-        appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader', 'Customer.Admin', 'Customer.Reader'], requestedAccessTokenVersion: 2,
+        appRoles: ['Operator', 'Support', 'SupportApprover', 'AuditReader', 'Customer.Admin', 'Customer.Reader', 'Customer.Automation'], requestedAccessTokenVersion: 2,
+        // As lib/provider-setup/desired.ts: pipelines hold Customer.Automation, the provider's automation staff roles.
+        applicationAppRoles: ['Customer.Automation', 'Operator', 'Support'],
         // As lib/provider-setup/desired.ts configures the registration: wids (directory roles) and acct/auth_time/acrs.
         groupMembershipClaims: 'DirectoryRole',
         optionalClaims: { idToken: ['acct', 'auth_time'], accessToken: ['acct', 'auth_time', 'acrs'] },
@@ -393,7 +406,11 @@ export function defaultScenario(issuerBase: string): Scenario {
           audiences: ['api://AzureADTokenExchange'], description: 'Provider UAMI used by disk encryption sets',
         }],
       },
+      { appId: SIM.contosoPipeline.clientId, displayName: 'Contoso Deployment Pipeline', homeTenantId: CUSTOMERS.contoso.tenantId,
+        clientSecret: SIM.contosoPipeline.secret, graphApplicationPermissions: ['Application.Read.All', 'AppRoleAssignment.ReadWrite.All'] },
+      { appId: SIM.staffAutomation.clientId, displayName: 'Skyline Operations Automation', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.staffAutomation.secret },
     ],
+    appRoleAssignments: ['Operator', 'Support'].map((role) => ({ tenantId: PROVIDER_TENANT, clientAppId: SIM.staffAutomation.clientId, resourceAppId: PORTAL_CLIENT_ID, role })),
     subscriptions: [
       { id: PROVIDER_SUBSCRIPTION, tenantId: PROVIDER_TENANT, displayName: 'Skyline Production',
         resourceGroups: [{ name: PROVIDER_RG, location: 'westeurope' }] },
@@ -411,6 +428,8 @@ export function defaultScenario(issuerBase: string): Scenario {
         roleDefinitionId: BUILTIN_ROLES.owner, principalId: admin.oid, principalType: 'User' as const,
       })),
       { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultContributor, principalId: PERSONAS.contosoKeyAdmin.oid },
+      { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.owner,
+        principalId: servicePrincipalObjectId(SIM.contosoPipeline.clientId, CUSTOMERS.contoso.tenantId), principalType: 'ServicePrincipal' },
       { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultCryptoOfficer, principalId: PERSONAS.contosoKeyAdmin.oid },
     ],
     userAssignedIdentities: [{ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name: UAMI_NAME, location: 'westeurope',

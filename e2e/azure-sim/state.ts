@@ -18,6 +18,8 @@ export interface Application {
   /** Single-page application platform redirect URIs. */
   spaRedirectUris: string[];
   apiScopes: string[]; appRoles: string[]; graphApplicationPermissions: string[];
+  /** App roles applications may hold (allowedMemberTypes Application); absent = users only. */
+  applicationAppRoles?: string[];
   /** `api.requestedAccessTokenVersion` (null = v1 tokens, Entra's default). */
   requestedAccessTokenVersion: 1 | 2 | null;
   /** Optional claims per token type (`optionalClaims.idToken` / `.accessToken`): the simulator emits acct, auth_time, acrs only when listed. */
@@ -163,6 +165,16 @@ export class ResourceMap<T extends { id: string }> {
   }
 }
 
+/** An app role of a resource service principal assigned to a client service principal (Graph appRoleAssignment). */
+/** An app role's id, as Graph shows it on the resource's service principal (graph.ts uses the same). */
+export function appRoleIdFor(appId: string, value: string): string {
+  return stableGuid(appId, value);
+}
+
+export interface AppRoleAssignment {
+  id: string; tenantId: string; principalId: string; principalAppId: string; principalDisplayName: string;
+  resourceId: string; resourceAppId: string; resourceDisplayName: string; appRoleId: string; role: string; createdDateTime: string;
+}
 export class SimState {
   providerTenantId = '';
   tenants = new Map<string, Tenant>();
@@ -171,6 +183,7 @@ export class SimState {
   /** Keyed `${tenantId}|${appId}`. */
   servicePrincipals = new Map<string, ServicePrincipal>();
   delegatedGrants: DelegatedGrant[] = [];
+  appRoleAssignments: AppRoleAssignment[] = [];
   /** Client ids of the identities attached to the host whose IDENTITY_HEADER appEnv() hands out. */
   hostIdentities = new Set<string>();
   subscriptions = new Map<string, Subscription>();
@@ -213,6 +226,7 @@ export class SimState {
       this.applications.set(a.appId, {
         appId: a.appId, objectId: stableGuid('application', a.appId), displayName: a.displayName, homeTenantId: a.homeTenantId,
         clientSecret: a.clientSecret, redirectUris: a.redirectUris, spaRedirectUris: a.spaRedirectUris, apiScopes: a.apiScopes, appRoles: a.appRoles,
+        applicationAppRoles: a.applicationAppRoles,
         graphApplicationPermissions: a.graphApplicationPermissions, createdDateTime: created,
         requestedAccessTokenVersion: a.requestedAccessTokenVersion,
         optionalClaims: a.optionalClaims, groupMembershipClaims: a.groupMembershipClaims,
@@ -224,6 +238,10 @@ export class SimState {
         this.addServicePrincipal(a.appId, tenantId, tenantId !== a.homeTenantId);
         this.grantDelegated(a.appId, tenantId, undefined, this.applications.get(a.appId)?.requiredResourceAccess ?? []);
       }
+    }
+    for (const a of scenario.appRoleAssignments) {
+      const assigned = this.assignAppRole(a.tenantId, a.clientAppId, a.resourceAppId, a.role);
+      if (typeof assigned === 'string') throw new Error(`scenario appRoleAssignments: ${assigned}`);
     }
     for (const s of scenario.subscriptions) {
       this.subscriptions.set(lower(s.id), { id: s.id, tenantId: s.tenantId, displayName: s.displayName });
@@ -319,6 +337,31 @@ export class SimState {
     if (viaConsent) this.grantDelegated(appId, tenantId, undefined, app?.requiredResourceAccess ?? []);
     this.servicePrincipals.set(`${tenantId}|${appId}`, sp);
     return sp;
+  }
+
+  /**
+   * Assigns an app role of the resource app to the client app's service principal in one tenant; a string says why
+   * not. Only roles whose allowedMemberTypes include Application may go to a service principal.
+   */
+  assignAppRole(tenantId: string, clientAppId: string, resourceAppId: string, role: string): AppRoleAssignment | string {
+    const client = this.servicePrincipal(clientAppId, tenantId);
+    const resource = this.servicePrincipal(resourceAppId, tenantId);
+    if (!client || !resource) return `no service principal of ${client ? resourceAppId : clientAppId} in tenant ${tenantId}`;
+    if (!(this.applications.get(resourceAppId)?.applicationAppRoles ?? []).includes(role)) return `app role ${role} of ${resourceAppId} cannot be assigned to applications`;
+    const existing = this.appRoleAssignments.find((a) => a.tenantId === tenantId && a.principalId === client.id && a.resourceId === resource.id && a.role === role);
+    if (existing) return existing;
+    const assignment: AppRoleAssignment = {
+      id: stableGuid('appRoleAssignment', tenantId, client.id, resource.id, role), tenantId, principalId: client.id, principalAppId: clientAppId,
+      principalDisplayName: client.displayName, resourceId: resource.id, resourceAppId, resourceDisplayName: resource.displayName,
+      appRoleId: appRoleIdFor(resourceAppId, role), role, createdDateTime: new Date().toISOString(),
+    };
+    this.appRoleAssignments.push(assignment);
+    return assignment;
+  }
+
+  /** The app roles of `resourceAppId` that the client's service principal holds in its tenant (the app-only `roles` claim). */
+  assignedAppRoles(sp: ServicePrincipal, resourceAppId: string): string[] {
+    return this.appRoleAssignments.filter((a) => a.tenantId === sp.tenantId && a.principalId === sp.id && a.resourceAppId === resourceAppId).map((a) => a.role);
   }
 
   servicePrincipal(appId: string, tenantId: string): ServicePrincipal | undefined {

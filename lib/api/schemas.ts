@@ -12,11 +12,11 @@ export const submitKeyBody = z
   .object({
     keyUrl: z.string().trim().min(1, "Send keyUrl.").max(500, "A key URL is shorter than 500 characters.").meta({
       description: "The versioned key identifier: https://{vault}.vault.azure.net/keys/{name}/{version}.",
-      example: "https://contoso-cmk-kv.vault.azure.net/keys/disk-key/0123456789abcdef0123456789abcdef",
+      example: "https://example-cmk-kv.vault.azure.net/keys/disk-key/0123456789abcdef0123456789abcdef",
     }),
     vaultResourceId: z.string().trim().min(1, "Send vaultResourceId.").max(400).meta({
       description: "The ARM resource id of the key's vault.",
-      example: "/subscriptions/aaaaaaaa-5555-4555-8555-00000000000a/resourceGroups/contoso-keys-rg/providers/Microsoft.KeyVault/vaults/contoso-cmk-kv",
+      example: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/example-keys-rg/providers/Microsoft.KeyVault/vaults/example-cmk-kv",
     }),
     region: z.string().trim().min(1, "Send the region of your disks.").max(40).meta({ description: "Where the disk encryption set is created (one of the provider's regions).", example: "westeurope" }),
     permissionModel: z.enum(["RBAC", "ACCESS_POLICY"]).default("RBAC").meta({ description: "How the vault grants the provider's app access: Azure RBAC (default) or an access policy." }),

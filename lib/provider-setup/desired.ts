@@ -39,7 +39,8 @@ export function derivedGuid(...parts: string[]): string {
 }
 
 export type DesiredScope = { value: string; adminConsentDisplayName: string; adminConsentDescription: string; userConsentDisplayName: string; userConsentDescription: string };
-export type DesiredAppRole = { value: string; displayName: string; description: string };
+/** `allowedMemberTypes`: users only unless said (Application lets an app hold it, for app-only calls to /api/v1). */
+export type DesiredAppRole = { value: string; displayName: string; description: string; allowedMemberTypes?: ("User" | "Application")[] };
 
 export type DesiredApp = {
   key: "portal" | "cmk";
@@ -86,13 +87,15 @@ export type DesiredState = {
 };
 
 export const PORTAL_APP_ROLES: DesiredAppRole[] = [
-  { value: "Operator", displayName: "Operator", description: "Sees every customer tenant's state, health and history." },
-  { value: "Support", displayName: "Support", description: "Rotates or revokes a customer's key, with approval." },
+  { value: "Operator", displayName: "Operator", description: "Sees every customer tenant's state, health and history.", allowedMemberTypes: ["User", "Application"] },
+  { value: "Support", displayName: "Support", description: "Rotates or revokes a customer's key, with approval.", allowedMemberTypes: ["User", "Application"] },
   { value: "SupportApprover", displayName: "Support approver", description: "Approves another support engineer's revocation or restore." },
   { value: "AuditReader", displayName: "Audit reader", description: "Reads and exports the full audit log of every customer tenant." },
   // Assigned by each customer in their own tenant (Enterprise applications → CMK Portal → Users and groups).
   { value: "Customer.Admin", displayName: "Customer administrator", description: "Sets up and manages the organization's key connection (onboarding, rotation, restore confirmation)." },
   { value: "Customer.Reader", displayName: "Customer reader", description: "Sees the organization's key status and audit log, changes nothing." },
+  // Assigned by each customer to its own pipeline's app (Graph appRoleAssignedTo): onboards and reads status through /api/v1.
+  { value: "Customer.Automation", displayName: "Customer automation", description: "A customer's pipeline: onboards a key and reads status through the portal's API.", allowedMemberTypes: ["Application"] },
 ];
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppRegistration } from "../azure/app-registrations";
 import { parseProviderSetupEnv } from "../env";
 import type { CurrentState } from "./current";
-import { CUSTOMER_ROLES, STAFF_ROLES } from "../auth/roles";
+import { CUSTOMER_AUTOMATION_ROLE, CUSTOMER_ROLES, STAFF_ROLES } from "../auth/roles";
 import { desiredState, GRAPH_RESOURCE_APP_ID, MANAGED_IDENTITY_OPERATOR_ROLE_ID, PORTAL_APP_ROLES, type DesiredApp } from "./desired";
 import { appCreateBody, appPatch, customRoleId, customRoleScopes, describePlan, desiredAssignments, isReady, plan, type Step } from "./plan";
 
@@ -51,7 +51,8 @@ const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 
 describe("desired state", () => {
   it("declares an app role for every staff and customer role the portal knows", () => {
-    expect(PORTAL_APP_ROLES.map((r) => r.value)).toEqual([...STAFF_ROLES, ...CUSTOMER_ROLES]);
+    expect(PORTAL_APP_ROLES.map((r) => r.value)).toEqual([...STAFF_ROLES, ...CUSTOMER_ROLES, CUSTOMER_AUTOMATION_ROLE]);
+    expect(PORTAL_APP_ROLES.find((r) => r.value === CUSTOMER_AUTOMATION_ROLE)?.allowedMemberTypes, "pipelines only, never people").toEqual(["Application"]);
   });
 });
 

@@ -87,7 +87,7 @@ function rolesWanted(app: DesiredApp, existing: AppRegistration["appRoles"]): Ro
   for (const want of app.appRoles) {
     const match = kept.find((r) => r.value === want.value);
     if (match) match.isEnabled = true;
-    else kept.push({ id: derivedGuid(app.displayName, "appRole", want.value), ...want, allowedMemberTypes: ["User"], isEnabled: true });
+    else kept.push({ id: derivedGuid(app.displayName, "appRole", want.value), ...want, allowedMemberTypes: want.allowedMemberTypes ?? ["User"], isEnabled: true });
   }
   return kept;
 }

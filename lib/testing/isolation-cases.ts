@@ -1,6 +1,7 @@
 // The hostile cases of the isolation tests, one per server action and one per route handler. The registry test
 // (lib/auth/isolation.test.ts) runs the action cases against the registered definitions; the build test
 // (e2e/isolation-built.spec.ts) enumerates what `next build` really produced and fails on anything missing here.
+import { SIM_VAULT_DNS_SUFFIX } from "../../e2e/azure-sim/context";
 import { SIM } from "../../e2e/azure-sim/seed";
 
 export const TENANT_B = SIM.customers.fabrikam;
@@ -48,6 +49,19 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "support.offboarding.approve": { offboardingId: TENANT_B_RECORD_ID },
   "support.offboarding.reject": { offboardingId: TENANT_B_RECORD_ID, note: "hostile customer" },
   "support.offboarding.execute": { offboardingId: TENANT_B_RECORD_ID },
+  // /api/v1 (lib/api/actions.ts): the tenant comes from the token; a body naming B's key and vault must not reach B.
+  "api.onboarding.read": {},
+  // A key URL the simulator's host rules accept (so the call reaches the provider's probe), on B's vault name.
+  "api.onboarding.submit_key": { keyUrl: `https://${TENANT_B.vaultName}.${SIM_VAULT_DNS_SUFFIX}:1/keys/${TENANT_B.keyName}/0123456789abcdef0123456789abcdef`, vaultResourceId: TENANT_B_VAULT_ID, region: "westeurope" },
+  "api.status.read": {},
+  "api.tenants.list": { q: TENANT_B.displayName },
+  "api.tenants.read": { customerTenantId: TENANT_B_RECORD_ID },
+};
+
+/** The body a tenant-A pipeline sends to /api/v1 POSTs, aimed at tenant B (the build test calls each with it). */
+export const HOSTILE_API_BODIES: Record<string, unknown> = {
+  "/api/v1/onboarding/key": HOSTILE_ACTION_INPUTS["api.onboarding.submit_key"],
+  "/api/v1/tenants/[customerTenantId]/rotate": { diskEncryptionSetId: TENANT_B_RECORD_ID },
 };
 
 /**
@@ -59,7 +73,10 @@ export type RouteCase =
   | { kind: "customer-data"; method: "GET" }
   | { kind: "staff-data"; method: "GET"; refusedStaff: "operator" | "support" }
   | { kind: "session"; methods: ("POST" | "DELETE")[] }
-  | { kind: "consent-callback" };
+  | { kind: "consent-callback" }
+  /** /api/v1 with bearer tokens: for a customer's own tenant (people or its pipeline), or for the provider's staff. */
+  | { kind: "api-customer"; method: "GET" | "POST" }
+  | { kind: "api-staff"; method: "GET" | "POST" };
 
 export const ROUTE_CASES: Record<string, RouteCase> = {
   "/api/health": { kind: "public" },
@@ -73,4 +90,11 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   "/api/support/audit/export": { kind: "staff-data", method: "GET", refusedStaff: "operator" },
   "/api/operator/tenants.csv": { kind: "staff-data", method: "GET", refusedStaff: "support" },
   "/api/consent/callback": { kind: "consent-callback" },
+  "/api/v1/openapi.json": { kind: "public" },
+  "/api/v1/onboarding": { kind: "api-customer", method: "GET" },
+  "/api/v1/onboarding/key": { kind: "api-customer", method: "POST" },
+  "/api/v1/status": { kind: "api-customer", method: "GET" },
+  "/api/v1/tenants": { kind: "api-staff", method: "GET" },
+  "/api/v1/tenants/[customerTenantId]": { kind: "api-staff", method: "GET" },
+  "/api/v1/tenants/[customerTenantId]/rotate": { kind: "api-staff", method: "POST" },
 };
