@@ -3,7 +3,8 @@ import path from "node:path";
 import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
 import pg from "pg";
 import { toolingEnv } from "../lib/env";
-import { HOSTILE_ACTION_INPUTS, ROUTE_CASES, TENANT_B } from "../lib/testing/isolation-cases";
+import { HOSTILE_ACTION_INPUTS, HOSTILE_API_BODIES, ROUTE_CASES, TENANT_B } from "../lib/testing/isolation-cases";
+import { assignCustomerAutomation, clientCredentialsToken, contosoPipeline, PORTAL_API, staffAutomation } from "./support/api";
 import { SIM } from "./azure-sim/seed";
 import { signInAs } from "./support/auth";
 import { e2eDatabaseUrl } from "./support/e2e-database";
@@ -154,7 +155,11 @@ test("every built server action maps to a registered action with a hostile case,
 });
 
 test("every built route handler has a hostile case, and refuses hostile callers", async ({ baseURL }) => {
-  const anonymous = await playwrightRequest.newContext({ baseURL });
+  const anonymous = await playwrightRequest.newContext({ baseURL, ignoreHTTPSErrors: true });
+  // /api/v1 callers: tenant A's pipeline (given Customer.Automation through Graph) and the provider's automation app.
+  await assignCustomerAutomation(anonymous);
+  const pipeline = { authorization: `Bearer ${await clientCredentialsToken(anonymous, contosoPipeline, PORTAL_API)}` };
+  const staffApp = { authorization: `Bearer ${await clientCredentialsToken(anonymous, staffAutomation, PORTAL_API)}` };
   const missing = builtRouteHandlers().filter((route) => !(route in ROUTE_CASES));
   expect(missing, "route handlers without a case in lib/testing/isolation-cases.ts").toEqual([]);
   for (const route of builtRouteHandlers()) {
@@ -186,6 +191,30 @@ test("every built route handler has a hostile case, and refuses hostile callers"
           const foreign = await customerA.request.fetch(route, { method, headers: { Origin: "https://evil.example" }, data: method === "POST" ? {} : undefined });
           expect(foreign.status(), `${method} ${route} from another site`).toBe(403);
         }
+        break;
+      }
+      case "api-customer":
+      case "api-staff": {
+        const url = concrete(route);
+        const send = (headers: Record<string, string>, client: APIRequestContext = anonymous) =>
+          client.fetch(url, { method: rule.method, headers, data: rule.method === "POST" ? (HOSTILE_API_BODIES[route] ?? {}) : undefined, maxRedirects: 0 });
+        const anon = await send({});
+        expect(anon.status(), `${route} without a token`).toBe(401);
+        expect(anon.headers()["content-type"], `${route} answers problem+json`).toBe("application/problem+json");
+        // A signed-in browser session is no credential for the API: only a bearer token is.
+        expect((await send({}, operator.request)).status(), `${route} with a staff session cookie and no token`).toBe(401);
+        if (rule.kind === "api-staff") {
+          expect((await send(pipeline)).status(), `${route} for a customer's pipeline`).toBe(403);
+          break;
+        }
+        expect((await send(staffApp)).status(), `${route} for the provider's automation app`).toBe(403);
+        const before = await snapshotOfB();
+        const own = await send(pipeline);
+        const shown = await own.text();
+        expect(await snapshotOfB(), `${route} changed tenant B`).toBe(before);
+        expect(shown, `${route} revealed tenant B`).not.toContain(TENANT_B.tenantId);
+        expect(shown, `${route} revealed tenant B's vault`).not.toMatch(/fabrikam/i);
+        if (rule.method === "POST") expect(own.status(), `${route}: B's key is refused`).toBeGreaterThanOrEqual(400);
         break;
       }
       case "consent-callback": {
