@@ -16,6 +16,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { createDisposableDatabase } from "../lib/db/test-database";
 import { childEnv, resetServerEnvForTests, toolingEnv } from "../lib/env";
 import { closeSharedQueue } from "../lib/jobs/queue";
+import { provisionDesHandler } from "../lib/provisioning/provision-des-job";
 import { enqueueProvisioning } from "../lib/provisioning/service";
 import { providerWriteGate } from "../lib/provisioning/write-gate";
 import { keyUrlOf, onboardedScenario, vaultId } from "../lib/provisioning/sim-scenario";
@@ -117,7 +118,7 @@ async function main() {
   })));
   // …and every worker slot holds a job waiting at the gate (each process checks the provider's set-up once before
   // its first DES): the clock measures the fleet at work, not its warm-up. Both are printed.
-  const slots = Math.min(tenants, workerCount * concurrency);
+  const slots = Math.min(tenants, workerCount * provisionDesHandler.concurrency(concurrency));
   for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await db.job.count({ where: { status: "RUNNING" } })) < slots;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -171,7 +172,7 @@ async function main() {
   const ok = ratio <= TARGET_RATIO && failed === 0 && done === tenants && duplicateDes === 0;
 
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`\n\nProvisioning benchmark (${tenants} tenants, ${workerCount} worker processes × WORKER_CONCURRENCY=${concurrency}, simulated LRO ${lroMs} ms)`);
+  out(`\n\nProvisioning benchmark (${tenants} tenants, ${workerCount} worker processes × WORKER_CONCURRENCY=${concurrency}, ${provisionDesHandler.concurrency(concurrency)} provisioning slots each, simulated LRO ${lroMs} ms)`);
   out(`  ARM write limit: the simulator's token bucket, ${BUCKET} writes, refill ${REFILL_PER_SECOND}/s per subscription, principal and region (Azure's published limits); reads ${AZURE_ARM_THROTTLE.reads.bucketSize}, ${AZURE_ARM_THROTTLE.reads.refillPerSecond}/s`);
   out(`  enqueue (DB rows + queue messages): ${enqueueMs} ms (${(enqueueMs / tenants).toFixed(1)} ms per tenant); worker start-up until every slot waits at the gate (not counted): ${(startupMs / 1000).toFixed(1)} s`);
   out(`  total provisioning time: ${seconds.toFixed(1)} s   bound from the write budget: ${bound.toFixed(1)} s ((${tenants} − ${BUCKET}) / ${REFILL_PER_SECOND}/s + one LRO of ${lroMs} ms)`);
@@ -190,7 +191,7 @@ async function main() {
   const results = path.join(ROOT, "bench-results");
   mkdirSync(results, { recursive: true });
   writeFileSync(path.join(results, "provisioning.json"), `${JSON.stringify({
-    at: new Date().toISOString(), tenants, workers: workerCount, concurrency, lroMs, writeBucket: { bucketSize: BUCKET, refillPerSecond: REFILL_PER_SECOND },
+    at: new Date().toISOString(), tenants, workers: workerCount, concurrency, provisioningSlotsPerWorker: provisionDesHandler.concurrency(concurrency), lroMs, writeBucket: { bucketSize: BUCKET, refillPerSecond: REFILL_PER_SECOND },
     seconds, boundSeconds: bound, ratio, target: TARGET_RATIO, ok, succeeded: done, failed, duplicateDes, attempts,
     failedAttemptsByCode: Object.fromEntries(errors.map((e) => [e.errorCode, e._count])), callsPerOnboarding: calls, callTotals: totals,
     workerCpuSeconds: cpuTotal, postgresCpuSeconds: pgCpu, enqueueMs, workerStartupMs: startupMs,

@@ -28,31 +28,35 @@ export type RunnerOptions = {
 
 export type RunResult = { ran: false; reason: "not-found" | "finished" | "leased" | "not-due" } | { ran: true; outcome: JobOutcome };
 
-/** Takes the lease and opens an attempt in one transaction; closes attempts a dead worker left open. */
+/**
+ * Takes the lease and opens an attempt in one statement (closing attempts a dead worker left open): no interactive
+ * transaction, so a worker with a hundred jobs starting at once does not hold a pooled connection per job.
+ */
 async function acquire(db: Db, jobId: string, workerId: string, leaseSeconds: number): Promise<{ job: Job; attempt: number } | RunResult> {
-  return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
+  // The statements of one WITH see the same snapshot: closing open attempts does not touch the one it opens.
+  const rows = await db.$queryRaw<Job[]>`
+    WITH taken AS (
       UPDATE "Job" SET status = 'RUNNING', "lockedBy" = ${workerId},
         "lockedUntil" = ${NOW_UTC} + make_interval(secs => ${leaseSeconds}::int),
         attempts = attempts + 1, "startedAt" = COALESCE("startedAt", ${NOW_UTC}), "runAfter" = NULL, "updatedAt" = ${NOW_UTC}
       WHERE id = ${jobId}::uuid AND status IN ('QUEUED', 'RUNNING')
         AND ("lockedUntil" IS NULL OR "lockedUntil" < ${NOW_UTC})
         AND ("runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})
-      RETURNING id`;
-    if (rows.length === 0) {
-      const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true, lockedUntil: true } });
-      if (!job) return { ran: false, reason: "not-found" } as const;
-      if (job.status !== "QUEUED" && job.status !== "RUNNING") return { ran: false, reason: "finished" } as const;
-      return { ran: false, reason: job.lockedUntil && job.lockedUntil > new Date() ? "leased" : "not-due" } as const;
-    }
-    const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
-    await tx.jobAttempt.updateMany({
-      where: { jobId, finishedAt: null },
-      data: { finishedAt: new Date(), errorCode: "WorkerLost", errorMessage: "The worker running this attempt stopped; another worker took the job over." },
-    });
-    await tx.jobAttempt.create({ data: { jobId, attempt: job.attempts } });
-    return { job, attempt: job.attempts };
-  });
+      RETURNING *
+    ), lost AS (
+      UPDATE "JobAttempt" SET "finishedAt" = ${NOW_UTC}, "errorCode" = 'WorkerLost',
+        "errorMessage" = 'The worker running this attempt stopped; another worker took the job over.'
+      WHERE "jobId" IN (SELECT id FROM taken) AND "finishedAt" IS NULL
+    ), opened AS (
+      INSERT INTO "JobAttempt" (id, "jobId", attempt, "startedAt") SELECT gen_random_uuid(), id, attempts, ${NOW_UTC} FROM taken
+    )
+    SELECT * FROM taken`;
+  const job = rows[0];
+  if (job) return { job, attempt: job.attempts };
+  const current = await db.job.findUnique({ where: { id: jobId }, select: { status: true, lockedUntil: true } });
+  if (!current) return { ran: false, reason: "not-found" };
+  if (current.status !== "QUEUED" && current.status !== "RUNNING") return { ran: false, reason: "finished" };
+  return { ran: false, reason: current.lockedUntil && current.lockedUntil > new Date() ? "leased" : "not-due" };
 }
 
 /** Renews the lease every third of its length; aborts the handler if another worker holds it now. */
@@ -73,32 +77,30 @@ function keepLease(db: Db, jobId: string, workerId: string, leaseSeconds: number
   return () => clearInterval(timer);
 }
 
+/** Records the outcome and closes the attempt in one statement, only while this worker holds the lease. */
 async function finish(db: Db, job: Job, attempt: number, workerId: string, outcome: JobOutcome): Promise<boolean> {
-  const now = new Date();
-  return db.$transaction(async (tx) => {
-    // Only the lease holder may record an outcome: a worker that lost its lease must not overwrite.
-    const owned = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Job" WHERE id = ${job.id}::uuid AND "lockedBy" = ${workerId} FOR UPDATE`;
-    if (owned.length === 0) return false;
-    if (outcome.status === "succeeded") {
-      await tx.jobAttempt.update({ where: { jobId_attempt: { jobId: job.id, attempt } }, data: { finishedAt: now } });
-      await tx.job.update({ where: { id: job.id }, data: { status: "SUCCEEDED", result: (outcome.result ?? {}) as Prisma.InputJsonValue, finishedAt: now, lockedBy: null, lockedUntil: null, runAfter: null } });
-      return true;
-    }
-    await tx.jobAttempt.update({ where: { jobId_attempt: { jobId: job.id, attempt } }, data: { finishedAt: now, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage } });
-    if (outcome.status === "retry") {
-      await tx.$executeRaw`
-        UPDATE "Job" SET status = 'QUEUED', "lockedBy" = NULL, "lockedUntil" = NULL, "updatedAt" = ${NOW_UTC},
-          "runAfter" = ${NOW_UTC} + make_interval(secs => ${outcome.delayMs / 1000}::double precision),
-          "lastErrorCode" = ${outcome.errorCode}, "lastErrorMessage" = ${outcome.errorMessage}
-        WHERE id = ${job.id}::uuid`;
-      return true;
-    }
-    await tx.job.update({
-      where: { id: job.id },
-      data: { status: "FAILED", finishedAt: now, lastErrorCode: outcome.errorCode, lastErrorMessage: outcome.errorMessage, lockedBy: null, lockedUntil: null, runAfter: null, ...(outcome.result ? { result: outcome.result as Prisma.InputJsonValue } : {}) },
-    });
-    return true;
-  });
+  const errorCode = outcome.status === "succeeded" ? null : outcome.errorCode;
+  const errorMessage = outcome.status === "succeeded" ? null : outcome.errorMessage;
+  const result = outcome.status === "retry" || !outcome.result ? null : JSON.stringify(outcome.result);
+  const set = outcome.status === "succeeded"
+    ? Prisma.sql`status = 'SUCCEEDED', result = COALESCE(${result}::jsonb, '{}'::jsonb), "finishedAt" = ${NOW_UTC}, "runAfter" = NULL`
+    : outcome.status === "retry"
+      ? Prisma.sql`status = 'QUEUED', "runAfter" = ${NOW_UTC} + make_interval(secs => ${outcome.delayMs / 1000}::double precision),
+          "lastErrorCode" = ${errorCode}, "lastErrorMessage" = ${errorMessage}`
+      : Prisma.sql`status = 'FAILED', result = COALESCE(${result}::jsonb, result), "finishedAt" = ${NOW_UTC}, "runAfter" = NULL,
+          "lastErrorCode" = ${errorCode}, "lastErrorMessage" = ${errorMessage}`;
+  // Only the lease holder may record an outcome: a worker that lost its lease must not overwrite.
+  const rows = await db.$queryRaw<{ recorded: number }[]>`
+    WITH owned AS (
+      UPDATE "Job" SET ${set}, "lockedBy" = NULL, "lockedUntil" = NULL, "updatedAt" = ${NOW_UTC}
+      WHERE id = ${job.id}::uuid AND "lockedBy" = ${workerId}
+      RETURNING id
+    ), closed AS (
+      UPDATE "JobAttempt" SET "finishedAt" = ${NOW_UTC}, "errorCode" = ${errorCode}, "errorMessage" = ${errorMessage}
+      WHERE "jobId" IN (SELECT id FROM owned) AND attempt = ${attempt}
+    )
+    SELECT count(*)::int AS recorded FROM owned`;
+  return (rows[0]?.recorded ?? 0) > 0;
 }
 
 async function release(db: Db, jobId: string, attempt: number, workerId: string): Promise<void> {
@@ -120,13 +122,13 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
   const { job, attempt } = acquired;
   const handler = handlerFor(job.kind);
   const controller = new AbortController();
-  const onShutdown = () => controller.abort(new Error("worker shutting down"));
-  options.shutdown?.addEventListener("abort", onShutdown);
+  // One signal for both causes; AbortSignal.any adds no listener per job to the worker's shutdown signal.
+  const signal = options.shutdown ? AbortSignal.any([controller.signal, options.shutdown]) : controller.signal;
   const stopLease = keepLease(db, job.id, options.workerId, options.leaseSeconds, controller, log);
   const policy = options.policy ?? DEFAULT_BACKOFF;
   let outcome: JobOutcome;
   try {
-    outcome = await handler.run({ db, job, attempt, signal: controller.signal, log, policy, pollIntervalMs: options.pollIntervalMs ?? 2000 });
+    outcome = await handler.run({ db, job, attempt, signal, log, policy, pollIntervalMs: options.pollIntervalMs ?? 2000 });
   } catch (error) {
     // What a handler did not handle itself (a database hiccup, a bug): the one classifier decides, with the same backoff.
     log.error({ err: error, kind: job.kind, attempt, ...azureRequestIds(error) }, "job handler threw");
@@ -136,9 +138,8 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
     outcome = decision.retry ? { status: "retry", delayMs: decision.delayMs, errorCode: failure.azureCode, errorMessage } : { status: "failed", errorCode: failure.azureCode, errorMessage };
   } finally {
     stopLease();
-    options.shutdown?.removeEventListener("abort", onShutdown);
   }
-  if (controller.signal.aborted) {
+  if (signal.aborted) {
     // Lease lost: leave the job to whoever holds it. Shutting down: hand it back now rather than when the lease lapses.
     if (options.shutdown?.aborted) await release(db, job.id, attempt, options.workerId);
     log.info({ attempt }, "attempt abandoned");

@@ -14,6 +14,7 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from "../provisioning/azure-error
 import { registeredHandlers } from "./handlers";
 import { startHeartbeat } from "./heartbeat";
 import { fleetTasks } from "./fleet-tasks";
+import { consumeQueue } from "./consumer";
 import { HEALTH_SCAN_QUEUE, jobQueueName, openQueue, sendWake, WEBHOOK_QUEUE, type JobWake } from "./queue";
 import { releaseHeldJobs } from "./release-held";
 import { newWorkerId, runJob } from "./runner";
@@ -57,8 +58,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const id = newWorkerId();
   const log = (options.log ?? rootLogger).child({ worker: id });
   const db = createPrismaClient(options.databaseConnection ?? options.databaseUrl);
-  const consumers = registeredHandlers().reduce((n, h) => n + h.concurrency(options.concurrency), 0) + options.concurrency + 1;
-  const boss = await openQueue({ connectionString: options.databaseUrl, connection: options.databaseConnection, poolSize: Math.min(20, consumers + 2), role: "worker", cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds });
+  const tasks = fleetTasks({
+    sweepIntervalMs: options.sweepIntervalMs ?? Math.max(2000, (options.leaseSeconds * 1000) / 2),
+    healthIntervalMinutes: options.scheduleHealth === false ? undefined : options.healthIntervalMinutes,
+    audit: { key: options.auditCheckpoint?.key, checkpointDir: options.auditCheckpoint?.dir, checkpointIntervalMinutes: options.auditCheckpoint?.intervalMinutes },
+    providerReadiness: options.providerReadiness,
+    periodsMs: options.schedulePeriodsMs,
+  });
+  // One polling loop per queue (job kinds, health checks, webhooks, scheduled tasks), each with a short query at a
+  // time, plus two for sends and acknowledgements: the pool does not grow with the concurrency.
+  const loops = registeredHandlers().length + 2 + tasks.length;
+  const boss = await openQueue({ connectionString: options.databaseUrl, connection: options.databaseConnection, poolSize: loops + 2, role: "worker", cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds });
   const shutdown = new AbortController();
   const polling = { batchSize: 1, pollingIntervalSeconds: options.queuePollingSeconds ?? 2 };
   const runner = {
@@ -71,13 +81,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     scheduleRetry: (job: { id: string; kind: Parameters<typeof jobQueueName>[0] }, delayMs: number) => sendWake(boss, job.kind, job.id, { startAfterSeconds: delayMs / 1000 }),
   };
 
-  for (const handler of registeredHandlers()) {
-    for (let i = 0; i < handler.concurrency(options.concurrency); i++) {
-      await boss.work<JobWake>(jobQueueName(handler.kind), polling, async ([message]) => {
-        if (message && !shutdown.signal.aborted) await runJob(db, message.data.jobId, runner);
-      });
-    }
-  }
+  const jobConsumers = registeredHandlers().map((handler) => consumeQueue<JobWake>(boss, jobQueueName(handler.kind), {
+    concurrency: handler.concurrency(options.concurrency), pollingIntervalMs: polling.pollingIntervalSeconds * 1000, signal: shutdown.signal, log,
+  }, async (data) => {
+    if (!shutdown.signal.aborted) await runJob(db, data.jobId, runner);
+  }));
   // Scheduled checks arrive spread over the cycle (lib/health/scheduler.ts); one consumer takes up to
   // `concurrency` due checks per poll and runs them side by side. A failed check is logged, not retried: the
   // tenant's next slot comes within one interval.
@@ -101,13 +109,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     log.warn({ err: error }, "job sweep failed");
     return 0;
   });
-  const tasks = fleetTasks({
-    sweepIntervalMs: options.sweepIntervalMs ?? Math.max(2000, (options.leaseSeconds * 1000) / 2),
-    healthIntervalMinutes: options.scheduleHealth === false ? undefined : options.healthIntervalMinutes,
-    audit: { key: checkpoints?.key, checkpointDir: checkpoints?.dir, checkpointIntervalMinutes: checkpoints?.intervalMinutes },
-    providerReadiness: options.providerReadiness,
-    periodsMs: options.schedulePeriodsMs,
-  });
   const scheduled = await startScheduledTasks(boss, tasks, { db, boss, log, signal: shutdown.signal, workerId: id });
   const heartbeat = await startHeartbeat(db, { instanceId: id, log, intervalMs: options.heartbeatIntervalMs });
   log.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, "worker started");
@@ -120,6 +121,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await heartbeat.stop().catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
         shutdown.abort(new Error("worker shutting down"));
         await scheduled.startupRuns;
+        // Aborted handlers hand their jobs back; those that do not end within the grace period are released below.
+        const drained = Promise.all(jobConsumers.map((consumer) => consumer.drained()));
+        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
         await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
         const released = await releaseHeldJobs(db, id).catch((error: unknown) => {
           log.warn({ err: error }, "could not release the jobs this worker still held; their leases will lapse");

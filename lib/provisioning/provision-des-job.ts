@@ -10,7 +10,7 @@ import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
 import { azureRequestIds, classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
 import { blockingItems, checkProviderReadiness } from "./readiness";
-import { providerWriteGate, sleep } from "./write-gate";
+import { ARM_WRITE_BUCKET, providerWriteGate, sleep } from "./write-gate";
 
 export type ProvisionPayload = { diskEncryptionSetId: string; keyUrl: string; region: string };
 
@@ -118,11 +118,14 @@ async function confirmProviderReady(db: Db): Promise<void> {
 
 export const provisionDesHandler: JobHandler = {
   kind: "PROVISION_DES",
-  concurrency: (workerConcurrency) => workerConcurrency,
+  // A provisioning job spends its time waiting: for its write token, then for the DES operation (a second or more).
+  // Half of ARM's write bucket per worker lets the usual two workers spend a full bucket at once; after that the
+  // shared write budget, not the slots, sets the pace.
+  concurrency: (workerConcurrency) => Math.max(workerConcurrency, ARM_WRITE_BUCKET / 2),
   async run(ctx) {
     const { db, job } = ctx;
     const payload = job.payload as ProvisionPayload;
-    const des = await db.diskEncryptionSet.findUnique({ where: { id: payload.diskEncryptionSetId }, include: { keyReference: true, customerTenant: true } });
+    const des = await db.diskEncryptionSet.findUnique({ where: { id: payload.diskEncryptionSetId }, include: { keyReference: true } });
     if (!des) return { status: "failed", errorCode: "DiskEncryptionSetRowMissing", errorMessage: "The disk encryption set record was deleted before it could be created." };
     if (des.provisioningState === "SUCCEEDED" && des.armId) return { status: "succeeded", result: { armId: des.armId, adopted: true } };
     await db.diskEncryptionSet.updateMany({ where: { id: des.id, provisioningState: "QUEUED" }, data: { provisioningState: "CREATING" } });
