@@ -117,6 +117,15 @@ const serverFields = z.object({
   ARM_THROTTLE_REGION: z.string().min(1, "must name the Azure region the workers run in, e.g. westeurope").default("default"),
   JOB_LEASE_SECONDS: z.coerce.number({ message: "must be a whole number (seconds a worker holds a job before another may take it over)" }).int().min(5, "must be at least 5 seconds").default(60),
   HEALTH_CHECK_INTERVAL_MINUTES: positiveInt("minutes between health checks of each tenant", 15),
+  // Tests and demos only: shorter periods for the fleet's scheduled tasks (lib/jobs/fleet-tasks.ts), e.g.
+  // `job-sweep=2,session-purge=2`. Unset in production: each task keeps its own period.
+  SCHEDULED_TASK_PERIOD_SECONDS: z
+    .string()
+    .optional()
+    .refine((value) => (value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).every((entry) => /^[a-z][a-z0-9-]*=\d+$/.test(entry) && Number(entry.split("=")[1]) >= 1), {
+      message: "must be comma-separated task=seconds pairs, each at least 1 second, e.g. job-sweep=2,session-purge=2 (tests and demos only; leave unset in production)",
+    })
+    .transform((value) => Object.fromEntries((value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry) => [entry.split("=")[0] ?? "", Number(entry.split("=")[1]) * 1000]))),
   // The provider's published outbound addresses, offered to customers whose vault firewall blocks the provider's probe.
   PROVIDER_EGRESS_IPS: z
     .string()

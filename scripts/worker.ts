@@ -33,6 +33,7 @@ async function main() {
     leaseSeconds: env.JOB_LEASE_SECONDS,
     healthIntervalMinutes: env.HEALTH_CHECK_INTERVAL_MINUTES,
     providerReadiness: true,
+    schedulePeriodsMs: env.SCHEDULED_TASK_PERIOD_SECONDS,
     ...(env.AUDIT_SIGNING_KEY && { auditCheckpoint: { key: env.AUDIT_SIGNING_KEY, dir: env.AUDIT_CHECKPOINT_DIR, intervalMinutes: env.AUDIT_CHECKPOINT_INTERVAL_MINUTES } }),
   });
   process.stdout.write(`worker ${worker.id} running (concurrency ${env.WORKER_CONCURRENCY}, lease ${env.JOB_LEASE_SECONDS}s, health every ${env.HEALTH_CHECK_INTERVAL_MINUTES} min)\n`);

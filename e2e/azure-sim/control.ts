@@ -210,7 +210,7 @@ export class SimControl {
     try {
       if (req.method === 'GET' && action === 'state') return json(200, this.snapshot());
       if (req.method === 'GET' && action === 'health') return json(200, { status: 'ok' });
-      if (req.method === 'GET' && action === 'stats') return json(200, this.ctx().stats.snapshot());
+      if (req.method === 'GET' && action === 'stats') return json(200, { ...this.ctx().stats.snapshot(), armWriteLog: this.ctx().stats.armWriteLog });
       if (req.method !== 'POST') return json(405, { error: 'Use POST for control actions.' });
       switch (action) {
         // A named scenario, or a scenario object.

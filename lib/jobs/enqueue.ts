@@ -1,5 +1,6 @@
 // Creating a Job row and waking a worker for it. The row is written first (the durable record), the wake-up
 // after; if the process dies in between, the sweeper sends the missing wake-up.
+import type PgBoss from "pg-boss";
 import type { Db } from "../db/client";
 import type { Job, Prisma } from "../db/generated/prisma/client";
 import type { JobKind } from "../db/generated/prisma/enums";
@@ -19,8 +20,11 @@ export async function createJobOnce(tx: Tx | Db, job: NewJob): Promise<{ job: Jo
   return { job: row, created: inserted.count === 1 };
 }
 
-/** Wakes a worker for a queued job. The queue message id is the Job id, so sending twice queues it once. */
-export async function wakeJob(job: Pick<Job, "id" | "kind" | "status">): Promise<void> {
+/**
+ * Wakes a worker for a queued job. The queue message id is the Job id, so sending twice queues it once. `queue`:
+ * another client than this process's shared one (tests that stand for several web instances).
+ */
+export async function wakeJob(job: Pick<Job, "id" | "kind" | "status">, queue?: PgBoss): Promise<void> {
   if (job.status !== "QUEUED" && job.status !== "RUNNING") return;
-  await sendWake(await sharedQueue(), job.kind, job.id, { id: job.id });
+  await sendWake(queue ?? (await sharedQueue()), job.kind, job.id, { id: job.id });
 }

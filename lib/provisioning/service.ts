@@ -1,6 +1,7 @@
 // Entry points other features call: queue a DES for a customer (wizard submit), retry a failed one and
 // run a health check now (operator actions). Each writes an audit event; none talks to Azure directly.
 import { randomUUID } from "node:crypto";
+import type PgBoss from "pg-boss";
 import { recordAudit } from "../audit/log";
 import type { Db } from "../db/client";
 import { serverEnv } from "../env";
@@ -14,9 +15,9 @@ import type { ProvisionPayload } from "./provision-des-job";
 export type EnqueueProvisioningInput = { customerTenantId: string; keyReferenceId: string; rotationToLatest: boolean; requestedBy: string; requestedByNames?: { userName: string; displayName: string }; requestId?: string };
 
 /** The queue is a wake-up only: if it is unreachable now, the worker's sweeper sends the wake-up later. */
-async function wakeOrLeaveToSweeper(job: Parameters<typeof wakeJob>[0]): Promise<void> {
+async function wakeOrLeaveToSweeper(job: Parameters<typeof wakeJob>[0], queue?: PgBoss): Promise<void> {
   try {
-    await wakeJob(job);
+    await wakeJob(job, queue);
   } catch (error) {
     logger.warn({ err: error, jobId: job.id }, "could not send the job wake-up now; the worker's sweeper will");
   }
@@ -26,7 +27,7 @@ async function wakeOrLeaveToSweeper(job: Parameters<typeof wakeJob>[0]): Promise
  * Queues creation of the tenant's DES for the key's region. Idempotent: the same tenant, region and key URL
  * always give the same DES row and Job (a double submit or a retried request changes nothing).
  */
-export async function enqueueProvisioning(db: Db, input: EnqueueProvisioningInput): Promise<{ jobId: string; diskEncryptionSetId: string }> {
+export async function enqueueProvisioning(db: Db, input: EnqueueProvisioningInput, options: { queue?: PgBoss } = {}): Promise<{ jobId: string; diskEncryptionSetId: string }> {
   const key = await db.keyReference.findUnique({ where: { id: input.keyReferenceId }, include: { customerTenant: true } });
   if (!key || key.customerTenantId !== input.customerTenantId) {
     throw new AppError("NOT_FOUND", "The key to use was not found for this tenant.", { fix: "Choose the key again in the key step." });
@@ -56,7 +57,7 @@ export async function enqueueProvisioning(db: Db, input: EnqueueProvisioningInpu
     const result = await createJobOnce(tx, { kind: "PROVISION_DES", idempotencyKey, customerTenantId: input.customerTenantId, payload, requestedBy: input.requestedBy });
     return { job: result.job, des, created: result.created };
   });
-  await wakeOrLeaveToSweeper(job);
+  await wakeOrLeaveToSweeper(job, options.queue);
   await recordAudit(db, {
     actorType: "CUSTOMER",
     actorId: input.requestedBy,

@@ -32,6 +32,7 @@ export async function handleArm(ctx: SimContext, req: SimRequest): Promise<SimRe
   const remainingHeader = `x-ms-ratelimit-remaining-${subscriptionScoped ? 'subscription' : 'tenant'}-${kind}`;
   if (!decision.allowed) {
     ctx.stats.armThrottled += 1;
+    if (kind !== 'reads') ctx.stats.recordArmWrite({ at: Date.now(), method: req.method, path, status: 429, retryAfterSeconds: decision.retryAfterSeconds });
     const verb = kind === 'reads' ? 'read' : kind === 'writes' ? 'write' : 'delete';
     const target = subscriptionScoped ? `subscription '${segments[1]}'` : `tenant '${auth.claims.tid}'`;
     return armError(429, subscriptionScoped ? 'SubscriptionRequestsThrottled' : 'TenantRequestsThrottled',
@@ -42,7 +43,9 @@ export async function handleArm(ctx: SimContext, req: SimRequest): Promise<SimRe
   else if (kind === 'reads') ctx.stats.armReads += 1;
   else if (kind === 'writes') ctx.stats.armWrites += 1;
   else ctx.stats.armDeletes += 1;
+  const at = Date.now();
   const response = await routeArm(ctx, req, path, segments, auth.claims, apiVersion);
+  if (kind !== 'reads') ctx.stats.recordArmWrite({ at, method: req.method, path, status: response.status });
   return { ...response, headers: { ...response.headers, [remainingHeader]: String(decision.remaining) } };
 }
 
