@@ -12,11 +12,16 @@ export const IAC_FILES: Record<IacFile, { filename: string; contentType: string;
 
 export type ProviderFacts = { cmkAppClientId: string; cmkAppDisplayName: string; providerName: string; regions: string[] };
 
-/** The values for the customer tenant `tenantId` (from the session, never from input); null if it has not started onboarding. */
-export async function customerIacValues(db: Db, tenantId: string, provider: ProviderFacts): Promise<IacValues | null> {
+export type CustomerIac = { status: "ready"; values: IacValues } | { status: "not-started" } | { status: "managed-hsm" };
+
+/** The values for the customer tenant \`tenantId\` (from the session, never from input). */
+export async function customerIacValues(db: Db, tenantId: string, provider: ProviderFacts): Promise<CustomerIac> {
   const tenant = await db.customerTenant.findUnique({
     where: { tenantId },
     select: { tenantId: true, onboarding: { select: { vaultResourceId: true, keyName: true, permissionModel: true } } },
   });
-  return tenant ? iacValuesFor({ tenantId: tenant.tenantId, onboarding: tenant.onboarding }, provider) : null;
+  if (!tenant) return { status: "not-started" };
+  // The files write Key Vault vaults only; a key in a Managed HSM pool is granted through the HSM's local RBAC.
+  if (tenant.onboarding?.permissionModel === "MANAGED_HSM") return { status: "managed-hsm" };
+  return { status: "ready", values: iacValuesFor({ tenantId: tenant.tenantId, onboarding: tenant.onboarding }, provider) };
 }

@@ -40,8 +40,13 @@ beforeAll(async () => {
     });
   }
   await db.customerTenant.create({ data: { tenantId: NEW_TENANT, displayName: "Just consented", consentStatus: "GRANTED", onboarding: { create: { step: "KEY_VAULT" } } } });
-  atAccess = (await customerIacValues(db, contoso.tenantId, provider))!;
-  fresh = (await customerIacValues(db, NEW_TENANT, provider))!;
+  const ready = async (tenantId: string) => {
+    const iac = await customerIacValues(db, tenantId, provider);
+    if (iac.status !== "ready") throw new Error(`${tenantId}: ${iac.status}`);
+    return iac.values;
+  };
+  atAccess = await ready(contoso.tenantId);
+  fresh = await ready(NEW_TENANT);
 });
 
 type Hcl = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -71,6 +76,18 @@ function resolve(hcl: Hcl, expression: string, vaultId: string): string {
     return String(local[name]);
   });
 }
+
+describe("the customer's values", () => {
+  it("are there only for a tenant that started onboarding with a key vault, not a Managed HSM", async () => {
+    const db = testDb();
+    expect(await customerIacValues(db, "eeeeeeee-0000-4000-8000-00000000000e", provider)).toEqual({ status: "not-started" });
+    const hsmTenant = "ffffffff-0000-4000-8000-00000000000f";
+    await db.customerTenant.create({
+      data: { tenantId: hsmTenant, displayName: "HSM holder", consentStatus: "GRANTED", onboarding: { create: { step: "ACCESS", vaultResourceId: `/subscriptions/${contoso.subscriptionId}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/pool`, permissionModel: "MANAGED_HSM", keyName: "k" } } },
+    });
+    expect(await customerIacValues(db, hsmTenant, provider)).toEqual({ status: "managed-hsm" });
+  });
+});
 
 describe("the Terraform configuration", () => {
   it("fills in the seeded tenant's own values, and no other tenant's", async () => {
