@@ -12,7 +12,13 @@ const nextConfig: NextConfig = {
   // Readiness compares the applied migrations with the committed ones, read from prisma/migrations.
   outputFileTracingIncludes: { "/api/health/ready": ["./prisma/migrations/**/*"] },
   // Server-only packages that must stay as Node modules (native pg, worker threads, WASM).
-  serverExternalPackages: ["pg", "pg-boss", "pino", "@prisma/client", "@prisma/adapter-pg"],
+  // @azure/core-tracing stays one module for every Azure SDK and for the OpenTelemetry plugin that switches its
+  // tracing on (lib/telemetry/azure-sdk.ts); the OpenTelemetry SDK and exporters load Node modules dynamically.
+  serverExternalPackages: [
+    "pg", "pg-boss", "pino", "@prisma/client", "@prisma/adapter-pg",
+    "@azure/core-tracing", "@azure/opentelemetry-instrumentation-azure-sdk", "@azure/monitor-opentelemetry-exporter",
+    "@opentelemetry/sdk-trace-node", "@opentelemetry/sdk-metrics", "@opentelemetry/instrumentation", "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/exporter-metrics-otlp-http",
+  ],
   async headers() {
     return [
       {

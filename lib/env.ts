@@ -140,6 +140,23 @@ const serverFields = z.object({
   /** Demo and simulator only: lets webhooks go to http:// receivers. */
   WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"], { message: "must be true or false (true only in the demo or simulator)" }).default("false").transform((value) => value === "true"),
 
+  // Telemetry (lib/telemetry): traces and metrics go over OTLP and/or to Azure Monitor when these are set; none set,
+  // no exporter runs. LOG_LEVEL=debug also prints finished spans to the console (the demo).
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .url({ message: "must be the base URL of an OTLP/HTTP receiver, e.g. http://otel-collector:4318 (traces go to /v1/traces, metrics to /v1/metrics)" })
+    .transform((value) => value.replace(/\/+$/, ""))
+    .optional(),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z
+    .string()
+    .regex(/(^|;)\s*InstrumentationKey=[0-9a-f-]{36}\s*(;|$)/i, { message: "must be an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=https://…), from the resource's Overview page" })
+    .optional(),
+  /** How the Azure Monitor exporter authenticates: the provider's managed identity (Entra, no secret) or the key in the connection string. */
+  APPLICATIONINSIGHTS_AUTH: z
+    .enum(["entra", "instrumentation-key"], { message: "must be entra (the provider's managed identity, with Monitoring Metrics Publisher on the Application Insights resource) or instrumentation-key" })
+    .default("entra"),
+  OTEL_METRIC_EXPORT_INTERVAL: positiveInt("milliseconds between metric exports", 60_000),
+
   // Signed audit checkpoints: the key stays out of the database; the directory should be append-only storage.
   AUDIT_SIGNING_KEY: auditSigningKey.optional(),
   AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),

@@ -6,8 +6,10 @@ import { EnvError, serverEnv } from "../lib/env";
 import { AppError } from "../lib/errors";
 import { startWorker, type RunningWorker } from "../lib/jobs/worker";
 import { logger } from "../lib/logger";
+import { startTelemetry, type Telemetry } from "../lib/telemetry/setup";
 
 let worker: RunningWorker | undefined;
+let telemetry: Telemetry | undefined;
 let stopping = false;
 
 /** Graceful stop takes at most ~20 s (handlers aborted, queue drained for 15 s, held jobs released); past 28 s we exit anyway. */
@@ -21,11 +23,16 @@ async function stop(code: number) {
     process.exit(code || 1);
   }, STOP_DEADLINE_MS).unref();
   await worker?.stop().catch((error: unknown) => logger.error({ err: error }, "worker did not stop cleanly"));
+  // The last spans and metrics of this worker go out before it exits.
+  await telemetry?.shutdown().catch((error: unknown) => logger.warn({ err: error }, "could not flush telemetry"));
   process.exit(code);
 }
 
 async function main() {
   const env = serverEnv();
+  // Before the first Azure client is used, so that every SDK call is traced.
+  telemetry = await startTelemetry({ serviceName: "cmk-worker", metrics: true });
+  if (telemetry.tracing) logger.info({ destinations: telemetry.destinations, metrics: telemetry.metrics }, "telemetry exported");
   worker = await startWorker({
     databaseUrl: env.DATABASE_URL,
     databaseConnection: poolConfig(env),

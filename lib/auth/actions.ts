@@ -11,6 +11,7 @@ import { recordDeniedAudit } from "../audit/denied";
 import { CUSTOMER_ADMIN_ROLE, hasAnyRole, type CustomerRoleName, type StaffRoleName } from "./roles";
 import type { SessionUser } from "./session-store";
 import { stepUpProblem } from "./step-up";
+import { inSpan, SpanStatusCode } from "../telemetry/spans";
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: PublicError };
 export type ActionContext = { user: SessionUser; db: Db; requestId: string };
@@ -64,13 +65,15 @@ function define<S extends z.ZodType, Output>(
     stepUp: options.stepUp !== undefined && options.stepUp !== false,
     async run(session, rawInput, database = defaultDb()) {
       const requestId = currentRequestId() ?? acceptRequestId(undefined);
-      return withRequestId(requestId, async () => {
+      return withRequestId(requestId, () => inSpan(`action ${name}`, { attributes: { "cmk.action": name, "cmk.request_id": requestId } }, async (span) => {
         const result = await attempt(session, rawInput, database, requestId);
         if (result.ok) return result;
+        span.setAttribute("cmk.error_code", result.error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
         // The failure's log line: support finds it by the reference the person quotes (a prefix of requestId).
         logger.info({ action: name, code: result.error.code, requestId }, "server action failed");
         return { ok: false as const, error: { ...result.error, reference: shortReference(requestId) } };
-      });
+      }));
     },
   };
   async function attempt(session: SessionUser | null, rawInput: unknown, database: Db, requestId: string): Promise<ActionResult<Output>> {

@@ -7,7 +7,7 @@ import { queueHealthChecksInWindow } from "../health/scheduler";
 import { queueKeyExpiryReminders } from "../onboarding/expiry-reminders";
 import { checkProviderReadiness } from "../provisioning/readiness";
 import { expireStaleRevocations } from "../support/revocation";
-import { MIN_PERIOD_MS, PROVIDER_READINESS_TASK, type ScheduledTask } from "./schedules";
+import { HEALTH_SWEEP_PERIOD_MS, HEALTH_SWEEP_TASK, MIN_PERIOD_MS, PROVIDER_READINESS_TASK, type ScheduledTask } from "./schedules";
 import { sweepJobs } from "./sweeper";
 import { wakeDueWebhooks } from "../webhooks/delivery";
 
@@ -82,8 +82,8 @@ export function fleetTasks(options: FleetTaskOptions): ScheduledTask[] {
   if (healthIntervalMinutes !== undefined) {
     tasks.push({
       // Queues the tenants whose slot lies in the next minute (so each message waits for its exact slot).
-      name: "health-sweep",
-      periodMs: MINUTE,
+      name: HEALTH_SWEEP_TASK,
+      periodMs: HEALTH_SWEEP_PERIOD_MS,
       async run({ db, boss, periodEnd }) {
         const from = periodEnd.getTime();
         return { queued: await queueHealthChecksInWindow(db, boss, { intervalMinutes: healthIntervalMinutes, from, to: from + MINUTE }) };

@@ -8,6 +8,8 @@ import type { Job } from "../db/generated/prisma/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { logger as rootLogger } from "../logger";
 import { azureRequestIds, classifyAzureError, DEFAULT_BACKOFF, retryDecision, type BackoffPolicy } from "../provisioning/azure-errors";
+import { contextFromTraceparent, inSpan, SpanKind, SpanStatusCode } from "../telemetry/spans";
+import { recordJobLatency } from "../telemetry/fleet-metrics";
 import { handlerFor } from "./handlers";
 import type { JobOutcome } from "./types";
 
@@ -120,6 +122,22 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
   const acquired = await acquire(db, jobId, options.workerId, options.leaseSeconds);
   if ("ran" in acquired) return acquired;
   const { job, attempt } = acquired;
+  // One span per attempt, in the trace of the request that queued the job (none: a trace of its own).
+  const attributes = { "cmk.job.kind": job.kind, "cmk.job.id": job.id, "cmk.job.attempt": attempt, "cmk.worker.id": options.workerId };
+  return inSpan(`job ${job.kind}`, { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(job.traceparent), attributes }, async (span) => {
+    const result = await runAcquired(db, job, attempt, options, log);
+    if (result.ran) {
+      span.setAttribute("cmk.job.outcome", result.outcome.status);
+      if (result.outcome.status !== "succeeded") {
+        span.setAttribute("cmk.azure_code", result.outcome.errorCode);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome.errorCode });
+      }
+    }
+    return result;
+  });
+}
+
+async function runAcquired(db: Db, job: Job, attempt: number, options: RunnerOptions, log: Logger): Promise<RunResult> {
   const handler = handlerFor(job.kind);
   const controller = new AbortController();
   // One signal for both causes; AbortSignal.any adds no listener per job to the worker's shutdown signal.
@@ -147,6 +165,7 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
   }
   const recorded = await finish(db, job, attempt, options.workerId, outcome);
   if (recorded && outcome.status === "retry") await options.scheduleRetry(job, outcome.delayMs);
+  if (recorded && outcome.status !== "retry") recordJobLatency(job.kind, outcome.status, Date.now() - job.createdAt.getTime());
   log.info({ kind: job.kind, attempt, status: outcome.status, ...(outcome.status !== "succeeded" ? { azureCode: outcome.errorCode } : {}) }, "job attempt finished");
   return { ran: true, outcome };
 }

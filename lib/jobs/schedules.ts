@@ -13,6 +13,7 @@ import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/prisma/client";
+import { contextFromTraceparent, inSpan } from "../telemetry/spans";
 
 export type ScheduledTaskContext = {
   db: Db;
@@ -36,6 +37,9 @@ export type ScheduledTask = {
 
 /** The provider readiness check (lib/jobs/fleet-tasks.ts), whose stored report the operator dashboard shows. */
 export const PROVIDER_READINESS_TASK = "provider-readiness";
+/** The fleet's health sweep (lib/jobs/fleet-tasks.ts), once a minute; its lag is a fleet metric (lib/fleet/stats.ts). */
+export const HEALTH_SWEEP_TASK = "health-sweep";
+export const HEALTH_SWEEP_PERIOD_MS = 60_000;
 
 export const MIN_PERIOD_MS = 1000;
 /** Runs older than this are deleted when a task runs (the table stays small; the newest run is what is read). */
@@ -78,7 +82,9 @@ export async function runScheduledTask(task: ScheduledTask, ctx: Omit<ScheduledT
   const where = { task_periodStart: { task: task.name, periodStart: period.start } };
   let result: Record<string, unknown> | undefined;
   try {
-    result = (await task.run({ ...ctx, periodStart: period.start, periodEnd: period.end })) ?? undefined;
+    // A trace of its own per run, whatever started the worker.
+    const attributes = { "cmk.task": task.name, "cmk.task.period_start": period.start.toISOString(), "cmk.worker.id": ctx.workerId };
+    result = (await inSpan(`task ${task.name}`, { parent: contextFromTraceparent(null), attributes }, () => task.run({ ...ctx, periodStart: period.start, periodEnd: period.end }))) ?? undefined;
   } catch (error) {
     await ctx.db.scheduledTaskRun.delete({ where }).catch(() => undefined);
     throw error;

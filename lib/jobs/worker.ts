@@ -21,6 +21,8 @@ import { newWorkerId, runJob } from "./runner";
 import { startScheduledTasks } from "./schedules";
 import { sweepJobs } from "./sweeper";
 import { deliverWebhook } from "../webhooks/delivery";
+import { registerFleetMetrics } from "../telemetry/fleet-metrics";
+import { contextFromTraceparent, inSpan, SpanKind } from "../telemetry/spans";
 import type { WebhookWake } from "../webhooks/outbox";
 
 export type WorkerOptions = {
@@ -94,14 +96,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await boss.work<HealthScan>(HEALTH_SCAN_QUEUE, { batchSize: options.concurrency, pollingIntervalSeconds: Math.min(0.5, polling.pollingIntervalSeconds) }, async (messages) => {
     await Promise.all(messages.map(async (message) => {
       if (shutdown.signal.aborted) return;
-      await checkTenantHealth(db, message.data.customerTenantId, { queue: boss })
+      const attributes = { "cmk.tenant.id": message.data.customerTenantId, "cmk.worker.id": id };
+      await inSpan("health-check scheduled", { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(null), attributes }, () => checkTenantHealth(db, message.data.customerTenantId, { queue: boss }))
         .catch((error: unknown) => log.warn({ err: error, customerTenantId: message.data.customerTenantId }, "health check failed"));
     }));
   });
   // Webhook deliveries from the outbox (lib/webhooks); each records its own retries, so a receiver's failure
   // never fails the message. Messages without a delivery id predate the outbox and carry nothing to send.
   await boss.work<Partial<WebhookWake>>(WEBHOOK_QUEUE, polling, async ([message]) => {
-    if (message?.data.deliveryId && !shutdown.signal.aborted) await deliverWebhook(db, message.data.deliveryId, { boss });
+    const deliveryId = message?.data.deliveryId;
+    if (deliveryId && !shutdown.signal.aborted) {
+      await inSpan("webhook delivery", { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(null), attributes: { "cmk.webhook.delivery_id": deliveryId, "cmk.worker.id": id } }, () => deliverWebhook(db, deliveryId, { boss }));
+    }
   });
   const checkpoints = options.auditCheckpoint;
   if (!checkpoints) log.warn("AUDIT_SIGNING_KEY is not set: no signed audit checkpoints, so a rewrite of the audit log by the database owner would go unnoticed");
@@ -111,6 +117,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const scheduled = await startScheduledTasks(boss, tasks, { db, boss, log, signal: shutdown.signal, workerId: id });
   const heartbeat = await startHeartbeat(db, { instanceId: id, log, intervalMs: options.heartbeatIntervalMs });
+  // No-ops unless telemetry with metrics was started in this process (scripts/worker.ts).
+  const stopFleetMetrics = registerFleetMetrics(db, id);
   log.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, "worker started");
 
   let stopped: Promise<void> | undefined;
@@ -118,6 +126,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     id, db, boss, sweepNow,
     stop() {
       stopped ??= (async () => {
+        stopFleetMetrics();
         await heartbeat.stop().catch((error: unknown) => log.warn({ err: error }, "could not remove the worker heartbeat"));
         shutdown.abort(new Error("worker shutting down"));
         await scheduled.startupRuns;

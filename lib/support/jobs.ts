@@ -6,6 +6,7 @@ import type { JobKind } from "../db/generated/prisma/enums";
 import { AppError } from "../errors";
 import { createJobOnce, wakeJob } from "../jobs/enqueue";
 import { logger } from "../logger";
+import { currentTraceparent } from "../telemetry/spans";
 
 export type SupportJobKind = Extract<JobKind, "ROTATE_KEY" | "REVOKE" | "RESTORE">;
 
@@ -31,7 +32,7 @@ const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`
  */
 async function insertRotationJob(db: Db, input: EnqueueInput): Promise<Job> {
   try {
-    return await db.job.create({ data: { kind: input.kind, idempotencyKey: input.idempotencyKey, customerTenantId: input.customerTenantId, payload: input.payload as Prisma.InputJsonValue, requestedBy: input.requestedBy } });
+    return await db.job.create({ data: { kind: input.kind, idempotencyKey: input.idempotencyKey, customerTenantId: input.customerTenantId, payload: input.payload as Prisma.InputJsonValue, requestedBy: input.requestedBy, traceparent: currentTraceparent() } });
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") throw error;
     const same = await db.job.findUnique({ where: { idempotencyKey: input.idempotencyKey } });

@@ -1,0 +1,6 @@
+-- AlterTable
+ALTER TABLE "Job" ADD COLUMN     "traceparent" TEXT;
+
+-- CreateIndex
+CREATE INDEX "Job_finishedAt_idx" ON "Job"("finishedAt");
+
