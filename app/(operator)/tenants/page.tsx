@@ -9,8 +9,10 @@ import { auditChainForDashboard, providerReadinessForDashboard } from "@/lib/das
 import { AuditChainStatus } from "@/components/audit/audit-chain-status";
 import { listTenants } from "@/lib/dashboard/tenant-list";
 import { workerStatusForDashboard } from "@/lib/dashboard/worker-status";
+import { fleetPanelForDashboard } from "@/lib/fleet/panel";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { FilterBar } from "./_components/filter-bar";
+import { FleetPanel } from "./_components/fleet-panel";
 import { OverviewPanel, OverviewSkeleton } from "./_components/overview-panel";
 import { ReadinessBanner } from "./_components/readiness-banner";
 import { TenantTable } from "./_components/tenant-table";
@@ -36,6 +38,10 @@ async function WorkerStatusSection() {
 
 async function OffboardingSection() {
   return <OffboardingRequests rows={await openOffboardings(db())} />;
+}
+
+async function FleetSection() {
+  return <FleetPanel fleet={await fleetPanelForDashboard()} />;
 }
 
 async function OverviewSection() {
@@ -76,6 +82,11 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
       <div className="mt-6">
         <Suspense fallback={null}>
           <AuditChainSection />
+        </Suspense>
+      </div>
+      <div className="mt-6">
+        <Suspense fallback={null}>
+          <FleetSection />
         </Suspense>
       </div>
       <section aria-labelledby="tenant-list-heading" className="mt-10">
