@@ -3,7 +3,7 @@ import { serverEnv } from "./lib/env";
 import { acceptRequestId, REQUEST_ID_HEADER } from "./lib/request-id";
 import { isHttpsRequest, newNonce, securityHeaders } from "./lib/security/headers";
 
-const PRIVATE_PREFIXES = ["/onboarding", "/status", "/tenants", "/support", "/audit"];
+const PRIVATE_PREFIXES = ["/onboarding", "/status", "/tenants", "/support", "/audit", "/bench"];
 
 /**
  * Tells pages which path was asked for (sign-in returns there), keeps private pages out of caches, sets the request

@@ -139,6 +139,8 @@ const serverFields = z.object({
   WEBHOOK_SIGNING_SECRET: z.string().refine((value) => webhookSecretProblem(value) === undefined, { message: "must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes" }).optional(),
   /** Demo and simulator only: lets webhooks go to http:// receivers. */
   WEBHOOK_ALLOW_HTTP: z.enum(["true", "false"], { message: "must be true or false (true only in the demo or simulator)" }).default("false").transform((value) => value === "true"),
+  /** true serves /bench/tenants (the dashboard benchmark's bare reference page, operators only); false: it answers 404. */
+  BENCH_BARE_PAGE: z.enum(["true", "false"], { message: "must be true or false (true only while running the dashboard benchmark)" }).default("false").transform((value) => value === "true"),
 
   // Telemetry (lib/telemetry): traces and metrics go over OTLP and/or to Azure Monitor when these are set; none set,
   // no exporter runs. LOG_LEVEL=debug also prints finished spans to the console (the demo).
