@@ -14,7 +14,6 @@ import { loadavg, cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { hashSessionId } from "../lib/auth/session-store";
-import { SESSION_COOKIE } from "../lib/auth/session";
 import { createPrismaClient } from "../lib/db/client";
 import { createDisposableDatabase } from "../lib/db/test-database";
 import { seedDemoData } from "../lib/dashboard/demo-seed";
@@ -28,6 +27,8 @@ const OVERVIEW_BOUND_MS = 300;
 const BARE_RATIO_BOUND = 2;
 /** Text that only the overview's rendered panel holds (its skeleton does not). */
 const OVERVIEW_MARKER = 'aria-label="Onboarding funnel"';
+/** SESSION_COOKIE of lib/auth/session.ts, which is server-only (a script cannot import it). */
+const SESSION_COOKIE = "__Host-cmk_session";
 
 // Placeholders that satisfy the server's environment schema: the dashboard reads only the database, never Azure.
 const APP_ENV = {
