@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
 import { rotationChoiceProblems } from "../azure/key-rotation-policy";
 import { removePortalGrant } from "./grants";
+import { selectHsm } from "./managed-hsm";
 import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, skipProbeBlockedByFirewall, VAULT_NAME, verifyKeyAccess } from "./service";
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Pick a subscription from the list.");
@@ -11,6 +12,12 @@ export const selectVaultAction = defineCustomerAction(
   "onboarding.select_vault",
   z.object({ vaultResourceId: z.string().min(1, "Pick a vault.").max(400) }),
   (ctx, input) => selectVault(ctx, input),
+);
+
+export const selectHsmAction = defineCustomerAction(
+  "onboarding.select_hsm",
+  z.object({ hsmResourceId: z.string().min(1, "Pick a Managed HSM pool.").max(400) }),
+  (ctx, input) => selectHsm(ctx, input),
 );
 
 export const createVaultAction = defineCustomerAction(

@@ -35,14 +35,15 @@ import { customerOnboarding } from "./queries";
 import { actorNames, recordedName } from "../audit/actor-names";
 import { stepIndex } from "./steps";
 import { lookUpServicePrincipal } from "../consent/service";
+import { confirmHsmAccess, createHsmKeyForOnboarding, grantHsmAccess, isManagedHsmOnboarding, selectHsmKey, verifyHsmKeyAccess } from "./managed-hsm";
 
 export const VERIFY_WINDOW_MS = 10 * 60_000;
 const VAULT_CACHE_MS = 60_000;
 export const VAULT_PAGE_SIZE = 20;
 
-type Ctx = { db: Db; user: SessionUser; requestId?: string };
+export type Ctx = { db: Db; user: SessionUser; requestId?: string };
 
-async function audit(ctx: Ctx, customerTenantId: string, action: string, result: "SUCCESS" | "FAILURE", details?: Record<string, unknown>, target?: { type: string; id: string }) {
+export async function audit(ctx: Ctx, customerTenantId: string, action: string, result: "SUCCESS" | "FAILURE", details?: Record<string, unknown>, target?: { type: string; id: string }) {
   await recordAudit(ctx.db, {
     actorType: "CUSTOMER",
     actorId: ctx.user.userOid,
@@ -59,14 +60,14 @@ async function audit(ctx: Ctx, customerTenantId: string, action: string, result:
 }
 
 /** The onboarding of the session's tenant, refusing steps that are not open yet. */
-async function onboardingAt(ctx: Ctx, minimumStep: Parameters<typeof stepIndex>[0]) {
+export async function onboardingAt(ctx: Ctx, minimumStep: Parameters<typeof stepIndex>[0]) {
   const found = await customerOnboarding(ctx.db, ctx.user.tenantId);
   if (found.onboarding.step === "SUBMITTED") throw new AppError("CONFLICT", "Onboarding was already submitted.", { fix: "See the status page." });
   if (stepIndex(found.onboarding.step) < stepIndex(minimumStep)) throw new AppError("CONFLICT", "Finish the earlier steps first.", { fix: "Continue from the step the wizard shows as current." });
   return found;
 }
 
-function requireConsent(tenant: { consentStatus: string; servicePrincipalObjectId: string | null }): string {
+export function requireConsent(tenant: { consentStatus: string; servicePrincipalObjectId: string | null }): string {
   if (tenant.consentStatus !== "GRANTED" || !tenant.servicePrincipalObjectId) {
     throw new AppError("CONFLICT", tenant.consentStatus === "REMOVED" ? "Consent was removed: the provider's app is no longer installed in your organization." : "Consent has not been granted yet.", { fix: "Grant admin consent in step 1 again." });
   }
@@ -273,6 +274,7 @@ export async function grantMyselfKeyAccess(ctx: Ctx): Promise<{ result: "created
 }
 
 export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{ keyUrl: string }> {
+  if (await isManagedHsmOnboarding(ctx)) return selectHsmKey(ctx, input);
   const { tenant, onboarding } = await onboardingAt(ctx, "KEY");
   if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
   const vault = await readVault(ctx, onboarding.vaultResourceId);
@@ -303,6 +305,7 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
 export const KEY_NAME = /^[a-zA-Z0-9-]{1,127}$/;
 
 export async function createKeyForOnboarding(ctx: Ctx, input: NewKeyInput) {
+  if (await isManagedHsmOnboarding(ctx)) return createHsmKeyForOnboarding(ctx, { name: input.name, keySize: input.keySize });
   const { tenant, onboarding } = await onboardingAt(ctx, "KEY");
   if (!onboarding.vaultResourceId) throw new AppError("CONFLICT", "Choose a key vault first.", { fix: "Go back to the key vault step." });
   const vault = await readVault(ctx, onboarding.vaultResourceId);
@@ -330,6 +333,7 @@ async function selectedKey(ctx: Ctx) {
 export type AccessOutcome = { status: "granted"; method: "role-assignment" | "access-policy"; existed: boolean } | { status: "needs-admin"; reason: string; snippets: AccessSnippets };
 
 export async function grantAccess(ctx: Ctx): Promise<AccessOutcome> {
+  if (await isManagedHsmOnboarding(ctx)) return grantHsmAccess(ctx);
   const { tenant, vault, keyName, servicePrincipalObjectId } = await selectedKey(ctx);
   const method = vault.rbacAuthorization ? "role-assignment" : "access-policy";
   const snippets = accessSnippets({ permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", vault, keyName, servicePrincipalObjectId });
@@ -371,6 +375,7 @@ async function markAccessGranted(ctx: Ctx, customerTenantId: string, details: Re
 
 /** After someone else ran the snippet: confirm it really is in place before moving on. */
 export async function confirmAccessDoneElsewhere(ctx: Ctx): Promise<{ status: "granted" }> {
+  if (await isManagedHsmOnboarding(ctx)) return confirmHsmAccess(ctx);
   const { tenant, vault, keyName, servicePrincipalObjectId } = await selectedKey(ctx);
   const state = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch((error: unknown) => {
     throw toAzureAppError(error, "check the key's access");
@@ -464,6 +469,7 @@ function backoffMs(attempt: number): number {
  * "No access" right after a grant is usually role propagation: keep trying for 10 minutes, then diagnose.
  */
 export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {}): Promise<VerifyOutcome> {
+  if (await isManagedHsmOnboarding(ctx)) return verifyHsmKeyAccess(ctx, input);
   const { tenant, onboarding, vault, keyName, keyUrl, servicePrincipalObjectId } = await selectedKey(ctx);
   if (stepIndex(onboarding.step) < stepIndex("VERIFY")) throw new AppError("CONFLICT", "Grant access first.", { fix: "Go back to step 4." });
   const now = new Date();

@@ -6,6 +6,8 @@ import type { SessionUser } from "../auth/session-store";
 import { enqueueProvisioning } from "../provisioning/service";
 import { checkKey, parseVersionedKeyUrl, type KeyFacts } from "./checks";
 import { readChosenKey } from "./service";
+import { checkHsmKey } from "./hsm-checks";
+import { readChosenHsmKey } from "./managed-hsm";
 import { customerOnboarding, submission } from "./queries";
 import { actorNames, recordedName } from "../audit/actor-names";
 
@@ -34,8 +36,10 @@ export async function submitOnboarding(
   }
   const parsed = parseVersionedKeyUrl(onboarding.keyUrl);
   if (!parsed.ok) throw new AppError("VALIDATION_FAILED", "The stored key URL is not versioned.", { fix: "Pick the key again in step 3." });
-  const key = currentKey ? await currentKey(onboarding.keyUrl) : await readChosenKey(ctx, onboarding.vaultResourceId, onboarding.keyName);
-  const failing = checkKey(key).filter((c) => c.status === "fail");
+  const hsm = onboarding.permissionModel === "MANAGED_HSM";
+  const key = currentKey ? await currentKey(onboarding.keyUrl)
+    : hsm ? await readChosenHsmKey(ctx, onboarding.vaultResourceId, onboarding.keyName) : await readChosenKey(ctx, onboarding.vaultResourceId, onboarding.keyName);
+  const failing = (hsm ? checkHsmKey(key) : checkKey(key)).filter((c) => c.status === "fail");
   if (failing.length > 0) {
     throw new AppError("VALIDATION_FAILED", `The key changed since it was verified: ${failing.map((c) => c.reason).join(" ")}`, { fix: failing[0]?.fix });
   }

@@ -17,6 +17,7 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "consent.start": {},
   "consent.check": {},
   "onboarding.select_vault": { vaultResourceId: TENANT_B_VAULT_ID },
+  "onboarding.select_hsm": { hsmResourceId: `/subscriptions/${SIM.hsmCustomer.subscriptionId}/resourceGroups/${SIM.hsmCustomer.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${SIM.hsmCustomer.hsmName}` },
   "onboarding.create_vault": { subscriptionId: TENANT_B.subscriptionId, resourceGroup: TENANT_B.resourceGroup, name: "stolen-kv-1", region: "westeurope" },
   "onboarding.select_key": { keyName: TENANT_B.keyName },
   "onboarding.create_key": { name: "stolen-key", keyType: "RSA", keySize: 3072 },

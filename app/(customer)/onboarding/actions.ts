@@ -8,6 +8,7 @@ import {
   grantAccessAction,
   grantSelfKeyAccessAction,
   removeGrantAction,
+  selectHsmAction,
   selectKeyAction,
   selectVaultAction,
   verifyAction,
@@ -16,6 +17,10 @@ import {
 
 export async function selectVault(input: unknown) {
   return invokeAction(selectVaultAction, input);
+}
+
+export async function selectHsm(input: unknown) {
+  return invokeAction(selectHsmAction, input);
 }
 
 export async function createVault(input: unknown) {

@@ -10,6 +10,7 @@ import { canView, STEP_PATH, stepIndex } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
 import { AccessPanel } from "./access-panel";
 import { AbandonedGrants } from "../_components/abandoned-grants";
+import { HsmAccess } from "./hsm-access";
 
 export const metadata: Metadata = { title: "Grant access" };
 
@@ -18,6 +19,17 @@ export default async function AccessStepPage() {
   if (!access.ok) forbidden();
   const { tenant, onboarding } = await customerOnboarding(db(), access.user.tenantId);
   if (!canView(onboarding.step, "ACCESS")) redirect(STEP_PATH[onboarding.step]);
+  if (onboarding.permissionModel === "MANAGED_HSM") {
+    if (!onboarding.vaultResourceId || !onboarding.keyName || !tenant.servicePrincipalObjectId) redirect("/onboarding/key");
+    return (
+      <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="ACCESS" title="Grant the provider access to your key">
+        <div className="max-w-3xl space-y-6">
+          <HsmAccess hsmName={onboarding.vaultResourceId.split("/").pop() ?? ""} keyName={onboarding.keyName} servicePrincipalObjectId={tenant.servicePrincipalObjectId}
+            grantedAt={onboarding.accessGrantedAt && stepIndex(onboarding.step) > stepIndex("ACCESS") ? onboarding.accessGrantedAt : null} />
+        </div>
+      </WizardFrame>
+    );
+  }
   const vault = onboarding.vaultResourceId ? parseVaultResourceId(onboarding.vaultResourceId) : null;
   if (!vault || !onboarding.keyName || !tenant.servicePrincipalObjectId) redirect("/onboarding/key");
   const rbac = onboarding.permissionModel === "RBAC";

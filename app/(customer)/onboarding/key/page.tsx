@@ -15,6 +15,8 @@ import { AppError } from "@/lib/errors";
 import { grantMyselfKeyAccess, selectKey } from "../actions";
 import { CreateKeyForm } from "./create-key-form";
 import { AbandonedGrants } from "../_components/abandoned-grants";
+import { keysOfSelectedHsm } from "@/lib/onboarding/managed-hsm";
+import { HsmKeys } from "./hsm-keys";
 
 export const metadata: Metadata = { title: "Choose a key" };
 
@@ -26,10 +28,13 @@ export default async function KeyStepPage() {
   const ctx = { db: db(), user: access.user };
   const { tenant, onboarding } = await customerOnboarding(ctx.db, access.user.tenantId);
   if (!canView(onboarding.step, "KEY")) redirect(STEP_PATH[onboarding.step]);
+  const hsm = onboarding.permissionModel === "MANAGED_HSM";
   let listing: Awaited<ReturnType<typeof keysOfSelectedVault>> | null = null;
+  let hsmListing: Awaited<ReturnType<typeof keysOfSelectedHsm>> | null = null;
   let listError: unknown = null;
   try {
-    listing = await keysOfSelectedVault(ctx);
+    if (hsm) hsmListing = await keysOfSelectedHsm(ctx);
+    else listing = await keysOfSelectedVault(ctx);
   } catch (error) {
     listError = error;
   }
@@ -51,7 +56,8 @@ export default async function KeyStepPage() {
         )}
         <AbandonedGrants entraTenantId={access.user.tenantId} />
         {listError ? <AzureProblem error={listError} /> : null}
-        {listError instanceof AppError && listError.azureCode === "ForbiddenByRbac" && (
+        {hsmListing && <HsmKeys hsmName={hsmListing.hsm.name} keys={hsmListing.keys} />}
+        {!hsm && listError instanceof AppError && listError.azureCode === "ForbiddenByRbac" && (
           <ActionButton action={grantMyselfKeyAccess} label="Give me Key Vault Crypto Officer on this vault" pendingLabel="Assigning…" />
         )}
         {listing && (

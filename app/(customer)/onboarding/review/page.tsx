@@ -24,9 +24,9 @@ export default async function ReviewStepPage() {
   const rows: [string, React.ReactNode][] = [
     ["Organization", `${tenant.displayName} (${organizationLabel(tenant)}, tenant ${tenant.tenantId})`],
     ["Provider app", `${serverEnv().CMK_APP_DISPLAY_NAME} — service principal ${tenant.servicePrincipalObjectId ?? "—"}`],
-    ["Key vault", <span key="v" className="break-all font-mono text-sm">{onboarding.vaultResourceId}</span>],
+    [onboarding.permissionModel === "MANAGED_HSM" ? "Managed HSM" : "Key vault", <span key="v" className="break-all font-mono text-sm">{onboarding.vaultResourceId}</span>],
     ["Region", onboarding.region ?? "—"],
-    ["Permission model", onboarding.permissionModel === "RBAC" ? "Azure RBAC (role on the key)" : "Access policy (get, wrap key, unwrap key)"],
+    ["Permission model", onboarding.permissionModel === "MANAGED_HSM" ? "Managed HSM local RBAC (Crypto Service Encryption User on the key)" : onboarding.permissionModel === "RBAC" ? "Azure RBAC (role on the key)" : "Access policy (get, wrap key, unwrap key)"],
     ["Key version to use", <span key="k" className="break-all font-mono text-sm">{onboarding.keyUrl}</span>],
     ["Access granted", when(onboarding.accessGrantedAt)],
     onboarding.probeSkippedAt && !onboarding.verifiedAt

@@ -14,10 +14,13 @@ import { CheckList, ReadinessBadge } from "../_components/check-list";
 import { AzureProblem } from "../_components/azure-problem";
 import { selectVault } from "../actions";
 import { CreateVaultForm } from "./create-vault-form";
+import { hsmPoolsFor, type HsmCandidate } from "@/lib/onboarding/managed-hsm";
+import { HsmPools } from "./hsm-pools";
+import { KeyStoreChoice, type KeyStore } from "./key-store-choice";
 
 export const metadata: Metadata = { title: "Choose a key vault" };
 
-type Search = { subscription?: string; q?: string; page?: string };
+type Search = { subscription?: string; q?: string; page?: string; store?: string };
 
 export default async function VaultStepPage({ searchParams }: { searchParams: Promise<Search> }) {
   const access = await checkAreaAccess("customer");
@@ -26,16 +29,19 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
   const { tenant, onboarding } = await customerOnboarding(ctx.db, access.user.tenantId);
   if (!canView(onboarding.step, "KEY_VAULT")) redirect(STEP_PATH[onboarding.step]);
   const params = await searchParams;
+  const store: KeyStore = params.store === "hsm" || params.store === "vault" ? params.store : onboarding.permissionModel === "MANAGED_HSM" ? "hsm" : "vault";
 
   let subscriptions: Awaited<ReturnType<typeof subscriptionsFor>> = [];
   let listError: unknown = null;
   let page: VaultPage | null = null;
   let resourceGroups: string[] = [];
+  let pools: { subscriptionId: string; pools: HsmCandidate[] } | null = null;
   try {
     subscriptions = await subscriptionsFor(ctx);
     const subscriptionId = params.subscription ?? onboarding.subscriptionId ?? subscriptions[0]?.id;
     if (subscriptionId && subscriptions.some((s) => s.id === subscriptionId)) {
-      [page, resourceGroups] = await Promise.all([searchVaults(ctx, { subscriptionId, search: params.q, page: Number(params.page) || 1 }), resourceGroupsFor(ctx, subscriptionId)]);
+      if (store === "hsm") pools = { subscriptionId, pools: await hsmPoolsFor(ctx, subscriptionId) };
+      else [page, resourceGroups] = await Promise.all([searchVaults(ctx, { subscriptionId, search: params.q, page: Number(params.page) || 1 }), resourceGroupsFor(ctx, subscriptionId)]);
     }
   } catch (error) {
     listError = error;
@@ -46,6 +52,22 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
   return (
     <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="KEY_VAULT" title="Choose a key vault">
       <div className="space-y-8">
+        <KeyStoreChoice current={store} />
+        {store === "hsm" ? (
+          <>
+            {onboarding.vaultResourceId && onboarding.permissionModel === "MANAGED_HSM" && (
+              <p role="status" className="rounded-lg bg-brand-50 p-3 text-sm text-brand-900">
+                Selected: <span className="font-mono">{onboarding.vaultResourceId.split("/").pop()}</span>.{" "}
+                <Link href="/onboarding/key" className="font-medium underline">
+                  Continue to the key
+                </Link>
+              </p>
+            )}
+            {listError ? <AzureProblem error={listError} /> : null}
+            {pools && <HsmPools pools={pools.pools} subscriptions={subscriptions} subscriptionId={pools.subscriptionId} regions={serverEnv().PROVIDER_DES_REGIONS} />}
+          </>
+        ) : (
+        <>
         <p className="max-w-3xl text-slate-600">
           Your key must live in a vault in <strong>{regions.join(" or ")}</strong> (where your disks run), with soft delete and purge protection on. Pick one below — each vault shows
           what is ready and what is not — or create a new one with the right settings.
@@ -148,6 +170,8 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
               <CreateVaultForm subscriptionId={page.subscriptionId} regions={regions} resourceGroups={resourceGroups} />
             </div>
           </section>
+        )}
+        </>
         )}
       </div>
     </WizardFrame>

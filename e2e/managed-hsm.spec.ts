@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { pickAccount, ready, signInAs } from "./support/auth";
+import { screenshot } from "./support/screenshots";
+import { freshWorld } from "./support/world";
+
+// A regulated customer keeps its key in a Managed HSM pool: consent, pick "Managed HSM", the pool and an RSA-HSM key,
+// grant the pool's local role to the provider's app, verify, submit, and the disk encryption set is created.
+test.beforeAll(freshWorld);
+
+test("an HSM customer onboards with an RSA-HSM key and reaches a Succeeded disk encryption set", async ({ page }) => {
+  await signInAs(page, "admin@woodgrove.example", "customer");
+  await expect(page).toHaveURL(/\/onboarding\/consent$/);
+  await ready(page);
+  await page.getByRole("button", { name: "Grant admin consent" }).click();
+  await pickAccount(page, "admin@woodgrove.example");
+  await page.getByRole("button", { name: "Accept" }).click();
+  await expect(page).toHaveURL(/\/onboarding\/vault/);
+  await ready(page);
+
+  // The key store is a radio group: choosing Managed HSM lists the subscription's pools with their checks.
+  const choice = page.getByRole("group", { name: "Where is your key?" });
+  await expect(choice.getByRole("radio", { name: /Key Vault/ })).toBeChecked();
+  await choice.getByRole("radio", { name: /Managed HSM/ }).check();
+  await expect(page).toHaveURL(/store=hsm/);
+  const pool = page.getByRole("listitem").filter({ hasText: "woodgrove-hsm" });
+  await expect(pool).toContainText("Activated");
+  await pool.getByText("Readiness checks").click();
+  await expect(pool).toContainText("Managed HSM local RBAC");
+  await screenshot(page, "hsm-pools");
+  await pool.getByRole("button", { name: "Use woodgrove-hsm" }).click();
+
+  await expect(page).toHaveURL(/\/onboarding\/key$/, { timeout: 20_000 });
+  await ready(page);
+  const key = page.getByRole("listitem").filter({ hasText: "disk-key" });
+  await expect(key).toContainText("RSA-HSM / 3072 bits");
+  await expect(page.getByRole("heading", { name: "Create a new RSA-HSM key in woodgrove-hsm" })).toBeVisible();
+  await screenshot(page, "hsm-keys");
+  await key.getByRole("button", { name: "Use disk-key" }).click();
+
+  await expect(page).toHaveURL(/\/onboarding\/access$/, { timeout: 20_000 });
+  await ready(page);
+  await expect(page.locator("main")).toContainText("Managed HSM Crypto Service Encryption User");
+  await expect(page.locator("main")).toContainText("woodgrove-hsm: /keys/disk-key");
+  await screenshot(page, "hsm-access");
+  await page.getByRole("button", { name: "Grant access" }).click();
+
+  await expect(page).toHaveURL(/\/onboarding\/verify$/);
+  await expect(page.getByText("woodgrove-hsm wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 30_000 });
+  await screenshot(page, "hsm-verified");
+  await page.getByRole("link", { name: "Continue to review" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Review and submit");
+  await expect(page.getByText(/https:\/\/woodgrove-hsm\.managedhsm\.localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}/)).toBeVisible();
+  await expect(page.getByText("Managed HSM local RBAC (Crypto Service Encryption User on the key)")).toBeVisible();
+  await screenshot(page, "hsm-review");
+  await page.getByRole("button", { name: "Submit and create my disk encryption set" }).click();
+
+  await expect(page).toHaveURL(/\/status$/);
+  await expect(page.getByTestId("des-state")).toHaveText("Succeeded", { timeout: 60_000 });
+  await screenshot(page, "hsm-status-succeeded");
+});
