@@ -66,3 +66,19 @@ describe("key URLs are checked before any request", () => {
     expect(parseVaultUri("https://contoso.vault.azure.net/keys/", defaults)).toMatchObject({ ok: false, rule: "path" });
   });
 });
+
+describe("Managed HSM key URLs follow the same host rules", () => {
+  it("accepts a pool's versioned key URL and keeps its origin", () => {
+    expect(parseVersionedKeyUrl(`https://woodgrove-hsm.managedhsm.azure.net/keys/disk-key/${V}`, defaults)).toEqual({
+      ok: true, key: { vaultUri: "https://woodgrove-hsm.managedhsm.azure.net/", keyName: "disk-key", version: V, keyUrl: `https://woodgrove-hsm.managedhsm.azure.net/keys/disk-key/${V}` },
+    });
+  });
+  it.each([
+    [`https://woodgrove-hsm.managedhsm.azure.net.evil.example/keys/k/${V}`, "host"],
+    [`https://woodgrove-hsm.managedhsm.azure.net:8443/keys/k/${V}`, "port"],
+    [`https://managedhsm.azure.net/keys/k/${V}`, "host"],
+    ["https://woodgrove-hsm.managedhsm.azure.net/keys/k", "unversioned"],
+  ])("refuses %s (%s)", (url, rule) => {
+    expect(parseVersionedKeyUrl(url, defaults)).toMatchObject({ ok: false, rule });
+  });
+});
