@@ -9,6 +9,7 @@ import { freshWorld } from "./support/world";
 test.beforeAll(freshWorld);
 
 test("the operator dashboard's fleet panel shows the running worker's heartbeat and the queue", async ({ page }) => {
+  test.setTimeout(180_000); // a sign-in and the dashboard's streamed sections on a shared, busy machine
   // A health check queued to run in an hour: waiting in the queue, and no worker may take it yet.
   const client = new pg.Client({ connectionString: e2eDatabaseUrl(toolingEnv().E2E_APP_PORT) });
   await client.connect();

@@ -41,6 +41,7 @@ describe("the fleet panel", () => {
     expect(panel.oldestQueued?.seconds).toBeGreaterThanOrEqual(94);
     expect(panel.arm).toEqual({ budgets: [], bucketSize: 150 });
     expect(panel.webhooks).toEqual({ failed: 0, retrying: 0 });
+    expect(panel.sweep).toMatchObject({ lagSeconds: 0, lastSweepAt: null, lastSweepSecondsAgo: null });
   });
 
   it("says the fleet's state is unavailable when the database does not answer", async () => {

@@ -18,7 +18,7 @@ export type FleetPanel =
       queues: QueueDepth[];
       queuedNow: number;
       oldestQueued: { queue: string; seconds: number } | null;
-      sweep: HealthSweepLag;
+      sweep: HealthSweepLag & { lastSweepSecondsAgo: number | null };
       webhooks: WebhookFailures;
       arm: { budgets: ArmBudgetLeft[]; bucketSize: number };
     }
@@ -42,7 +42,7 @@ export async function fleetPanelForDashboard(database: Db = appDb(), now: Date =
       queues,
       queuedNow: depths.reduce((sum, q) => sum + q.due, 0),
       oldestQueued: oldest,
-      sweep,
+      sweep: { ...sweep, lastSweepSecondsAgo: sweep.lastSweepAt ? Math.max(0, (now.getTime() - sweep.lastSweepAt.getTime()) / 1000) : null },
       webhooks,
       arm: { budgets, bucketSize: env.ARM_WRITE_BUCKET_SIZE },
     };

@@ -5,7 +5,7 @@ import { SWEEP_LAG_WARNING_SECONDS, type FleetPanel as FleetPanelData } from "@/
 
 function Stat({ label, value, detail, warn = false }: { label: string; value: React.ReactNode; detail?: React.ReactNode; warn?: boolean }) {
   return (
-    <div className={`rounded-lg border p-3 ${warn ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-slate-50"}`}>
+    <div className={`min-w-0 break-words rounded-lg border p-3 ${warn ? "border-amber-300 bg-amber-50" : "border-slate-200 bg-slate-50"}`}>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-600">{label}</dt>
       <dd className={`mt-1 text-lg font-semibold ${warn ? "text-amber-900" : "text-slate-900"}`}>{value}</dd>
       {detail && <dd className="mt-0.5 text-xs text-slate-600">{detail}</dd>}
@@ -53,7 +53,7 @@ function FleetState({ fleet }: { fleet: Extract<FleetPanelData, { ok: true }> })
           detail={fleet.queues.length > 0 ? fleet.queues.slice(0, 3).map((q) => `${q.queue} ${q.due}${q.delayed > 0 ? ` (+${q.delayed} later)` : ""}`).join(", ") : "nothing waiting"}
         />
         <Stat label="Oldest queued job" value={fleet.oldestQueued ? seconds(fleet.oldestQueued.seconds) : "—"} detail={fleet.oldestQueued?.queue ?? "no job waiting"} />
-        <Stat label="Health sweep lag" value={seconds(fleet.sweep.lagSeconds)} detail={fleet.sweep.lastSweepAt ? <>last sweep <Time value={fleet.sweep.lastSweepAt} /></> : "no sweep yet"} warn={sweepBehind} />
+        <Stat label="Health sweep lag" value={seconds(fleet.sweep.lagSeconds)} detail={fleet.sweep.lastSweepSecondsAgo !== null ? `last sweep ${seconds(fleet.sweep.lastSweepSecondsAgo)} ago` : "no sweep yet"} warn={sweepBehind} />
         <Stat label="Webhook failures" value={String(fleet.webhooks.failed)} detail={`${fleet.webhooks.retrying} retrying`} warn={fleet.webhooks.failed > 0} />
         <Stat
           label="ARM write tokens"
