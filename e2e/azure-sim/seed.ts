@@ -291,7 +291,7 @@ export const SIM = {
   customers: CUSTOMERS,
   hsmCustomer: HSM_CUSTOMER,
   /**
-   * Contoso's own pipeline app (client credentials): Owner on Contoso's subscription, Graph Application.Read.All and
+   * Contoso's own pipeline app (client credentials): Owner and Key Vault Crypto Officer on Contoso's subscription, Graph Application.Read.All and
    * AppRoleAssignment.ReadWrite.All, and no app role of the portal until one is assigned through Graph.
    */
   contosoPipeline: { clientId: 'aaaaaaaa-7777-4777-8777-00000000000a', secret: 'sim-contoso-pipeline-secret' },
@@ -428,8 +428,9 @@ export function defaultScenario(issuerBase: string): Scenario {
         roleDefinitionId: BUILTIN_ROLES.owner, principalId: admin.oid, principalType: 'User' as const,
       })),
       { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultContributor, principalId: PERSONAS.contosoKeyAdmin.oid },
-      { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.owner,
-        principalId: servicePrincipalObjectId(SIM.contosoPipeline.clientId, CUSTOMERS.contoso.tenantId), principalType: 'ServicePrincipal' },
+      // Owner assigns roles; on an RBAC vault even Owner needs a Key Vault data role for keys (as contosoKeyAdmin has).
+      ...[BUILTIN_ROLES.owner, BUILTIN_ROLES.keyVaultCryptoOfficer].map((roleDefinitionId) => ({ scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId,
+        principalId: servicePrincipalObjectId(SIM.contosoPipeline.clientId, CUSTOMERS.contoso.tenantId), principalType: 'ServicePrincipal' as const })),
       { scope: subScope(CUSTOMERS.contoso.subscriptionId), roleDefinitionId: BUILTIN_ROLES.keyVaultCryptoOfficer, principalId: PERSONAS.contosoKeyAdmin.oid },
     ],
     userAssignedIdentities: [{ subscriptionId: PROVIDER_SUBSCRIPTION, resourceGroup: PROVIDER_RG, name: UAMI_NAME, location: 'westeurope',
