@@ -154,4 +154,12 @@ describe("dashboard aggregates kept by triggers", () => {
     expect(await kept()).toEqual(before);
     expect((before.statuses as unknown[]).length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("count again from nothing after every table was emptied (the end-to-end harness's reset)", async () => {
+    await db.$executeRawUnsafe(`TRUNCATE "CustomerTenant", "Onboarding", "OnboardingStepEvent", "KeyReference", "DiskEncryptionSet", "OnboardingStepTotal", "OnboardingStepDurationBucket", "TenantStatus", "TenantStatusTotal" CASCADE`);
+    await db.customerTenant.create({ data: { tenantId: crypto.randomUUID(), displayName: "After reset", healthState: "HEALTHY", onboarding: { create: { stepEvents: { create: { step: "CONSENT" } } } } } });
+    expect(await db.$queryRaw`SELECT status, tenants FROM "TenantStatusTotal" WHERE tenants <> 0`).toEqual([{ status: "HEALTHY", tenants: 1 }]);
+    expect(await db.$queryRaw`SELECT step::text, reached, current FROM "OnboardingStepTotal" WHERE reached <> 0 OR current <> 0`).toEqual([{ step: "CONSENT", reached: 1, current: 1 }]);
+  }, 120_000);
 });
+
