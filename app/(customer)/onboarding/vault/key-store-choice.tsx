@@ -12,7 +12,8 @@ export function KeyStoreChoice({ current }: { current: KeyStore }) {
     { value: "hsm", label: "Managed HSM", hint: "A Managed HSM pool (FIPS 140-2 Level 3): RSA-HSM keys, access by the pool's local RBAC." },
   ];
   return (
-    <fieldset className="max-w-3xl">
+    // Uncontrolled (defaultChecked), so the choice shows at once while the page follows it; keyed to reset after navigation.
+    <fieldset key={current} className="max-w-3xl">
       <legend className="text-sm font-medium">Where is your key?</legend>
       <div className="mt-2 grid gap-3 sm:grid-cols-2">
         {options.map((option) => (
@@ -21,7 +22,7 @@ export function KeyStoreChoice({ current }: { current: KeyStore }) {
               type="radio"
               name="key-store"
               value={option.value}
-              checked={current === option.value}
+              defaultChecked={current === option.value}
               onChange={() => router.replace(`/onboarding/vault?store=${option.value}`)}
               aria-describedby={`key-store-${option.value}-hint`}
               className="mt-1"
