@@ -38,7 +38,7 @@ export function StaffOffboardingCard({
         </span>{" "}
         {STATE_LABEL[row.state]}
       </p>
-      <dl className="grid grid-cols-[10rem_1fr] gap-x-3 gap-y-1">
+      <dl className="grid grid-cols-[6.5rem_minmax(0,1fr)] gap-x-3 gap-y-1 break-words">
         <dt className="text-slate-500">Requested</dt>
         <dd>
           {row.requestedByName} (customer) <Time value={row.requestedAt} />
