@@ -1,10 +1,11 @@
 // Key-expiry reminders: 30, 14 and 7 days before a customer's key in use expires, one signed webhook to the
-// provider's notification endpoint (lib/webhooks). Once per key version and threshold: the outbox row is unique on
+// provider's notification endpoint (lib/webhooks), and to the customer's own contact when it set one
+// (notification-contact.ts): a signed webhook to its URL, a MailOutbox row for the provider's mailer. Once per key version and threshold: the outbox row is unique on
 // (kind, sourceId), and the source id names the versioned key URL and the threshold. The status page shows the
 // same reminder as a banner, computed from the stored expiry (keyExpiryReminder below).
 import type PgBoss from "pg-boss";
 import type { Db } from "../db/client";
-import { queueProviderWebhook, wakeWebhookDelivery } from "../webhooks/outbox";
+import { queueCustomerWebhook, queueProviderWebhook, wakeWebhookDelivery } from "../webhooks/outbox";
 
 export const KEY_EXPIRY_REMINDER_DAYS = [30, 14, 7] as const;
 export const KEY_EXPIRY_REMINDER_EVENT = "tenant.key.expiring";
@@ -40,7 +41,7 @@ export async function queueKeyExpiryReminders(db: Db, boss: PgBoss | undefined, 
     select: {
       keyUrl: true,
       expiresAt: true,
-      customerTenant: { select: { tenantId: true, displayName: true } },
+      customerTenant: { select: { id: true, tenantId: true, displayName: true, notificationContact: { select: { email: true, webhookUrl: true, webhookSecretSealed: true } } } },
       diskEncryptionSets: { select: { name: true, region: true } },
     },
   });
@@ -49,25 +50,46 @@ export async function queueKeyExpiryReminders(db: Db, boss: PgBoss | undefined, 
     const days = keyExpiryReminder(key.expiresAt, now);
     if (days === null || !key.expiresAt) continue;
     const sourceId = reminderSourceId(key.keyUrl, days);
+    const data = {
+      tenantId: key.customerTenant.tenantId,
+      tenantName: key.customerTenant.displayName,
+      keyUrl: key.keyUrl,
+      expiresAt: key.expiresAt.toISOString(),
+      reminderDays: days,
+      diskEncryptionSets: key.diskEncryptionSets.map((des) => ({ name: des.name, region: des.region })),
+    };
+    const deliveries: { id: string; status: string }[] = [];
     const before = await db.webhookDelivery.findUnique({ where: { kind_sourceId: { kind: "key-expiry", sourceId } }, select: { id: true } });
-    if (before) continue;
-    const delivery = await queueProviderWebhook(db, {
-      kind: "key-expiry",
-      eventType: KEY_EXPIRY_REMINDER_EVENT,
-      sourceId,
-      data: {
-        tenantId: key.customerTenant.tenantId,
-        tenantName: key.customerTenant.displayName,
-        keyUrl: key.keyUrl,
-        expiresAt: key.expiresAt.toISOString(),
-        reminderDays: days,
-        diskEncryptionSets: key.diskEncryptionSets.map((des) => ({ name: des.name, region: des.region })),
-      },
-    });
-    if (!delivery) continue;
-    queued += 1;
+    if (!before) {
+      const delivery = await queueProviderWebhook(db, { kind: "key-expiry", eventType: KEY_EXPIRY_REMINDER_EVENT, sourceId, data });
+      if (delivery) deliveries.push(delivery);
+    }
+    const contact = key.customerTenant.notificationContact;
+    if (contact?.webhookUrl && contact.webhookSecretSealed) {
+      const delivery = await queueCustomerWebhook(db, { customerTenantId: key.customerTenant.id, url: contact.webhookUrl, kind: "customer-key-expiry", eventType: KEY_EXPIRY_REMINDER_EVENT, sourceId: `${key.customerTenant.id}:${sourceId}`, data });
+      if (delivery) deliveries.push(delivery);
+    }
+    if (contact?.email) {
+      const mail = await db.mailOutbox.createMany({ data: [{ customerTenantId: key.customerTenant.id, sourceId: `${contact.email}:${sourceId}`, to: contact.email, ...reminderMail(data) }], skipDuplicates: true });
+      queued += mail.count;
+    }
+    queued += deliveries.length;
     // Best effort: the fleet's job sweep wakes deliveries whose wake-up was lost.
-    if (boss && delivery.status === "PENDING") await wakeWebhookDelivery(boss, delivery.id).catch(() => undefined);
+    for (const delivery of deliveries) if (boss && delivery.status === "PENDING") await wakeWebhookDelivery(boss, delivery.id).catch(() => undefined);
   }
   return { checked: keys.length, queued };
+}
+
+/** The reminder mail for the provider's mailer: plain text, what expires, when, and what to do. */
+export function reminderMail(data: { tenantName: string; keyUrl: string; expiresAt: string; reminderDays: number; diskEncryptionSets: { name: string; region: string }[] }): { subject: string; body: string } {
+  return {
+    subject: `Your disk encryption key expires within ${data.reminderDays} days`,
+    body: [
+      `The key that encrypts ${data.tenantName}'s disks with the provider expires on ${data.expiresAt.slice(0, 10)} (${data.expiresAt.slice(11, 16)} UTC).`,
+      `Key: ${data.keyUrl}`,
+      `Disk encryption sets: ${data.diskEncryptionSets.map((des) => `${des.name} (${des.region})`).join(", ")}`,
+      "",
+      "Extend the key's expiry date in your Key Vault, or create a new version of the key (the disk encryption set follows new versions when automatic rotation is on). Once the key has expired, the disks that use it can no longer be read.",
+    ].join("\n"),
+  };
 }

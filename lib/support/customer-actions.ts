@@ -5,6 +5,7 @@ import { defineCustomerAction } from "../auth/actions";
 import { AppError } from "../errors";
 import { requestKeySwitch, type RotationRequestResult } from "./rotation";
 import { confirmRestoreByCustomer } from "./restore";
+import { contactInput, setNotificationContact } from "../onboarding/notification-contact";
 
 export const rotateToNewestVersionAction = defineCustomerAction("customer.rotate_to_newest_version", z.object({}), async (ctx) => {
   const tenant = await ctx.db.customerTenant.findUnique({ where: { tenantId: ctx.user.tenantId }, include: { diskEncryptionSets: { where: { provisioningState: { in: ["SUCCEEDED", "UPDATING", "FAILED"] } }, orderBy: { region: "asc" } } } });
@@ -20,3 +21,6 @@ export const rotateToNewestVersionAction = defineCustomerAction("customer.rotate
 
 /** The customer's admin is the second person of a restore support asked for (their own tenant only). */
 export const confirmRestoreAction = defineCustomerAction("customer.confirm_restore", z.object({ restoreRequestId: z.string().uuid("Use the button on the status page.") }), (ctx, input) => confirmRestoreByCustomer(ctx, input));
+
+/** Where the tenant's key-expiry reminders go: an email address and/or its own https webhook. */
+export const setNotificationContactAction = defineCustomerAction("customer.set_notification_contact", contactInput, (ctx, input) => setNotificationContact(ctx, input));

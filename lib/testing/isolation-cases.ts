@@ -34,6 +34,8 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "customer.offboarding.cancel": { offboardingId: TENANT_B_RECORD_ID },
   "customer.offboarding.cleanup": { offboardingId: TENANT_B_RECORD_ID },
   "customer.offboarding.check": { offboardingId: TENANT_B_RECORD_ID },
+  // The contact is always the session's own tenant's: nothing in the input can name another one.
+  "customer.set_notification_contact": { email: "attacker@example.com", webhookUrl: "https://hooks.example.com/steal" },
   // Staff-only: a customer who learnt the ids of tenant B's records must still be refused.
   "health.check_now": { customerTenantId: TENANT_B_RECORD_ID },
   "provisioning.retry": { customerTenantId: TENANT_B_RECORD_ID },

@@ -9,6 +9,7 @@ import type { WebhookDelivery } from "../db/generated/prisma/client";
 import { serverEnv } from "../env";
 import { wakeWebhookDelivery } from "./outbox";
 import { webhookUrlProblem } from "./url";
+import { customerWebhookSecret } from "./customer-secret";
 
 export type WebhookRetryPolicy = {
   /** Attempts before a delivery is marked FAILED. */
@@ -72,12 +73,16 @@ export async function deliverWebhook(db: Db, deliveryId: string, options: { boss
   if (!delivery) return "not-due";
 
   const env = serverEnv();
-  const problem = env.WEBHOOK_SIGNING_SECRET ? webhookUrlProblem(delivery.url, env.WEBHOOK_ALLOW_HTTP) : "WEBHOOK_SIGNING_SECRET is not set, and webhooks are never sent unsigned";
+  // A customer's own webhook is signed with that tenant's secret; the provider's with WEBHOOK_SIGNING_SECRET.
+  const secret = delivery.customerTenantId ? await customerWebhookSecret(db, delivery.customerTenantId) : env.WEBHOOK_SIGNING_SECRET;
+  const problem = secret
+    ? webhookUrlProblem(delivery.url, env.WEBHOOK_ALLOW_HTTP)
+    : delivery.customerTenantId ? "the customer removed its webhook" : "WEBHOOK_SIGNING_SECRET is not set, and webhooks are never sent unsigned";
   const started = Date.now();
   const body = webhookBody(delivery);
-  const outcome: Outcome = problem || !env.WEBHOOK_SIGNING_SECRET
+  const outcome: Outcome = problem || !secret
     ? { ok: false, httpStatus: null, error: `Not sent: ${problem}` }
-    : await post(delivery.url, signedHeaders(env.WEBHOOK_SIGNING_SECRET, delivery.id, now(), body), body, policy.timeoutMs);
+    : await post(delivery.url, signedHeaders(secret, delivery.id, now(), body), body, policy.timeoutMs);
   const durationMs = Date.now() - started;
 
   const final = outcome.ok || problem !== undefined || delivery.attempts >= policy.maxAttempts;

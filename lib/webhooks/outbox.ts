@@ -11,7 +11,7 @@ import { webhookUrlProblem } from "./url";
 /** A Prisma client or an interactive transaction's client. */
 export type DbWriter = Db | Prisma.TransactionClient;
 
-export type WebhookKind = "health" | "support" | "key-expiry";
+export type WebhookKind = "health" | "support" | "key-expiry" | "customer-key-expiry";
 
 export type WebhookMessage = {
   kind: WebhookKind;
@@ -56,6 +56,19 @@ export async function queueProviderWebhook(db: DbWriter, message: WebhookMessage
   });
   const row = await db.webhookDelivery.findUniqueOrThrow({ where: { kind_sourceId: { kind: message.kind, sourceId: message.sourceId } }, select: { id: true, status: true } });
   return { id: row.id, status: row.status === "FAILED" ? "FAILED" : "PENDING" };
+}
+
+/**
+ * Puts a webhook to a customer's own endpoint in the outbox, signed later with that tenant's secret. The URL was
+ * checked when the customer saved it; it is checked again when sent.
+ */
+export async function queueCustomerWebhook(db: DbWriter, message: WebhookMessage & { customerTenantId: string; url: string }): Promise<QueuedWebhook> {
+  await db.webhookDelivery.createMany({
+    data: [{ kind: message.kind, eventType: message.eventType, sourceId: message.sourceId, url: message.url, customerTenantId: message.customerTenantId, payload: message.data }],
+    skipDuplicates: true,
+  });
+  const row = await db.webhookDelivery.findUniqueOrThrow({ where: { kind_sourceId: { kind: message.kind, sourceId: message.sourceId } }, select: { id: true, status: true } });
+  return row.status === "DELIVERED" ? null : { id: row.id, status: row.status === "FAILED" ? "FAILED" : "PENDING" };
 }
 
 /** Tells a worker that a delivery is due (after `delaySeconds`). Best effort: the fleet's sweep wakes what is missed. */

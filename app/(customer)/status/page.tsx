@@ -17,6 +17,7 @@ import { DisksUsingKey } from "./_components/disks-using-key";
 import { OffboardingPanel } from "./_components/offboarding-panel";
 import { customerOffboardingView } from "@/lib/offboarding/cleanup";
 import { disksUsingKey } from "@/lib/offboarding/service";
+import { NotificationContact } from "./_components/notification-contact";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Status" };
@@ -152,6 +153,7 @@ export default async function StatusPage() {
 
           <KeySupportPanel entraTenantId={access.user.tenantId} engine={engine} />
           <SelfGrantedRoles entraTenantId={access.user.tenantId} />
+          <NotificationContact entraTenantId={access.user.tenantId} />
 
           {offboarding && <OffboardingPanel view={offboarding} disks={disks} />}
 

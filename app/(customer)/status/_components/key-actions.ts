@@ -1,7 +1,7 @@
 "use server";
 
 import { invokeAction } from "@/lib/auth/invoke";
-import { confirmRestoreAction, rotateToNewestVersionAction } from "@/lib/support/customer-actions";
+import { confirmRestoreAction, rotateToNewestVersionAction, setNotificationContactAction } from "@/lib/support/customer-actions";
 import { removeGrantAction } from "@/lib/onboarding/actions";
 
 export async function rotateToNewestVersion(input: unknown) {
@@ -14,4 +14,8 @@ export async function confirmRestore(input: unknown) {
 
 export async function removeGrant(input: unknown) {
   return invokeAction(removeGrantAction, input);
+}
+
+export async function setNotificationContact(input: unknown) {
+  return invokeAction(setNotificationContactAction, input);
 }
