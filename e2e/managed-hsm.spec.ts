@@ -8,6 +8,8 @@ import { freshWorld } from "./support/world";
 test.beforeAll(freshWorld);
 
 test("an HSM customer onboards with an RSA-HSM key and reaches a Succeeded disk encryption set", async ({ page }) => {
+  // One journey through six steps and a provisioning job: longer than the default per-test budget.
+  test.setTimeout(300_000);
   await signInAs(page, "admin@woodgrove.example", "customer");
   await expect(page).toHaveURL(/\/onboarding\/consent$/);
   await ready(page);
