@@ -27,7 +27,7 @@ function Snippet({ label, text }: { label: string; text: string }) {
         <h4 className="text-sm font-medium">{label}</h4>
         <CopyButton text={text} label={`Copy ${label}`} />
       </div>
-      <pre className="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
+      <pre tabIndex={0} aria-label={label} className="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{text}</pre>
     </div>
   );
 }
