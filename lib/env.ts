@@ -143,7 +143,7 @@ const serverFields = z.object({
   BENCH_BARE_PAGE: z.enum(["true", "false"], { message: "must be true or false (true only while running the dashboard benchmark)" }).default("false").transform((value) => value === "true"),
 
   // Telemetry (lib/telemetry): traces and metrics go over OTLP and/or to Azure Monitor when these are set; none set,
-  // no exporter runs. LOG_LEVEL=debug also prints finished spans to the console (the demo).
+  // no exporter runs. LOG_LEVEL=debug also logs each finished span as a debug line (the demo).
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .string()
     .url({ message: "must be the base URL of an OTLP/HTTP receiver, e.g. http://otel-collector:4318 (traces go to /v1/traces, metrics to /v1/metrics)" })

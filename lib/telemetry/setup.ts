@@ -1,19 +1,21 @@
 // Turns telemetry on for one process (the web server from instrumentation.ts, the worker from scripts/worker.ts):
 // a tracer provider with the configured exporters, the Azure SDK plugin, and (workers) a meter provider. Which
 // exporters run is read from lib/env.ts: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, Azure Monitor when
-// APPLICATIONINSIGHTS_CONNECTION_STRING is, the console when LOG_LEVEL=debug. None of them: nothing is registered,
+// APPLICATIONINSIGHTS_CONNECTION_STRING is, the log (one JSON line per finished span) when LOG_LEVEL=debug. None of them: nothing is registered,
 // and the OpenTelemetry API stays the no-op it is by default.
 import { context, metrics, propagation, trace } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor, SimpleSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from "@opentelemetry/core";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import os from "node:os";
 import { providerManagedIdentity } from "../azure/credentials";
 import { serverEnv, type ServerEnv } from "../env";
+import { logger } from "../logger";
 import { instrumentAzureSdks } from "./azure-sdk";
 
 export type TelemetrySettings = Pick<ServerEnv, "OTEL_EXPORTER_OTLP_ENDPOINT" | "APPLICATIONINSIGHTS_CONNECTION_STRING" | "APPLICATIONINSIGHTS_AUTH" | "OTEL_METRIC_EXPORT_INTERVAL" | "LOG_LEVEL">;
@@ -83,7 +85,7 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   }
   const processors: SpanProcessor[] = [...spanExporters.map((exporter) => new BatchSpanProcessor(exporter)), ...(options.spanProcessors ?? [])];
   if (settings.LOG_LEVEL === "debug" || settings.LOG_LEVEL === "trace") {
-    processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+    processors.push(new SimpleSpanProcessor(new LogSpanExporter()));
     destinations.push("console");
   }
   if (processors.length === 0) return OFF;
@@ -115,4 +117,23 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
       for (const api of [trace, metrics, propagation, context]) api.disable();
     },
   };
+}
+
+/**
+ * Finished spans as debug log lines. OpenTelemetry's ConsoleSpanExporter prints multi-line object dumps to stdout,
+ * in between pino's JSON lines, which breaks every reader of the log stream (a log shipper, the fleet test).
+ */
+class LogSpanExporter implements SpanExporter {
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    for (const span of spans) {
+      const { traceId, spanId } = span.spanContext();
+      logger.debug(
+        { span: { name: span.name, traceId, spanId, parentSpanId: span.parentSpanContext?.spanId, durationMs: Math.round(hrTimeToMilliseconds(span.duration)), status: span.status.code, attributes: span.attributes } },
+        "span finished",
+      );
+    }
+    done({ code: ExportResultCode.SUCCESS });
+  }
+
+  async shutdown(): Promise<void> {}
 }
