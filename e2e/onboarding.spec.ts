@@ -109,6 +109,9 @@ test("(g) a new vault and key created from the wizard — keyboard only — and 
 });
 
 test("(a) happy path on an RBAC vault, with (h) resuming in another browser, (d) the snippet path and (e) role propagation delay", async ({ page, browser }) => {
+  // The longest journey: every wizard step twice (two browsers), a wait through role propagation, and the status home
+  // with its links, grants, contact form and reminder — it ran 60 s in a clean-clone CI run, at the default budget.
+  test.setTimeout(180_000);
   await consentAsAdmin(page, "admin@contoso.example");
   await screenshot(page, "wizard-vault-list");
   // Keyboard only: focus the vault's button and press Enter.
