@@ -63,6 +63,9 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
+/** How long a slot waiting out a pause may take to notice it was lifted (lib/provisioning/write-gate.ts: pause readings are shared for 250 ms and re-read every 500 ms at most). */
+const RELEASE_MS = 750;
+
 async function main() {
   const started = Date.now();
   const database = await createDisposableDatabase(toolingEnv().TEST_DATABASE_ADMIN_URL, "cmk_bench");
@@ -94,6 +97,7 @@ async function main() {
   // booting Node (the jobs that start early wait at the gate, as they would behind a 429).
   const gate = providerWriteGate(db);
   await gate.pause(3_600_000);
+  const heldAt = (await db.$queryRaw<{ at: Date }[]>`SELECT "refilledAt" AS at FROM "ArmWriteBudget" WHERE "subscriptionId" = ${gate.limits.subscriptionId} AND "region" = ${gate.limits.region}`)[0]?.at ?? new Date();
   const spawnedAt = Date.now();
   const workers: ChildProcess[] = Array.from({ length: workerCount }, () => spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
@@ -117,15 +121,32 @@ async function main() {
     w.once("exit", (code) => reject(new Error(`a worker exited (${code}) before it started`)));
   })));
   // …and every worker slot holds a job waiting at the gate (each process checks the provider's set-up once before
-  // its first DES): the clock measures the fleet at work, not its warm-up. Both are printed.
+  // its first DES): the clock measures the fleet at work, not its warm-up. Both are printed. A slot waits at the gate
+  // once it has reserved its token; reservations are counted from the budget row (each takes one token, and the
+  // paused bucket refills from zero at the refill rate), not from RUNNING jobs, which may not have got there yet.
   const slots = Math.min(tenants, workerCount * provisionDesHandler.concurrency(concurrency));
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await db.job.count({ where: { status: "RUNNING" } })) < slots;) {
+  const reserved = async () => {
+    const rows = await db.$queryRaw<{ reserved: number }[]>`
+      SELECT (EXTRACT(EPOCH FROM ("refilledAt" - ${heldAt}::timestamptz)) * ${gate.limits.refillPerSecond}::float8 - "tokens")::float8 AS reserved
+      FROM "ArmWriteBudget" WHERE "subscriptionId" = ${gate.limits.subscriptionId} AND "region" = ${gate.limits.region}`;
+    return Math.round(rows[0]?.reserved ?? 0);
+  };
+  let waiting = 0;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && (waiting = await reserved()) < slots;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // More reservations than slots: attempts that were aborted and retried while held (their tokens are never used).
+  // At most one write per slot goes out when the hold is lifted.
   const startupMs = Date.now() - spawnedAt;
   const pgBefore = postgresCpuSeconds();
   const workerStart = Date.now();
-  await gate.resume();
+  // The clock starts as ARM's own bucket stands: full, with the waiting slots' writes about to be sent. The hold
+  // zeroed our gate (pause() models a 429, after which ARM's bucket is empty) and the waiting slots reserved their
+  // tokens against it; without this the fleet would start in a debt that ARM does not have. ARM's bucket refills
+  // from its first write on, and the waiting slots notice the lifted pause up to RELEASE_MS later, so our bucket
+  // starts refilling only then (never ahead of ARM's: that would be a 429). The bound's clock starts now.
+  await db.$executeRaw`UPDATE "ArmWriteBudget" SET "tokens" = ${gate.limits.bucketSize - Math.min(waiting, slots)}::float8, "refilledAt" = clock_timestamp() + ${RELEASE_MS} * interval '1 millisecond', "pausedUntil" = NULL
+    WHERE "subscriptionId" = ${gate.limits.subscriptionId} AND "region" = ${gate.limits.region}`;
   let done = 0;
   let failed = 0;
   const workerCpu = new Map<number, number>();
@@ -174,7 +195,7 @@ async function main() {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`\n\nProvisioning benchmark (${tenants} tenants, ${workerCount} worker processes × WORKER_CONCURRENCY=${concurrency}, ${provisionDesHandler.concurrency(concurrency)} provisioning slots each, simulated LRO ${lroMs} ms)`);
   out(`  ARM write limit: the simulator's token bucket, ${BUCKET} writes, refill ${REFILL_PER_SECOND}/s per subscription, principal and region (Azure's published limits); reads ${AZURE_ARM_THROTTLE.reads.bucketSize}, ${AZURE_ARM_THROTTLE.reads.refillPerSecond}/s`);
-  out(`  enqueue (DB rows + queue messages): ${enqueueMs} ms (${(enqueueMs / tenants).toFixed(1)} ms per tenant); worker start-up until every slot waits at the gate (not counted): ${(startupMs / 1000).toFixed(1)} s`);
+  out(`  enqueue (DB rows + queue messages): ${enqueueMs} ms (${(enqueueMs / tenants).toFixed(1)} ms per tenant); worker start-up until every slot waits at the gate (not counted): ${(startupMs / 1000).toFixed(1)} s, ${waiting} of ${slots} slots waiting`);
   out(`  total provisioning time: ${seconds.toFixed(1)} s   bound from the write budget: ${bound.toFixed(1)} s ((${tenants} − ${BUCKET}) / ${REFILL_PER_SECOND}/s + one LRO of ${lroMs} ms)`);
   out(`  outcome: ${done} succeeded, ${failed} failed; ${inAzure} DES Succeeded in the simulator, ${dbSucceeded} SUCCEEDED rows, ${duplicateDes} duplicate DES; ${attempts} attempts`);
   if (errors.length > 0) out(`  failed attempts by Azure code: ${errors.map((e) => `${e.errorCode}=${e._count}`).join(", ")}`);

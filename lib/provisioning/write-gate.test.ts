@@ -72,6 +72,17 @@ describe("shared ARM write budget", () => {
     expect(await a.pausedForMs()).toBe(0);
   });
 
+  it("after a 429 the bucket refills from the 429, not from the last write before it (ARM's bucket was empty then)", async () => {
+    const a = new ArmWriteGate(workerA, limits("sub-pause-refill"));
+    for (let i = 0; i < 5; i++) await a.reserve(); // the bucket of 5 is empty
+    await new Promise((resolve) => setTimeout(resolve, 400)); // 4 tokens' worth of time passes before Azure answers 429
+    await a.pause(0);
+    // Azure said empty at the 429: the next write waits for a token refilled after it, not for one from those 400 ms.
+    const next = await a.reserve();
+    expect(next.tokens).toBeLessThan(0);
+    expect(next.waitMs).toBeGreaterThan(50);
+  });
+
   it("keeps subscriptions (and regions) apart", async () => {
     const busy = new ArmWriteGate(workerA, limits("sub-busy"));
     await busy.pause(5_000);

@@ -81,8 +81,9 @@ export class ArmWriteGate {
   }
 
   /**
-   * Azure answered 429: no worker writes until Retry-After has passed. ARM's bucket is empty, so ours is too (debts of
-   * waiting reservations are kept: those writes still go, after the pause).
+   * Azure answered 429: no worker writes until Retry-After has passed. ARM's bucket is empty now, so ours is too, and
+   * refills from now, not from its last reservation (debts of waiting reservations are kept: those writes still go,
+   * after the pause).
    */
   async pause(retryAfterMs: number): Promise<void> {
     const { subscriptionId, region } = this.limits;
@@ -92,6 +93,7 @@ export class ArmWriteGate {
       VALUES (${subscriptionId}, ${region}, 0, clock_timestamp(), clock_timestamp() + ${ms} * interval '1 millisecond')
       ON CONFLICT ("subscriptionId", "region") DO UPDATE
       SET "tokens" = LEAST("ArmWriteBudget"."tokens", 0),
+          "refilledAt" = GREATEST(clock_timestamp(), "ArmWriteBudget"."refilledAt"),
           "pausedUntil" = GREATEST(COALESCE("ArmWriteBudget"."pausedUntil", EXCLUDED."pausedUntil"), EXCLUDED."pausedUntil")`;
   }
 
