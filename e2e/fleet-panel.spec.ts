@@ -24,7 +24,9 @@ test("the operator dashboard's fleet panel shows the running worker's heartbeat 
   await expect(fleet.getByRole("definition").filter({ hasText: /^1 running$/ })).toBeVisible();
   await expect(fleet.getByText("Queue depth")).toBeVisible();
   await expect(fleet.getByText(/^\d+ queued$/)).toBeVisible();
-  await expect(fleet.getByText(/HEALTH_CHECK 0 \(\+1 later\)/)).toBeVisible();
+  // The queued check is listed under its queue as waiting for later. The health sweep may have queued checks
+  // of its own (due now or spread over the cycle), so only the shape is fixed, not the counts.
+  await expect(fleet.getByRole("list", { name: "Queues with work waiting" }).getByRole("listitem").filter({ hasText: /^HEALTH_CHECK \d+/ })).toContainText(/\(\+[1-9]\d* later\)$/);
   const workers = fleet.getByRole("table", { name: "Workers and their last heartbeat" });
   await expect(workers.getByRole("row")).toHaveCount(2);
   const worker = workers.getByRole("row").nth(1);

@@ -15,6 +15,20 @@ function Stat({ label, value, detail, warn = false }: { label: string; value: Re
 
 const seconds = (value: number) => formatAge(value * 1000);
 
+/** Every queue with work waiting, busiest first: due now, and (+n later) for jobs scheduled ahead. */
+function QueueList({ queues }: { queues: Extract<FleetPanelData, { ok: true }>["queues"] }) {
+  return (
+    <ul aria-label="Queues with work waiting" className="space-y-0.5">
+      {queues.map((q) => (
+        <li key={q.queue} className="font-mono">
+          {q.queue} {q.due}
+          {q.delayed > 0 && <span className="text-slate-500"> (+{q.delayed} later)</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** What the fleet is doing: workers and their heartbeats, the queues, health sweep lag, webhooks, ARM write budget. */
 export function FleetPanel({ fleet }: { fleet: FleetPanelData }) {
   return (
@@ -50,7 +64,7 @@ function FleetState({ fleet }: { fleet: Extract<FleetPanelData, { ok: true }> })
         <Stat
           label="Queue depth"
           value={`${fleet.queuedNow} queued`}
-          detail={fleet.queues.length > 0 ? fleet.queues.slice(0, 3).map((q) => `${q.queue} ${q.due}${q.delayed > 0 ? ` (+${q.delayed} later)` : ""}`).join(", ") : "nothing waiting"}
+          detail={fleet.queues.length > 0 ? <QueueList queues={fleet.queues} /> : "nothing waiting"}
         />
         <Stat label="Oldest queued job" value={fleet.oldestQueued ? seconds(fleet.oldestQueued.seconds) : "—"} detail={fleet.oldestQueued?.queue ?? "no job waiting"} />
         <Stat label="Health sweep lag" value={seconds(fleet.sweep.lagSeconds)} detail={fleet.sweep.lastSweepSecondsAgo !== null ? `last sweep ${seconds(fleet.sweep.lastSweepSecondsAgo)} ago` : "no sweep yet"} warn={sweepBehind} />
