@@ -1,8 +1,9 @@
 import { expect as baseExpect, request, test, type APIRequestContext, type Page } from "@playwright/test";
 import { PERSONAS, SIM } from "./azure-sim/seed";
-import { pickAccount, ready, signInAs, signOut } from "./support/auth";
+import { ready, signInAs, signOut } from "./support/auth";
 import { screenshot } from "./support/screenshots";
-import { SIM_URL, simControl } from "./support/sim";
+import { simControl } from "./support/sim";
+import { encryptDisksWithDes, onboardContoso, simState as providerSimState } from "./support/provider";
 import { freshWorld } from "./support/world";
 
 // The offboarding journey: Contoso's admin asks to disconnect → the operator sees it → a SupportApprover approves →
@@ -14,35 +15,8 @@ const expect = baseExpect.configure({ timeout: 30_000 });
 test.setTimeout(240_000);
 
 const contoso = SIM.customers.contoso;
-const ARM = "https://management.azure.com/.default";
-const RG = `/subscriptions/${SIM.providerSubscriptionId}/resourceGroups/${SIM.providerResourceGroup}/providers/Microsoft.Compute`;
 let api: APIRequestContext;
-
-async function providerArmToken(): Promise<string> {
-  const response = await api.post(`${SIM_URL}/${SIM.providerTenantId}/oauth2/v2.0/token`, { form: { grant_type: "client_credentials", client_id: SIM.portalClientId, client_secret: SIM.portalClientSecret, scope: ARM } });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function armLro(method: "POST" | "PATCH", path: string, token: string, data?: unknown) {
-  const response = await api.fetch(`${SIM_URL}/arm${path}`, { method, headers: { authorization: `Bearer ${token}` }, data });
-  expect(response.status(), await response.text()).toBeLessThan(300);
-  const poll = response.headers()["azure-asyncoperation"];
-  for (let i = 0; poll && i < 100; i += 1) {
-    const status = ((await (await api.get(poll, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
-    if (status !== "InProgress") break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-type SimState = {
-  diskEncryptionSets: { id: string; keyUrl: string }[];
-  virtualMachines: { name: string; powerState: string }[];
-  disks: { name: string; diskEncryptionSetId?: string }[];
-  roleAssignments: { scope: string; principalId: string }[];
-};
-async function simState(): Promise<SimState> {
-  return (await (await api.get(`${SIM_URL}/__sim/state`)).json()) as SimState;
-}
+const simState = () => providerSimState(api);
 
 async function openTenant(page: Page, upn: string, area: "operator" | "support") {
   const home = area === "operator" ? "/tenants" : "/support";
@@ -63,31 +37,8 @@ test.afterAll(async () => {
 });
 
 test("set-up: Contoso onboards and the provider encrypts a running VM's disk and a spare disk with its DES", async ({ page }) => {
-  await signInAs(page, PERSONAS.contosoAdmin.upn, "customer");
-  await page.getByRole("button", { name: "Grant admin consent" }).click();
-  await pickAccount(page, PERSONAS.contosoAdmin.upn);
-  await page.getByRole("button", { name: "Accept" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/vault/);
-  await ready(page);
-  await page.getByRole("button", { name: `Use ${contoso.vaultName}` }).click();
-  await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
-  await page.getByRole("row").filter({ hasText: contoso.keyName }).getByRole("button", { name: `Use ${contoso.keyName}` }).click();
-  await page.getByRole("button", { name: "Grant access" }).click();
-  await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 40_000 });
-  await page.getByRole("link", { name: "Continue to review" }).click();
-  await page.getByRole("button", { name: "Submit and create my disk encryption set" }).click();
-  await expect(page.getByTestId("des-state")).toHaveText("Succeeded", { timeout: 60_000 });
-  await signOut(page);
-
-  const des = (await simState()).diskEncryptionSets.find((d) => d.keyUrl.includes(`/keys/${contoso.keyName}/`));
-  expect(des).toBeDefined();
-  const token = await providerArmToken();
-  await armLro("POST", `${RG}/virtualMachines/vm-app-1/deallocate?api-version=2024-07-01`, token);
-  for (const disk of ["vm-app-1-osdisk", "app-data-disk-1"]) {
-    await armLro("PATCH", `${RG}/disks/${disk}?api-version=2024-03-02`, token, { properties: { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: des!.id } } });
-  }
-  await armLro("POST", `${RG}/virtualMachines/vm-app-1/start?api-version=2024-07-01`, token);
-  expect((await simState()).virtualMachines.find((v) => v.name === "vm-app-1")?.powerState).toBe("running");
+  await onboardContoso(page);
+  await encryptDisksWithDes(api, contoso.keyName, ["vm-app-1-osdisk", "app-data-disk-1"]);
 });
 
 test("the customer sees which disks use the key and asks to disconnect, knowing exactly what will happen", async ({ page }) => {
