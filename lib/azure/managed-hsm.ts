@@ -63,6 +63,25 @@ export function hsmKeyScope(keyName: string): string {
   return `/keys/${keyName}`;
 }
 
+/** A local role definition's id as the pool's role-assignment API takes it (learn.microsoft.com/azure/key-vault/managed-hsm/role-management). */
+export function hsmRoleDefinitionId(roleId = HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID): string {
+  return `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
+}
+
+/** Where one local role assignment lives: `{hsmUri}{scope}/providers/Microsoft.Authorization/roleAssignments/{name}` (the pool's address names it). */
+export function hsmRoleAssignmentUrl(hsmUri: string, scope: string, name: string): string {
+  return `${hsmUri.replace(/\/+$/, "")}${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+}
+
+const ASSIGNMENT_PATH = /^(\/(?:keys(?:\/[^/]+)?)?)\/?providers\/Microsoft\.Authorization\/roleAssignments\/([0-9a-f-]{36})$/i;
+
+export function parseHsmRoleAssignmentUrl(value: string): { hsmUri: string; scope: string; name: string } | null {
+  if (!URL.canParse(value)) return null;
+  const url = new URL(value);
+  const match = ASSIGNMENT_PATH.exec(url.pathname);
+  return match ? { hsmUri: `${url.origin}/`, scope: match[1]!, name: match[2]! } : null;
+}
+
 /** A deterministic assignment name (a GUID) per pool + scope + principal + role, so repeating the grant is a no-op. */
 export function hsmRoleAssignmentName(hsmUri: string, scope: string, principalId: string, roleId = HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID): string {
   const hex = createHash("sha256").update(`${hsmUri.toLowerCase()}|${scope.toLowerCase()}|${principalId.toLowerCase()}|${roleId}`).digest("hex");
@@ -177,7 +196,7 @@ function rbacPipeline(credential: TokenCredential): Pipeline {
   return pipeline;
 }
 
-async function rbacRequest(credential: TokenCredential, hsmUri: string, method: "GET" | "PUT", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function rbacRequest(credential: TokenCredential, hsmUri: string, method: "GET" | "PUT" | "DELETE", path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const base = checkedHsmUri(hsmUri);
   const url = `${base}${path.replace(/^\/+/, "")}${path.includes("?") ? "&" : "?"}api-version=${HSM_RBAC_API_VERSION}`;
   const request = createPipelineRequest({ url, method, headers: createHttpHeaders({ "content-type": "application/json" }), body: body === undefined ? undefined : JSON.stringify(body) });
@@ -214,11 +233,25 @@ export async function grantHsmKeyAccess(credential: TokenCredential, input: { hs
   const name = hsmRoleAssignmentName(input.hsmUri, scope, input.servicePrincipalObjectId);
   try {
     await rbacRequest(credential, input.hsmUri, "PUT", `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, {
-      properties: { roleDefinitionId: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID}`, principalId: input.servicePrincipalObjectId },
+      properties: { roleDefinitionId: hsmRoleDefinitionId(), principalId: input.servicePrincipalObjectId },
     });
     return "created";
   } catch (error) {
     if (azureFailure(error).code === "RoleAssignmentExists" || azureFailure(error).status === 409) return "existed";
+    throw error;
+  }
+}
+
+/**
+ * Deletes one local role assignment (`DELETE …/roleAssignments/{name}`, 200 with the deleted assignment). What Azure
+ * answers for one that is not there is not documented; a 404 (as a GET answers) counts as already gone.
+ */
+export async function deleteHsmRoleAssignment(credential: TokenCredential, input: { hsmUri: string; scope: string; name: string }): Promise<"deleted" | "not-found"> {
+  try {
+    const { status } = await rbacRequest(credential, input.hsmUri, "DELETE", `${input.scope}/providers/Microsoft.Authorization/roleAssignments/${input.name}`);
+    return status === 204 ? "not-found" : "deleted";
+  } catch (error) {
+    if (azureFailure(error).status === 404) return "not-found";
     throw error;
   }
 }

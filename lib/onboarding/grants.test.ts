@@ -1,25 +1,30 @@
-// Undoing what the portal granted: the wizard records every role assignment and access policy it creates, lists
-// those on a vault or key the admin moved away from, and removes them as the admin (Azure's own permission
-// checks apply: deleting a role assignment needs Microsoft.Authorization/roleAssignments/delete). Idempotent.
+// Undoing what the portal granted: the wizard records every role assignment, access policy and Managed HSM local role
+// assignment it creates, lists those on a vault, pool or key the admin moved away from, and removes them as the admin
+// (Azure's own permission checks apply: deleting a role assignment needs Microsoft.Authorization/roleAssignments/delete,
+// a local one in a pool roleAssignments/delete/action of the pool's RBAC). Idempotent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimHandle } from "../../e2e/azure-sim/index";
-import { SIM } from "../../e2e/azure-sim/seed";
+import { HSM_ROLES, SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
 import { abandonedGrants, removePortalGrant, selfGrantedDataRoles } from "./grants";
+import { selectHsm } from "./managed-hsm";
 import { createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, selectKey, selectVault } from "./service";
 
 const db = testDb();
 const { contoso, fabrikam } = SIM.customers;
+const woodgrove = SIM.hsmCustomer;
 const vaultId = (c: typeof contoso | typeof fabrikam) => `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.KeyVault/vaults/${c.vaultName}`;
 let sim: SimHandle;
 let connie: SessionUser;
 let kim: SessionUser;
 let fay: SessionUser;
+let wanda: SessionUser;
 let contosoSp: string;
 let fabrikamSp: string;
+let woodgroveSp: string;
 const ctx = (user: SessionUser) => ({ db, user });
 const assignmentsOf = (principalId: string) => sim.state.roleAssignments.values().filter((ra) => ra.principalId === principalId);
 
@@ -27,12 +32,15 @@ beforeAll(async () => {
   sim = await startSimForTests();
   contosoSp = sim.faults.grantConsent(SIM.cmkAppClientId, contoso.tenantId);
   fabrikamSp = sim.faults.grantConsent(SIM.cmkAppClientId, fabrikam.tenantId);
+  woodgroveSp = sim.faults.grantConsent(SIM.cmkAppClientId, woodgrove.tenantId);
   sim.state.vaultByName(fabrikam.vaultName)!.enablePurgeProtection = true;
   connie = await sessionFor(sim, db, "contosoAdmin");
   kim = await sessionFor(sim, db, "contosoKeyAdmin");
   fay = await sessionFor(sim, db, "fabrikamAdmin");
+  wanda = await sessionFor(sim, db, "woodgroveAdmin");
   await confirmConsent(db, connie);
   await confirmConsent(db, fay);
+  await confirmConsent(db, wanda);
 }, 90_000);
 
 afterAll(async () => {
@@ -124,5 +132,66 @@ describe("an access-policy vault: the provider's policy on an abandoned vault", 
     expect(await removePortalGrant(ctx(fay), { grantId: grant!.id })).toEqual({ result: "removed" });
     expect(policyOf()).toBeUndefined();
     expect(await removePortalGrant(ctx(fay), { grantId: grant!.id })).toEqual({ result: "already-gone" });
+  });
+});
+
+describe("a Managed HSM: the provider's local role on an abandoned key, removed through the pool's own role assignments", () => {
+  const pool = () => sim.state.hsmByName(woodgrove.hsmName)!;
+  const hsmId = `/subscriptions/${woodgrove.subscriptionId}/resourceGroups/${woodgrove.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${woodgrove.hsmName}`;
+  const localRolesOf = (principalId: string) => [...pool().roleAssignments.values()].filter((ra) => ra.principalId === principalId);
+
+  it("records the local role the wizard assigns, and lists it once the admin moves to another key", async () => {
+    await selectHsm(ctx(wanda), { hsmResourceId: hsmId });
+    await selectKey(ctx(wanda), { keyName: woodgrove.keyName });
+    expect(await grantAccess(ctx(wanda))).toMatchObject({ status: "granted", existed: false });
+    const recorded = await db.portalGrant.findFirstOrThrow({ where: { customerTenant: { tenantId: woodgrove.tenantId } } });
+    const [assignment] = localRolesOf(woodgroveSp);
+    expect(recorded).toMatchObject({ kind: "HSM_ROLE_ASSIGNMENT", purpose: "PROVIDER_KEY_ACCESS", vaultResourceId: hsmId, keyName: woodgrove.keyName, principalId: woodgroveSp, roleDefinitionId: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${HSM_ROLES.cryptoServiceEncryptionUser}` });
+    // The URL of the very assignment the pool holds: its data plane, the key's local scope and the assignment's name.
+    expect(recorded.assignmentId).toBe(`${sim.state.vaultUri(pool()).replace(/\/$/, "")}/keys/${woodgrove.keyName}/providers/Microsoft.Authorization/roleAssignments/${assignment!.name}`);
+    expect(await abandonedGrants(db, woodgrove.tenantId)).toEqual([]);
+
+    await createKeyForOnboarding(ctx(wanda), { name: "woodgrove-disk-2", keyType: "RSA-HSM", keySize: 2048 });
+    await grantAccess(ctx(wanda));
+    expect(localRolesOf(woodgroveSp).map((ra) => ra.scope).sort()).toEqual([`/keys/${woodgrove.keyName}`, "/keys/woodgrove-disk-2"]);
+    expect(await abandonedGrants(db, woodgrove.tenantId)).toEqual([
+      expect.objectContaining({ kind: "HSM_ROLE_ASSIGNMENT", what: "The provider's Managed HSM local role “Managed HSM Crypto Service Encryption User”", where: `key ${woodgrove.keyName} in Managed HSM ${woodgrove.hsmName}`, createdByName: "Wanda Admin" }),
+    ]);
+  }, 60_000);
+
+  it("an admin without role management on the pool gets the pool's refusal and what it needs; nothing changes", async () => {
+    const [grant] = await abandonedGrants(db, woodgrove.tenantId);
+    const administrator = [...pool().roleAssignments.entries()].filter(([, ra]) => ra.principalId === wanda.userOid && ra.roleDefinitionId === HSM_ROLES.administrator);
+    for (const [name] of administrator) pool().roleAssignments.delete(name);
+    try {
+      await expect(removePortalGrant(ctx(wanda), { grantId: grant!.id })).rejects.toMatchObject({ code: "AZURE_ERROR", azureCode: "ForbiddenByRbac", fix: expect.stringContaining("Managed HSM Administrator, Crypto Officer or Policy Administrator") });
+    } finally {
+      for (const [name, ra] of administrator) pool().roleAssignments.set(name, ra);
+    }
+    expect(localRolesOf(woodgroveSp)).toHaveLength(2);
+    expect(await abandonedGrants(db, woodgrove.tenantId)).toHaveLength(1);
+    expect(await db.auditEvent.findFirst({ where: { action: "onboarding.remove_grant", result: "FAILURE", targetType: "hsmRoleAssignment" } })).toMatchObject({ details: expect.objectContaining({ azureCode: "ForbiddenByRbac" }) });
+  });
+
+  it("the admin removes it from the pool (the key in use keeps its role); a second removal is a no-op", async () => {
+    const [grant] = await abandonedGrants(db, woodgrove.tenantId);
+    expect(await removePortalGrant(ctx(wanda), { grantId: grant!.id })).toEqual({ result: "removed" });
+    expect(localRolesOf(woodgroveSp).map((ra) => ra.scope)).toEqual(["/keys/woodgrove-disk-2"]);
+    expect(await abandonedGrants(db, woodgrove.tenantId)).toEqual([]);
+    expect(await removePortalGrant(ctx(wanda), { grantId: grant!.id })).toEqual({ result: "already-gone" });
+    expect(await db.auditEvent.findMany({ where: { action: "onboarding.remove_grant", result: "SUCCESS", targetType: "hsmRoleAssignment" } })).toEqual([
+      expect.objectContaining({ targetId: expect.stringContaining(`/keys/${woodgrove.keyName}/providers/Microsoft.Authorization/roleAssignments/`), details: expect.objectContaining({ outcome: "removed" }) }),
+    ]);
+    const current = await db.portalGrant.findFirstOrThrow({ where: { keyName: "woodgrove-disk-2" } });
+    await expect(removePortalGrant(ctx(wanda), { grantId: current.id })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("an assignment someone already removed from the pool counts as gone", async () => {
+    await selectKey(ctx(wanda), { keyName: woodgrove.keyName });
+    const [grant] = await abandonedGrants(db, woodgrove.tenantId);
+    expect(grant).toMatchObject({ where: `key woodgrove-disk-2 in Managed HSM ${woodgrove.hsmName}` });
+    for (const ra of localRolesOf(woodgroveSp)) pool().roleAssignments.delete(ra.name);
+    expect(await removePortalGrant(ctx(wanda), { grantId: grant!.id })).toEqual({ result: "already-gone" });
+    expect(await abandonedGrants(db, woodgrove.tenantId)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-// What the portal granted in a customer's Azure, and undoing it. Every role assignment and access policy the
-// wizard creates (as the signed-in admin) is recorded; when the admin moves to another vault or key, the grants
-// on the abandoned one are offered for removal, and at the end the admin's own self-granted data role is too.
-// Removal runs with the admin's delegated credential, is idempotent (already gone is success) and audited.
+// What the portal granted in a customer's Azure, and undoing it. Every role assignment, access policy and Managed HSM
+// local role assignment the wizard creates (as the signed-in admin) is recorded; when the admin moves to another
+// vault, pool or key, the grants on the abandoned one are offered for removal, and at the end the admin's own
+// self-granted data role is too. Removal runs with the admin's delegated credential, is idempotent (already gone is
+// success) and audited.
 import type { Db } from "../db/client";
 import type { PortalGrant } from "../db/generated/prisma/client";
 import type { SessionUser } from "../auth/session-store";
@@ -11,6 +12,10 @@ import { actorNames, recordedName } from "../audit/actor-names";
 import { delegatedCredential } from "../azure/credentials";
 import { azureFailure, toAzureAppError } from "../azure/errors";
 import { deleteRoleAssignment, removeAccessPolicy } from "../azure/customer-arm";
+import {
+  deleteHsmRoleAssignment, hsmKeyScope, hsmRoleAssignmentName, hsmRoleAssignmentUrl, hsmRoleDefinitionId, parseHsmResourceId, parseHsmRoleAssignmentUrl,
+  HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME,
+} from "../azure/managed-hsm";
 import { CRYPTO_OFFICER_ROLE_NAME, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, keyScope, parseVaultResourceId, roleAssignmentName } from "./access";
 
 type Ctx = { db: Db; user: SessionUser; requestId?: string };
@@ -19,34 +24,53 @@ export type GrantPurpose = "PROVIDER_KEY_ACCESS" | "ADMIN_KEY_OFFICER";
 
 export type NewGrant =
   | { kind: "ROLE_ASSIGNMENT"; purpose: GrantPurpose; vaultResourceId: string; scope: string; keyName?: string; principalId: string; principalType: "User" | "ServicePrincipal"; roleId: string }
-  | { kind: "ACCESS_POLICY"; purpose: GrantPurpose; vaultResourceId: string; keyName?: string; principalId: string; permissions: string[] };
+  | { kind: "ACCESS_POLICY"; purpose: GrantPurpose; vaultResourceId: string; keyName?: string; principalId: string; permissions: string[] }
+  /** A pool's local role assignment: `vaultResourceId` names the pool, `hsmUri` its data plane, where the assignment lives. */
+  | { kind: "HSM_ROLE_ASSIGNMENT"; purpose: "PROVIDER_KEY_ACCESS"; vaultResourceId: string; hsmUri: string; keyName: string; principalId: string; roleId: string };
+
+/** The record's fields for one grant; null when the store's id is not one the portal knows. */
+function grantFields(grant: NewGrant) {
+  if (grant.kind === "HSM_ROLE_ASSIGNMENT") {
+    const pool = parseHsmResourceId(grant.vaultResourceId);
+    if (!pool) return null;
+    const localScope = hsmKeyScope(grant.keyName);
+    // The pool's address with the local scope: unique across pools (two pools may hold keys of the same name).
+    const scope = `${grant.hsmUri.replace(/\/+$/, "")}${localScope}`;
+    return {
+      subscriptionId: pool.subscriptionId, scope, principalType: "ServicePrincipal", roleDefinitionId: hsmRoleDefinitionId(grant.roleId),
+      assignmentId: hsmRoleAssignmentUrl(grant.hsmUri, localScope, hsmRoleAssignmentName(grant.hsmUri, localScope, grant.principalId, grant.roleId)), permissions: [],
+    };
+  }
+  const vault = parseVaultResourceId(grant.vaultResourceId);
+  if (!vault) return null;
+  if (grant.kind === "ACCESS_POLICY") return { subscriptionId: vault.subscriptionId, scope: grant.vaultResourceId, principalType: "ServicePrincipal", roleDefinitionId: null, assignmentId: null, permissions: grant.permissions };
+  return {
+    subscriptionId: vault.subscriptionId,
+    scope: grant.scope,
+    principalType: grant.principalType,
+    roleDefinitionId: `/subscriptions/${vault.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${grant.roleId}`,
+    assignmentId: `${grant.scope}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(grant.scope, grant.principalId, grant.roleId)}`,
+    permissions: [],
+  };
+}
 
 /** Records a grant the portal just created (a repeat grant of the same thing revives the one record). */
 export async function recordPortalGrant(ctx: Ctx, customerTenantId: string, grant: NewGrant): Promise<void> {
-  const vault = parseVaultResourceId(grant.vaultResourceId);
-  if (!vault) return;
-  const scope = grant.kind === "ROLE_ASSIGNMENT" ? grant.scope : grant.vaultResourceId;
-  const roleFields =
-    grant.kind === "ROLE_ASSIGNMENT"
-      ? {
-          principalType: grant.principalType,
-          roleDefinitionId: `/subscriptions/${vault.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${grant.roleId}`,
-          assignmentId: `${scope}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(scope, grant.principalId, grant.roleId)}`,
-          permissions: [],
-        }
-      : { principalType: "ServicePrincipal", roleDefinitionId: null, assignmentId: null, permissions: grant.permissions };
-  const data = { kind: grant.kind, subscriptionId: vault.subscriptionId, vaultResourceId: grant.vaultResourceId, keyName: grant.keyName ?? null, ...roleFields, createdByOid: ctx.user.userOid, createdByName: recordedName(actorNames(ctx.user)) ?? null };
+  const fields = grantFields(grant);
+  if (!fields) return;
+  const { scope } = fields;
+  const data = { kind: grant.kind, vaultResourceId: grant.vaultResourceId, keyName: grant.keyName ?? null, ...fields, createdByOid: ctx.user.userOid, createdByName: recordedName(actorNames(ctx.user)) ?? null };
   await ctx.db.portalGrant.upsert({
     where: { customerTenantId_purpose_scope_principalId: { customerTenantId, purpose: grant.purpose, scope, principalId: grant.principalId } },
-    create: { customerTenantId, purpose: grant.purpose, scope, principalId: grant.principalId, ...data },
+    create: { customerTenantId, purpose: grant.purpose, principalId: grant.principalId, ...data },
     update: { ...data, createdAt: new Date(), removedAt: null, removedByOid: null },
   });
 }
 
 export type GrantView = { id: string; kind: PortalGrant["kind"]; purpose: GrantPurpose; what: string; where: string; createdByName: string | null; createdAt: Date };
 
-function vaultName(vaultResourceId: string): string {
-  return parseVaultResourceId(vaultResourceId)?.vaultName ?? vaultResourceId;
+function storeName(vaultResourceId: string): string {
+  return parseVaultResourceId(vaultResourceId)?.vaultName ?? parseHsmResourceId(vaultResourceId)?.hsmName ?? vaultResourceId;
 }
 
 export function describeGrant(grant: Pick<PortalGrant, "id" | "kind" | "purpose" | "vaultResourceId" | "keyName" | "permissions" | "createdByName" | "createdAt">): GrantView {
@@ -54,10 +78,17 @@ export function describeGrant(grant: Pick<PortalGrant, "id" | "kind" | "purpose"
   const what =
     purpose === "ADMIN_KEY_OFFICER"
       ? `Your admin's role “${CRYPTO_OFFICER_ROLE_NAME}” (to list and create keys)`
-      : grant.kind === "ROLE_ASSIGNMENT"
-        ? `The provider's role “${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}”`
-        : `The provider's access policy (key permissions ${grant.permissions.join(", ")})`;
-  const where = grant.kind === "ROLE_ASSIGNMENT" && grant.keyName ? `key ${grant.keyName} in ${vaultName(grant.vaultResourceId)}` : `vault ${vaultName(grant.vaultResourceId)}`;
+      : grant.kind === "HSM_ROLE_ASSIGNMENT"
+        ? `The provider's Managed HSM local role “${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}”`
+        : grant.kind === "ROLE_ASSIGNMENT"
+          ? `The provider's role “${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}”`
+          : `The provider's access policy (key permissions ${grant.permissions.join(", ")})`;
+  const where =
+    grant.kind === "HSM_ROLE_ASSIGNMENT"
+      ? `key ${grant.keyName} in Managed HSM ${storeName(grant.vaultResourceId)}`
+      : grant.kind === "ROLE_ASSIGNMENT" && grant.keyName
+        ? `key ${grant.keyName} in ${storeName(grant.vaultResourceId)}`
+        : `vault ${storeName(grant.vaultResourceId)}`;
   return { id: grant.id, kind: grant.kind, purpose, what, where, createdByName: grant.createdByName, createdAt: grant.createdAt };
 }
 
@@ -65,9 +96,10 @@ export function describeGrant(grant: Pick<PortalGrant, "id" | "kind" | "purpose"
  * Grants the portal made that the current choice no longer needs: the provider's access on another key (RBAC)
  * or another vault (access policies are vault-wide), and the admin's data role on another vault.
  */
-export function isAbandoned(grant: Pick<PortalGrant, "kind" | "purpose" | "vaultResourceId" | "scope">, current: { vaultResourceId: string | null; keyName: string | null }): boolean {
+export function isAbandoned(grant: Pick<PortalGrant, "kind" | "purpose" | "vaultResourceId" | "scope" | "keyName">, current: { vaultResourceId: string | null; keyName: string | null }): boolean {
   const sameVault = current.vaultResourceId !== null && grant.vaultResourceId.toLowerCase() === current.vaultResourceId.toLowerCase();
   if (grant.purpose === "ADMIN_KEY_OFFICER" || grant.kind === "ACCESS_POLICY") return !sameVault;
+  if (grant.kind === "HSM_ROLE_ASSIGNMENT") return !sameVault || grant.keyName?.toLowerCase() !== current.keyName?.toLowerCase();
   if (!sameVault || !current.keyName || !current.vaultResourceId) return true;
   return grant.scope.toLowerCase() !== keyScope(current.vaultResourceId, current.keyName).toLowerCase();
 }
@@ -110,9 +142,34 @@ export async function removePortalGrant(ctx: Ctx, input: { grantId: string }): P
   if (grant.purpose === "PROVIDER_KEY_ACCESS" && !isAbandoned(grant, current)) {
     throw new AppError("CONFLICT", "The provider's access to the key you chose is still needed.", { fix: "Only access on a vault or key you moved away from can be removed here." });
   }
+  const credential = delegatedCredential(ctx.db, ctx.user);
+  const outcome = grant.kind === "HSM_ROLE_ASSIGNMENT" ? await removeHsmGrant(ctx, tenant.id, grant, credential) : await removeVaultGrant(ctx, tenant.id, grant, credential);
+  await ctx.db.portalGrant.update({ where: { id: grant.id }, data: { removedAt: new Date(), removedByOid: ctx.user.userOid } });
+  await audit(ctx, tenant.id, grant, "SUCCESS", { outcome });
+  return { result: outcome };
+}
+
+type Credential = ReturnType<typeof delegatedCredential>;
+
+/** A pool's local role assignment, through the pool's own role-assignment API (Azure RBAC does not know it). */
+async function removeHsmGrant(ctx: Ctx, customerTenantId: string, grant: PortalGrant, credential: Credential): Promise<"removed" | "already-gone"> {
+  const assignment = grant.assignmentId ? parseHsmRoleAssignmentUrl(grant.assignmentId) : null;
+  const hsmName = storeName(grant.vaultResourceId);
+  if (!assignment) throw new AppError("CONFLICT", "The recorded Managed HSM role assignment is not valid.", { fix: `Remove it with az keyvault role assignment delete --hsm-name ${hsmName} instead.` });
+  try {
+    return (await deleteHsmRoleAssignment(credential, assignment)) === "deleted" ? "removed" : "already-gone";
+  } catch (error) {
+    const view = describeGrant(grant);
+    await audit(ctx, customerTenantId, grant, "FAILURE", { azureCode: error instanceof AppError ? error.code : (azureFailure(error).code ?? null) });
+    throw toAzureAppError(error, `remove ${view.what.toLowerCase()} on ${view.where}`, {
+      ForbiddenByRbac: `Removing a local role assignment in ${hsmName} needs Managed HSM Administrator, Crypto Officer or Policy Administrator on the pool (Azure roles such as Owner do not count there); ask someone who has it.`,
+    });
+  }
+}
+
+async function removeVaultGrant(ctx: Ctx, customerTenantId: string, grant: PortalGrant, credential: Credential): Promise<"removed" | "already-gone"> {
   const vault = parseVaultResourceId(grant.vaultResourceId);
   if (!vault) throw new AppError("CONFLICT", "The recorded vault id is not valid.", { fix: "Remove the grant in the Azure portal instead." });
-  const credential = delegatedCredential(ctx.db, ctx.user);
   const view = describeGrant(grant);
   let outcome: "removed" | "already-gone";
   try {
@@ -129,14 +186,12 @@ export async function removePortalGrant(ctx: Ctx, input: { grantId: string }): P
       outcome = removal.state === "removed" ? "removed" : "already-gone";
     }
   } catch (error) {
-    await audit(ctx, tenant.id, grant, "FAILURE", { azureCode: error instanceof AppError ? error.code : (azureFailure(error).code ?? null) });
+    await audit(ctx, customerTenantId, grant, "FAILURE", { azureCode: error instanceof AppError ? error.code : (azureFailure(error).code ?? null) });
     throw toAzureAppError(error, `remove ${view.what.toLowerCase()} on ${view.where}`, {
       AuthorizationFailed: grant.kind === "ROLE_ASSIGNMENT" ? "Removing a role assignment needs Microsoft.Authorization/roleAssignments/delete (Owner, User Access Administrator or Role Based Access Control Administrator); ask someone who has it." : "Changing access policies needs Key Vault Contributor or Contributor on the vault; ask someone who has it.",
     });
   }
-  await ctx.db.portalGrant.update({ where: { id: grant.id }, data: { removedAt: new Date(), removedByOid: ctx.user.userOid } });
-  await audit(ctx, tenant.id, grant, "SUCCESS", { outcome });
-  return { result: outcome };
+  return outcome;
 }
 
 async function audit(ctx: Ctx, customerTenantId: string, grant: PortalGrant, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
@@ -146,7 +201,7 @@ async function audit(ctx: Ctx, customerTenantId: string, grant: PortalGrant, res
     actorTenantId: ctx.user.tenantId,
     actorRole: "CustomerAdmin",
     action: "onboarding.remove_grant",
-    targetType: grant.kind === "ROLE_ASSIGNMENT" ? "roleAssignment" : "accessPolicy",
+    targetType: grant.kind === "ROLE_ASSIGNMENT" ? "roleAssignment" : grant.kind === "HSM_ROLE_ASSIGNMENT" ? "hsmRoleAssignment" : "accessPolicy",
     targetId: grant.assignmentId ?? `${grant.vaultResourceId}/accessPolicies/${grant.principalId}`,
     customerTenantId,
     result,

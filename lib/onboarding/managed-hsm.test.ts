@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, hsmRoleAssignmentName } from "../azure/managed-hsm";
+import { HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, hsmRoleAssignmentName, hsmRoleAssignmentUrl, parseHsmRoleAssignmentUrl } from "../azure/managed-hsm";
 import { hsmAccessSnippets } from "./managed-hsm";
 
 const sp = "0f0e0d0c-0000-4000-8000-000000000001";
@@ -29,5 +29,17 @@ describe("Managed HSM role assignment names", () => {
     expect(hsmRoleAssignmentName("https://A.managedhsm.azure.net/", "/KEYS/K", sp.toUpperCase(), HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID)).toBe(name);
     expect(hsmRoleAssignmentName("https://a.managedhsm.azure.net/", "/keys/other", sp)).not.toBe(name);
     expect(hsmRoleAssignmentName("https://b.managedhsm.azure.net/", "/keys/k", sp)).not.toBe(name);
+  });
+});
+
+describe("Managed HSM role assignment URLs (what the portal records to undo a grant)", () => {
+  it("name the pool, the local scope and the assignment, and parse back", () => {
+    const name = hsmRoleAssignmentName("https://a.managedhsm.azure.net/", "/keys/k", sp);
+    const url = hsmRoleAssignmentUrl("https://a.managedhsm.azure.net/", "/keys/k", name);
+    expect(url).toBe(`https://a.managedhsm.azure.net/keys/k/providers/Microsoft.Authorization/roleAssignments/${name}`);
+    expect(parseHsmRoleAssignmentUrl(url)).toEqual({ hsmUri: "https://a.managedhsm.azure.net/", scope: "/keys/k", name });
+    expect(parseHsmRoleAssignmentUrl(hsmRoleAssignmentUrl("https://a.managedhsm.azure.net/", "/", name))).toEqual({ hsmUri: "https://a.managedhsm.azure.net/", scope: "/", name });
+    expect(parseHsmRoleAssignmentUrl("https://a.managedhsm.azure.net/secrets/x/providers/Microsoft.Authorization/roleAssignments/" + name)).toBeNull();
+    expect(parseHsmRoleAssignmentUrl("not a url")).toBeNull();
   });
 });

@@ -8,12 +8,13 @@ import { azureFailure, toAzureAppError } from "../azure/errors";
 import { probeCustomerKey } from "../azure/key-probe";
 import {
   countHsmKeyVersions, createHsmKey, findHsmKeyAccess, getHsmKey, getManagedHsm, grantHsmKeyAccess, hsmKeyScope, listHsmKeys, listManagedHsms, parseHsmResourceId,
-  HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, HSM_CRYPTO_USER_ROLE_NAME, type HsmKeySummary, type HsmSummary,
+  HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, HSM_CRYPTO_USER_ROLE_NAME, type HsmKeySummary, type HsmSummary,
 } from "../azure/managed-hsm";
 import { lookUpServicePrincipal } from "../consent/service";
 import { recordedName } from "../audit/actor-names";
 import { normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
 import { GIT_BASH_NOTE, type AccessSnippets } from "./access";
+import { recordPortalGrant } from "./grants";
 import { checkHsm, checkHsmKey } from "./hsm-checks";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
@@ -192,6 +193,9 @@ export async function grantHsmAccess(ctx: Ctx): Promise<AccessOutcome> {
   const { tenant, hsm, keyName, servicePrincipalObjectId } = await selectedHsmKey(ctx);
   try {
     const result = await grantHsmKeyAccess(delegatedCredential(ctx.db, ctx.user), { hsmUri: hsm.hsmUri, keyName, servicePrincipalObjectId });
+    if (result === "created") {
+      await recordPortalGrant(ctx, tenant.id, { kind: "HSM_ROLE_ASSIGNMENT", purpose: "PROVIDER_KEY_ACCESS", vaultResourceId: hsm.hsmResourceId, hsmUri: hsm.hsmUri, keyName, principalId: servicePrincipalObjectId, roleId: HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID });
+    }
     await markHsmAccessGranted(ctx, tenant.id, { method: "hsm-local-rbac", result, hsmName: hsm.name, keyName, scope: hsmKeyScope(keyName) });
     return { status: "granted", method: "role-assignment", existed: result === "existed" };
   } catch (error) {

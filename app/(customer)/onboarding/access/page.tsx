@@ -24,6 +24,7 @@ export default async function AccessStepPage() {
     return (
       <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="ACCESS" title="Grant the provider access to your key">
         <div className="max-w-3xl space-y-6">
+          <AbandonedGrants entraTenantId={access.user.tenantId} />
           <HsmAccess hsmName={onboarding.vaultResourceId.split("/").pop() ?? ""} keyName={onboarding.keyName} servicePrincipalObjectId={tenant.servicePrincipalObjectId}
             grantedAt={onboarding.accessGrantedAt && stepIndex(onboarding.step) > stepIndex("ACCESS") ? onboarding.accessGrantedAt : null} />
         </div>
