@@ -5,7 +5,8 @@ import { resetServerEnvForTests } from "../env";
 
 export const TEST_SESSION_SECRET = randomBytes(32).toString("base64");
 
-const BASE_ENV = {
+/** A complete set of the provider's settings with placeholder ids, for processes that never call Azure. */
+export const PLACEHOLDER_APP_ENV = {
   PROVIDER_TENANT_ID: "11111111-1111-4111-8111-111111111111",
   PORTAL_CLIENT_ID: "22222222-2222-4222-8222-222222222222",
   PORTAL_CLIENT_SECRET: "test-portal-secret",
@@ -19,6 +20,6 @@ const BASE_ENV = {
 
 /** Sets a complete, valid app environment for this test file (overrides win) and forgets the cached parse. */
 export function setAppEnvForTests(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, BASE_ENV, { DATABASE_URL: testDatabaseUrl(), SESSION_SECRET: TEST_SESSION_SECRET, APP_BASE_URL: "http://localhost:3000", LOG_LEVEL: "silent" }, overrides);
+  Object.assign(process.env, PLACEHOLDER_APP_ENV, { DATABASE_URL: testDatabaseUrl(), SESSION_SECRET: TEST_SESSION_SECRET, APP_BASE_URL: "http://localhost:3000", LOG_LEVEL: "silent" }, overrides);
   resetServerEnvForTests();
 }
