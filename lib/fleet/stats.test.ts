@@ -6,7 +6,7 @@ import { HEALTH_SCAN_QUEUE, openQueue, WEBHOOK_QUEUE } from "../jobs/queue";
 import { HEALTH_SWEEP_TASK } from "../jobs/schedules";
 import { isFleetReporter } from "../telemetry/fleet-metrics";
 import { testDatabaseUrl, testDb } from "../testing/db";
-import { armWriteBudgetLeft, healthSweepLag, jobLatencies, queueDepths, webhookFailures } from "./stats";
+import { armWriteBudgetLeft, healthSweepLag, jobLatencies, queueDepths, WEBHOOK_FAILURE_WINDOW_HOURS, webhookFailures } from "./stats";
 
 const db = testDb();
 let boss: PgBoss;
@@ -118,14 +118,18 @@ describe("health sweep lag", () => {
 });
 
 describe("webhook failures", () => {
-  it("counts deliveries that gave up and those retrying after a failed attempt", async () => {
-    const delivery = (sourceId: string, status: "PENDING" | "DELIVERED" | "FAILED", attempts: number) =>
-      db.webhookDelivery.create({ data: { kind: "health", eventType: "tenant.health.degraded", sourceId, url: "https://hooks.example.com/x", payload: {}, status, attempts } });
-    await delivery("1", "FAILED", 8);
-    await delivery("2", "FAILED", 8);
-    await delivery("3", "PENDING", 2);
-    await delivery("4", "PENDING", 0);
-    await delivery("5", "DELIVERED", 1);
+  it("counts deliveries that gave up within the window (by their last attempt) and those retrying after a failed attempt", async () => {
+    const delivery = async (sourceId: string, status: "PENDING" | "DELIVERED" | "FAILED", attemptsAgoMs: number[]) => {
+      const row = await db.webhookDelivery.create({ data: { kind: "health", eventType: "tenant.health.degraded", sourceId, url: "https://hooks.example.com/x", payload: {}, status, attempts: attemptsAgoMs.length } });
+      for (const [i, agoMs] of attemptsAgoMs.entries()) await db.webhookAttempt.create({ data: { deliveryId: row.id, attempt: i + 1, at: ago(agoMs), httpStatus: 500, durationMs: 10 } });
+    };
+    const hour = 3_600_000;
+    await delivery("1", "FAILED", [30 * hour, 2 * hour]); // gave up 2 hours ago
+    await delivery("2", "FAILED", [3 * hour, 1 * hour]);
+    await delivery("old", "FAILED", [50 * hour, (WEBHOOK_FAILURE_WINDOW_HOURS + 1) * hour]); // gave up yesterday: not counted
+    await delivery("3", "PENDING", [60_000, 30_000]);
+    await delivery("4", "PENDING", []);
+    await delivery("5", "DELIVERED", [60_000]);
     expect(await webhookFailures(db)).toEqual({ failed: 2, retrying: 1 });
   });
 });

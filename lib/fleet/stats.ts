@@ -88,10 +88,20 @@ export async function healthSweepLag(db: Db, depths?: QueueDepth[]): Promise<Hea
 /** Webhooks that gave up (FAILED after every attempt) and those still retrying after a failed attempt. */
 export type WebhookFailures = { failed: number; retrying: number };
 
+/** Failed deliveries count while they are recent: an operator acts on today's failures, not on last month's. */
+export const WEBHOOK_FAILURE_WINDOW_HOURS = 24;
+
+/**
+ * Deliveries that gave up within the last WEBHOOK_FAILURE_WINDOW_HOURS (by their last attempt), and those still
+ * retrying after a failed attempt.
+ */
 export async function webhookFailures(db: Db): Promise<WebhookFailures> {
   const [row] = await db.$queryRaw<WebhookFailures[]>`
-    SELECT count(*) FILTER (WHERE status = 'FAILED')::int AS failed, count(*) FILTER (WHERE status = 'PENDING' AND attempts > 0)::int AS retrying
-    FROM "WebhookDelivery" WHERE status IN ('FAILED', 'PENDING')`;
+    SELECT count(*) FILTER (WHERE d.status = 'FAILED' AND (
+             SELECT max(a."at") FROM "WebhookAttempt" a WHERE a."deliveryId" = d.id
+           ) > (now() AT TIME ZONE 'UTC') - ${WEBHOOK_FAILURE_WINDOW_HOURS} * interval '1 hour')::int AS failed,
+           count(*) FILTER (WHERE d.status = 'PENDING' AND d.attempts > 0)::int AS retrying
+    FROM "WebhookDelivery" d WHERE d.status IN ('FAILED', 'PENDING')`;
   return row ?? { failed: 0, retrying: 0 };
 }
 

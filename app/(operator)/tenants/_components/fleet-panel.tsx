@@ -2,6 +2,7 @@ import { Alert } from "@/components/ui/alert";
 import { Time } from "@/components/ui/time";
 import { formatAge } from "@/lib/dashboard/worker-status";
 import { SWEEP_LAG_WARNING_SECONDS, type FleetPanel as FleetPanelData } from "@/lib/fleet/panel";
+import { WEBHOOK_FAILURE_WINDOW_HOURS } from "@/lib/fleet/stats";
 
 function Stat({ label, value, detail, warn = false }: { label: string; value: React.ReactNode; detail?: React.ReactNode; warn?: boolean }) {
   return (
@@ -68,7 +69,7 @@ function FleetState({ fleet }: { fleet: Extract<FleetPanelData, { ok: true }> })
         />
         <Stat label="Oldest queued job" value={fleet.oldestQueued ? seconds(fleet.oldestQueued.seconds) : "—"} detail={fleet.oldestQueued?.queue ?? "no job waiting"} />
         <Stat label="Health sweep lag" value={seconds(fleet.sweep.lagSeconds)} detail={fleet.sweep.lastSweepSecondsAgo !== null ? `last sweep ${seconds(fleet.sweep.lastSweepSecondsAgo)} ago` : "no sweep yet"} warn={sweepBehind} />
-        <Stat label="Webhook failures" value={String(fleet.webhooks.failed)} detail={`${fleet.webhooks.retrying} retrying`} warn={fleet.webhooks.failed > 0} />
+        <Stat label="Webhook failures" value={String(fleet.webhooks.failed)} detail={`in the last ${WEBHOOK_FAILURE_WINDOW_HOURS} h · ${fleet.webhooks.retrying} retrying`} warn={fleet.webhooks.failed > 0} />
         <Stat
           label="ARM write tokens"
           value={tokens.length > 0 ? `${Math.floor(Math.min(...tokens))} / ${fleet.arm.bucketSize}` : `${fleet.arm.bucketSize} / ${fleet.arm.bucketSize}`}
