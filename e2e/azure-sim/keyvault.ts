@@ -74,6 +74,12 @@ export class KeyVaultService {
     if (store && host !== `${vault.name.toLowerCase()}.${isHsm ? SIM_HSM_DNS_SUFFIX : SIM_VAULT_DNS_SUFFIX}`) {
       return kvError(404, 'VaultNotFound', `The host '${host}' is not the vault '${vault.name}' (its address is ${this.ctx.state.vaultUri(vault)}).`);
     }
+    // Every answer of the vault's own endpoint names its region, as Azure's do (`x-ms-keyvault-region`, see FIDELITY.md).
+    const response = await this.answer(req, vault, isHsm, match[2] ?? '/');
+    return { ...response, headers: { ...response.headers, 'x-ms-keyvault-region': vault.location } };
+  }
+
+  private async answer(req: SimRequest, vault: Vault | ManagedHsm, isHsm: boolean, rest: string): Promise<SimResponse> {
     const resource = isHsm ? SIM_HSM_RESOURCE : SIM_VAULT_RESOURCE;
     const audiences = isHsm ? HSM_AUDIENCES : VAULT_AUDIENCES;
     if (!req.url.searchParams.get('api-version')) {
@@ -94,10 +100,10 @@ export class KeyVaultService {
       return kvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${this.ctx.origin}/${vault.tenantId}/v2.0, found ${claims.iss}.`, undefined, challenge);
     }
     if (isHsm) {
-      const rbac = handleHsmRbac(vault as ManagedHsm, req, match[2] ?? '/', claims, this.ctx.settings.propagationDelayMs);
+      const rbac = handleHsmRbac(vault as ManagedHsm, req, rest, claims, this.ctx.settings.propagationDelayMs);
       if (rbac) return rbac;
     }
-    return this.route(req, vault, claims, match[2] ?? '/');
+    return this.route(req, vault, claims, rest);
   }
 
   private async route(req: SimRequest, vault: Vault, claims: Claims, rest: string): Promise<SimResponse> {

@@ -295,6 +295,11 @@ export const SIM = {
    * AppRoleAssignment.ReadWrite.All, and no app role of the portal until one is assigned through Graph.
    */
   contosoPipeline: { clientId: 'aaaaaaaa-7777-4777-8777-00000000000a', secret: 'sim-contoso-pipeline-secret' },
+  /**
+   * Woodgrove's pipeline app (client credentials): holds the portal's Customer.Automation app role, and Managed HSM
+   * Administrator and Crypto User in its pool's local RBAC, as its Terraform would need to grant and read keys.
+   */
+  woodgrovePipeline: { clientId: 'dddddddd-7777-4777-8777-00000000000d', secret: 'sim-woodgrove-pipeline-secret' },
   /** The provider's own automation app, assigned the portal's Operator and Support app roles. */
   staffAutomation: { clientId: '11111111-7777-4777-8777-000000000001', secret: 'sim-staff-automation-secret' },
 } as const;
@@ -408,9 +413,13 @@ export function defaultScenario(issuerBase: string): Scenario {
       },
       { appId: SIM.contosoPipeline.clientId, displayName: 'Contoso Deployment Pipeline', homeTenantId: CUSTOMERS.contoso.tenantId,
         clientSecret: SIM.contosoPipeline.secret, graphApplicationPermissions: ['Application.Read.All', 'AppRoleAssignment.ReadWrite.All'] },
+      { appId: SIM.woodgrovePipeline.clientId, displayName: 'Woodgrove Deployment Pipeline', homeTenantId: HSM_CUSTOMER.tenantId, clientSecret: SIM.woodgrovePipeline.secret },
       { appId: SIM.staffAutomation.clientId, displayName: 'Skyline Operations Automation', homeTenantId: PROVIDER_TENANT, clientSecret: SIM.staffAutomation.secret },
     ],
-    appRoleAssignments: ['Operator', 'Support'].map((role) => ({ tenantId: PROVIDER_TENANT, clientAppId: SIM.staffAutomation.clientId, resourceAppId: PORTAL_CLIENT_ID, role })),
+    appRoleAssignments: [
+      ...['Operator', 'Support'].map((role) => ({ tenantId: PROVIDER_TENANT, clientAppId: SIM.staffAutomation.clientId, resourceAppId: PORTAL_CLIENT_ID, role })),
+      { tenantId: HSM_CUSTOMER.tenantId, clientAppId: SIM.woodgrovePipeline.clientId, resourceAppId: PORTAL_CLIENT_ID, role: 'Customer.Automation' },
+    ],
     subscriptions: [
       { id: PROVIDER_SUBSCRIPTION, tenantId: PROVIDER_TENANT, displayName: 'Skyline Production',
         resourceGroups: [{ name: PROVIDER_RG, location: 'westeurope' }] },
@@ -454,6 +463,8 @@ export function defaultScenario(issuerBase: string): Scenario {
         roleAssignments: [
           { scope: '/', roleDefinitionId: HSM_ROLES.administrator, principalId: PERSONAS.woodgroveAdmin.oid },
           { scope: '/', roleDefinitionId: HSM_ROLES.cryptoUser, principalId: PERSONAS.woodgroveAdmin.oid },
+          ...[HSM_ROLES.administrator, HSM_ROLES.cryptoUser].map((roleDefinitionId) => ({ scope: '/', roleDefinitionId,
+            principalId: servicePrincipalObjectId(SIM.woodgrovePipeline.clientId, HSM_CUSTOMER.tenantId) })),
         ],
         keys: [{ name: HSM_CUSTOMER.keyName, kty: 'RSA-HSM', keySize: 3072 }] },
     ],

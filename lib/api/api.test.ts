@@ -1,6 +1,7 @@
 // /api/v1 against the simulator and a database of its own: every operation of the served OpenAPI document is called
 // (the test fails when the document has an operation without a call here) and each response is validated against
 // the schema the document gives for its status; then authentication, app roles, idempotency and the rate limit.
+import { ClientSecretCredential } from "@azure/identity";
 import { KeyClient } from "@azure/keyvault-keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -10,6 +11,7 @@ import { setAppEnvForTests } from "../testing/app-env";
 import { keyUrlOf, startHarness, startTestWorker, vaultId, waitFor, type ProvisioningHarness } from "../provisioning/testing";
 import type { RunningWorker } from "../jobs/worker";
 import { GET as servedDocument } from "../../app/api/v1/openapi.json/route";
+import { grantHsmKeyAccess } from "../azure/managed-hsm";
 import { apiHandler } from "./http";
 import { runIdempotently } from "./idempotency";
 import { ALL_OPERATIONS } from "./operations";
@@ -234,7 +236,64 @@ describe("/api/v1 as documented", () => {
       // Another tenant is not held back by Contoso's calls.
       expect((await call({ method: "GET", path: "/api/v1/tenants", token: await staffToken() })).status).toBe(200);
     } finally {
+      // setAppEnvForTests writes into process.env: the override stays unless removed.
+      delete process.env.RATE_LIMIT_API_PER_TENANT;
       setAppEnvForTests({ ...h.sim.appEnv(), DATABASE_URL: h.databaseUrl });
     }
   });
+});
+
+describe("/api/v1 with a key in a Managed HSM (app-only)", () => {
+  const WOODGROVE = SIM.hsmCustomer;
+  const hsmId = `/subscriptions/${WOODGROVE.subscriptionId}/resourceGroups/${WOODGROVE.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${WOODGROVE.hsmName}`;
+  const woodgroveToken = () => clientToken(WOODGROVE.tenantId, SIM.woodgrovePipeline.clientId, SIM.woodgrovePipeline.secret, PORTAL_RESOURCE);
+  const submit = async (body: Record<string, unknown>) => call({ method: "POST", path: "/api/v1/onboarding/key", token: await woodgroveToken(), body });
+
+  it("applies the wizard's host rules and checks, takes the store and region from the key itself, and reaches a Succeeded disk encryption set", async () => {
+    expect(claimsOf(await woodgroveToken())).toMatchObject({ idtyp: "app", roles: ["Customer.Automation"], tid: WOODGROVE.tenantId });
+    const pool = h.sim.state.hsmByName(WOODGROVE.hsmName)!;
+    const key = pool.keys.get(WOODGROVE.keyName)!;
+    const keyUrl = h.sim.state.keyId(pool, WOODGROVE.keyName, key.versions[key.versions.length - 1]!.version);
+    expect(keyUrl).toMatch(/^https:\/\/woodgrove-hsm\.managedhsm\.localhost:\d+\/keys\/disk-key\/[0-9a-f]{32}$/);
+    // The customer's side, as its pipeline does it: the CMK app's service principal (consent equivalent)…
+    const cmkSp = h.sim.faults.grantConsent(SIM.cmkAppClientId, WOODGROVE.tenantId);
+
+    // The same host rules as the wizard: a look-alike host is refused before anything is asked of Azure.
+    const lookalike = await submit({ keyUrl: keyUrl.replace("managedhsm.localhost", "managedhsm.localhost.evil.example"), vaultResourceId: hsmId });
+    expect(lookalike.status).toBe(400);
+    expect(lookalike.json).toMatchObject({ code: "VALIDATION_FAILED", fields: { keyUrl: expect.stringContaining("not a Key Vault address") } });
+    // The resource id must name the pool the key URL is in, and a pool's key is not granted through Azure RBAC.
+    expect((await submit({ keyUrl, vaultResourceId: vaultId("contoso") })).json).toMatchObject({ fields: { vaultResourceId: expect.stringContaining("pool's resource id") } });
+    expect((await submit({ keyUrl, vaultResourceId: hsmId.replace(/managedHSMs\/.*$/, "managedHSMs/other-hsm") })).json).toMatchObject({ fields: { vaultResourceId: expect.stringContaining(`but the key is in ${WOODGROVE.hsmName}`) } });
+    expect((await submit({ keyUrl, vaultResourceId: hsmId, permissionModel: "RBAC" })).json).toMatchObject({ fields: { permissionModel: expect.stringContaining("local RBAC") } });
+
+    // Without the local role the provider's probe is refused: 409 with the pool's own fix.
+    const early = await submit({ keyUrl, vaultResourceId: hsmId });
+    expect(early.status).toBe(409);
+    expect(early.json).toMatchObject({ fix: expect.stringContaining(`“Managed HSM Crypto Service Encryption User” at /keys/${WOODGROVE.keyName} in ${WOODGROVE.hsmName}`) });
+
+    // …and the local role at /keys/{name}, through the pool's own role-assignment API.
+    const pipeline = new ClientSecretCredential(WOODGROVE.tenantId, SIM.woodgrovePipeline.clientId, SIM.woodgrovePipeline.secret, { authorityHost: h.sim.url, disableInstanceDiscovery: true });
+    expect(await grantHsmKeyAccess(pipeline, { hsmUri: h.sim.state.vaultUri(pool), keyName: WOODGROVE.keyName, servicePrincipalObjectId: cmkSp })).toBe("created");
+
+    // The pool says it is in westeurope: another provider region is refused here, not by Azure later.
+    const elsewhere = await submit({ keyUrl, vaultResourceId: hsmId, region: "northeurope" });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.json).toMatchObject({ code: "VALIDATION_FAILED", fields: { region: expect.stringContaining("the key's Managed HSM is in westeurope") } });
+
+    const submitted = await submit({ keyUrl, vaultResourceId: hsmId });
+    expect(submitted.status, JSON.stringify(submitted.json)).toBe(202);
+    expect(submitted.json).toMatchObject({ state: "SUBMITTED", keyUrl, region: WOODGROVE.location });
+    expect(await h.db.onboarding.findFirstOrThrow({ where: { customerTenant: { tenantId: WOODGROVE.tenantId } } })).toMatchObject({ vaultResourceId: hsmId, permissionModel: "MANAGED_HSM", region: WOODGROVE.location, step: "SUBMITTED" });
+    expect(await h.db.keyReference.findFirstOrThrow({ where: { customerTenant: { tenantId: WOODGROVE.tenantId } } })).toMatchObject({ permissionModel: "MANAGED_HSM", keyType: "RSA-HSM", keySize: 3072, keyUrl });
+    expect(await h.db.auditEvent.findFirst({ where: { action: "api.onboarding.verify", result: "SUCCESS", targetId: keyUrl } })).toMatchObject({ details: expect.objectContaining({ regionSource: "key-store", permissionModel: "MANAGED_HSM" }) });
+
+    const status = await waitFor(async () => {
+      const result = await call({ method: "GET", path: "/api/v1/status", token: await woodgroveToken() });
+      const des = (result.json.diskEncryptionSets as { provisioningState: string }[] | undefined)?.[0];
+      return des?.provisioningState === "SUCCEEDED" || des?.provisioningState === "FAILED" ? result : undefined;
+    }, 60_000, "Woodgrove's disk encryption set");
+    expect(status.json.diskEncryptionSets).toEqual([expect.objectContaining({ provisioningState: "SUCCEEDED", keyUrl, region: WOODGROVE.location })]);
+    expect(h.sim.state.diskEncryptionSets.values().filter((d) => d.keyUrl === keyUrl)).toHaveLength(1);
+  }, 120_000);
 });

@@ -8,8 +8,9 @@ import { actorNames, recordedName } from "../audit/actor-names";
 import type { SessionUser } from "../auth/session-store";
 import { probeCustomerKey } from "../azure/key-probe";
 import { confirmConsent } from "../consent/service";
-import { parseVaultResourceId } from "../onboarding/access";
+import { HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME } from "../azure/managed-hsm";
 import { checkKey, normaliseRegion, parseVersionedKeyUrl } from "../onboarding/checks";
+import { checkHsmKey } from "../onboarding/hsm-checks";
 import { advanceOnboarding } from "../onboarding/progress";
 import { customerOnboarding } from "../onboarding/queries";
 import { DIAGNOSES } from "../onboarding/service";
@@ -17,6 +18,7 @@ import { customerStatus } from "../onboarding/status";
 import { STEP_ORDER, stepIndex } from "../onboarding/steps";
 import { submitOnboarding } from "../onboarding/submit";
 import { readKeyAsProvider, recoveryProblem } from "./key-facts";
+import { desRegionFor, submittedKeyStore, type SubmittedPermissionModel } from "./submitted-key";
 
 type Ctx = { db: Db; user: SessionUser; requestId?: string };
 
@@ -34,21 +36,24 @@ export async function readOnboarding(ctx: Ctx) {
   };
 }
 
-export type SubmitKeyInput = { keyUrl: string; vaultResourceId: string; region: string; permissionModel: "RBAC" | "ACCESS_POLICY"; rotationToLatest: boolean };
+export type SubmitKeyInput = { keyUrl: string; vaultResourceId: string; region?: string; permissionModel?: SubmittedPermissionModel; rotationToLatest: boolean };
 
 /**
  * The pipeline's whole onboarding in one call, after consent: the provider's app proves it can use the key (read,
  * wrap, unwrap, as the wizard's verify step does), the key's facts pass the wizard's checks, and provisioning of the
  * disk encryption set is queued. Nothing here uses the caller's own Azure access: the key is read across tenants.
+ * The store's kind comes from the key URL's host and the region from the key's store itself where it says it
+ * (submitted-key.ts); only a vault's permission model is the caller's word (docs/api.md says why).
  */
 export async function submitKey(ctx: Ctx, input: SubmitKeyInput) {
-  const vault = parseVaultResourceId(input.vaultResourceId);
-  if (!vault) throw new AppError("VALIDATION_FAILED", "vaultResourceId is not a key vault resource id.", { fix: "Send /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}.", fields: { vaultResourceId: "Not a key vault resource id." } });
   const parsed = parseVersionedKeyUrl(input.keyUrl);
   if (!parsed.ok) throw new AppError("VALIDATION_FAILED", `keyUrl is not usable: ${parsed.reason}`, { fix: "Send the key's versioned identifier (its “Key Identifier” in the Azure portal).", fields: { keyUrl: parsed.reason } });
-  const region = normaliseRegion(input.region);
-  if (!serverEnv().PROVIDER_DES_REGIONS.includes(region)) {
-    throw new AppError("VALIDATION_FAILED", `The provider creates disk encryption sets only in ${serverEnv().PROVIDER_DES_REGIONS.join(", ")}.`, { fix: "Send one of these regions: the one where your disks run.", fields: { region: "Not a provider region." } });
+  const store = submittedKeyStore(parsed.key, input);
+  const storeWord = store.kind === "managedHsm" ? "Managed HSM" : "key vault";
+  const regions = serverEnv().PROVIDER_DES_REGIONS;
+  // A region that can never be right is refused before any call to Azure.
+  if (input.region !== undefined && !regions.includes(normaliseRegion(input.region))) {
+    throw new AppError("VALIDATION_FAILED", `The provider creates disk encryption sets only in ${regions.join(", ")}.`, { fix: "Send one of these regions: the one where your disks run.", fields: { region: "Not a provider region." } });
   }
   let { tenant } = await customerOnboarding(ctx.db, ctx.user.tenantId, ctx.user);
   // Consent may have been given outside the wizard (admin consent link, Terraform's service principal): ask Entra.
@@ -67,23 +72,25 @@ export async function submitKey(ctx: Ctx, input: SubmitKeyInput) {
   if (!probe.ok) {
     await audit(ctx, tenant.id, "api.onboarding.verify", "FAILURE", { keyUrl: parsed.key.keyUrl, problem: probe.problem, azureCode: probe.azureCode ?? null });
     const retryable = probe.problem === "ROLE_MISSING" || probe.problem === "THROTTLED" || probe.problem === "UNAVAILABLE";
+    const fix = probe.problem === "ROLE_MISSING" && store.kind === "managedHsm" ? `Assign the provider's app the local role “${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}” at /keys/${parsed.key.keyName} in ${store.name}.` : DIAGNOSES[probe.problem].fix;
     throw new AppError("CONFLICT", DIAGNOSES[probe.problem].title, {
-      fix: retryable ? `${DIAGNOSES[probe.problem].fix} Role assignments can take a few minutes to apply: retry this request then.` : DIAGNOSES[probe.problem].fix,
+      fix: retryable ? `${fix} Role assignments can take a few minutes to apply: retry this request then.` : fix,
       azureCode: probe.azureCode,
     });
   }
   const facts = await readKeyAsProvider(ctx.user.tenantId, parsed.key.keyUrl);
-  const failing = checkKey(facts).filter((c) => c.status === "fail");
+  const failing = (store.kind === "managedHsm" ? checkHsmKey(facts) : checkKey(facts)).filter((c) => c.status === "fail");
   if (failing.length > 0) throw new AppError("VALIDATION_FAILED", `This key cannot be used: ${failing.map((c) => c.reason).join(" ")}`, { fix: failing[0]?.fix });
   const unrecoverable = recoveryProblem(facts);
   if (unrecoverable) throw unrecoverable;
+  const { region, source: regionSource } = desRegionFor({ storeRegion: facts.region, requested: input.region, regions, store: storeWord });
 
   await ctx.db.onboarding.update({
     where: { id: onboarding.id },
     data: {
-      subscriptionId: vault.subscriptionId,
-      vaultResourceId: vault.vaultResourceId,
-      permissionModel: input.permissionModel,
+      subscriptionId: store.subscriptionId,
+      vaultResourceId: store.resourceId,
+      permissionModel: store.permissionModel,
       region,
       keyName: parsed.key.keyName,
       keyUrl: parsed.key.keyUrl,
@@ -93,11 +100,11 @@ export async function submitKey(ctx: Ctx, input: SubmitKeyInput) {
     },
   });
   // One step at a time, as the state machine requires; each was proven by the probe above.
-  const subjects: Partial<Record<(typeof STEP_ORDER)[number], string>> = { KEY: vault.vaultName, ACCESS: parsed.key.keyName, VERIFY: `key ${parsed.key.keyName} in ${vault.vaultName}` };
+  const subjects: Partial<Record<(typeof STEP_ORDER)[number], string>> = { KEY: store.name, ACCESS: parsed.key.keyName, VERIFY: `key ${parsed.key.keyName} in ${store.name}` };
   for (const step of STEP_ORDER.slice(stepIndex(onboarding.step) + 1, stepIndex("REVIEW") + 1)) {
     await advanceOnboarding(ctx.db, tenant.id, step, ctx.user.userOid, recordedName(ctx.user), subjects[step]);
   }
-  await audit(ctx, tenant.id, "api.onboarding.verify", "SUCCESS", { keyUrl: parsed.key.keyUrl }, { type: "key", id: parsed.key.keyUrl });
+  await audit(ctx, tenant.id, "api.onboarding.verify", "SUCCESS", { keyUrl: parsed.key.keyUrl, permissionModel: store.permissionModel, region, regionSource }, { type: "key", id: parsed.key.keyUrl });
   const queued = await submitOnboarding(ctx, { rotationToLatest: input.rotationToLatest }, (keyUrl) => readKeyAsProvider(ctx.user.tenantId, keyUrl));
   return { state: "SUBMITTED" as const, keyUrl: parsed.key.keyUrl, region, jobId: queued.jobId, diskEncryptionSetId: queued.diskEncryptionSetId };
 }

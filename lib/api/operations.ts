@@ -53,7 +53,7 @@ export const OPERATIONS = {
     path: "/api/v1/onboarding/key",
     summary: "Submit a key URL: verify it and provision the disk encryption set",
     description:
-      "After consent and the role assignment on the key, the provider's app proves it can read, wrap and unwrap with the key, the key is checked as in the wizard (RSA 2048–4096, enabled, not expiring soon, purge protection on), and creation of the disk encryption set is queued. Poll GET /api/v1/status until it is SUCCEEDED. Send an Idempotency-Key to retry safely.",
+      "After consent and the role assignment on the key (in a Managed HSM: the pool's local role at /keys/{name}), the provider's app proves it can read, wrap and unwrap with the key, the key is checked as in the wizard (RSA or, in a Managed HSM, RSA-HSM 2048–4096, enabled, not expiring soon, purge protection on), and creation of the disk encryption set is queued in the key's region. Poll GET /api/v1/status until it is SUCCEEDED. Send an Idempotency-Key to retry safely.",
     audience: "customer",
     roles: roles(submitKeyApiAction),
     action: submitKeyApiAction,

@@ -11,15 +11,20 @@ const timestamp = z.string().datetime().nullable();
 export const submitKeyBody = z
   .object({
     keyUrl: z.string().trim().min(1, "Send keyUrl.").max(500, "A key URL is shorter than 500 characters.").meta({
-      description: "The versioned key identifier: https://{vault}.vault.azure.net/keys/{name}/{version}.",
+      description: "The versioned key identifier, in a key vault (https://{vault}.vault.azure.net/keys/{name}/{version}) or a Managed HSM (https://{pool}.managedhsm.azure.net/keys/{name}/{version}).",
       example: "https://example-cmk-kv.vault.azure.net/keys/disk-key/0123456789abcdef0123456789abcdef",
     }),
     vaultResourceId: z.string().trim().min(1, "Send vaultResourceId.").max(400).meta({
-      description: "The ARM resource id of the key's vault.",
+      description: "The ARM resource id of the key's vault (…/providers/Microsoft.KeyVault/vaults/{name}) or Managed HSM pool (…/providers/Microsoft.KeyVault/managedHSMs/{name}); its name must be the key URL's.",
       example: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/example-keys-rg/providers/Microsoft.KeyVault/vaults/example-cmk-kv",
     }),
-    region: z.string().trim().min(1, "Send the region of your disks.").max(40).meta({ description: "Where the disk encryption set is created (one of the provider's regions).", example: "westeurope" }),
-    permissionModel: z.enum(["RBAC", "ACCESS_POLICY"]).default("RBAC").meta({ description: "How the vault grants the provider's app access: Azure RBAC (default) or an access policy." }),
+    region: z.string().trim().min(1, "Send the region of your disks, or leave region out.").max(40).optional().meta({
+      description: "Where the disk encryption set is created: the key's region (one of the provider's). The portal takes it from the key's vault or pool when that says it, and refuses a different one; otherwise this value is used.",
+      example: "westeurope",
+    }),
+    permissionModel: z.enum(["RBAC", "ACCESS_POLICY", "MANAGED_HSM"]).optional().meta({
+      description: "How the key's store grants the provider's app access. A Managed HSM key is always MANAGED_HSM (the pool's local RBAC); for a vault, RBAC (the default) or ACCESS_POLICY, which the portal cannot read with app-only access and records as sent.",
+    }),
     rotationToLatest: z.boolean().default(true).meta({ description: "Let Azure follow new versions of the key automatically." }),
   })
   .strict()

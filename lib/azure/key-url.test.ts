@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, parseKeyVaultHosts, parseVaultUri, parseVersionedKeyUrl } from "./key-url";
+import { DEFAULT_KEY_VAULT_DNS_SUFFIXES, keyStoreOf, parseKeyVaultHosts, parseVaultUri, parseVersionedKeyUrl } from "./key-url";
 
 const V = "0123456789abcdef0123456789abcdef";
 const defaults = (() => {
@@ -80,5 +80,18 @@ describe("Managed HSM key URLs follow the same host rules", () => {
     ["https://woodgrove-hsm.managedhsm.azure.net/keys/k", "unversioned"],
   ])("refuses %s (%s)", (url, rule) => {
     expect(parseVersionedKeyUrl(url, defaults)).toMatchObject({ ok: false, rule });
+  });
+});
+
+describe("the kind of key store a URI names", () => {
+  it.each([
+    ["https://woodgrove-hsm.managedhsm.azure.net/", "managedHsm", "woodgrove-hsm"],
+    ["https://pool.managedhsm.azure.cn/", "managedHsm", "pool"],
+    ["https://woodgrove-hsm.managedhsm.localhost:8443/", "managedHsm", "woodgrove-hsm"],
+    ["https://Contoso-KV.vault.azure.net/", "vault", "contoso-kv"],
+    ["https://kv.vault.usgovcloudapi.net/", "vault", "kv"],
+    ["https://managedhsm.vault.azure.net/", "vault", "managedhsm"],
+  ])("%s is a %s named %s", (uri, kind, name) => {
+    expect(keyStoreOf(uri)).toEqual({ kind, name });
   });
 });

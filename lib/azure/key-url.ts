@@ -88,3 +88,13 @@ export function parseVersionedKeyUrl(value: string, hosts: KeyVaultHost[]): { ok
   const vaultUri = `${origin.origin}/`;
   return { ok: true, key: { vaultUri, keyName: keyName!, version: version.toLowerCase(), keyUrl: `${vaultUri}keys/${keyName}/${version.toLowerCase()}` } };
 }
+
+/**
+ * Which kind of key store a base URI names, and its name: Managed HSM pools live under the cloud's `managedhsm.…`
+ * suffix (managedhsm.azure.net, managedhsm.azure.cn, managedhsm.usgovcloudapi.net; the simulator's
+ * managedhsm.localhost), vaults under the others. For a URI already checked against the configured suffixes.
+ */
+export function keyStoreOf(vaultUri: string): { kind: "vault" | "managedHsm"; name: string } {
+  const [name = "", ...suffix] = new URL(vaultUri).hostname.toLowerCase().split(".");
+  return { kind: suffix[0] === "managedhsm" ? "managedHsm" : "vault", name };
+}

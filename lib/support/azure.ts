@@ -130,11 +130,21 @@ export async function listKeyVersions(customerTenantId: string, vaultUri: string
   return versions.sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0));
 }
 
-export type CustomerKeyFacts = KeyFacts & { recoveryLevel: string | undefined };
+/**
+ * `region`: where the key's vault or pool is, as its answer says (`x-ms-keyvault-region`, which Key Vault and Managed
+ * HSM send with every response; not part of the documented API, so undefined when absent).
+ */
+export type CustomerKeyFacts = KeyFacts & { recoveryLevel: string | undefined; region: string | undefined };
 
 /** What the wizard's key check needs, read through the federated token instead of the admin's own access. */
 export async function readKeyFacts(customerTenantId: string, key: ParsedKeyUrl): Promise<CustomerKeyFacts> {
-  const found = await keyClient(customerTenantId, key.vaultUri).getKey(key.keyName, { version: key.version });
+  let region: string | undefined;
+  const found = await keyClient(customerTenantId, key.vaultUri).getKey(key.keyName, {
+    version: key.version,
+    onResponse: (response) => {
+      region = response.headers.get("x-ms-keyvault-region")?.trim() || undefined;
+    },
+  });
   const modulus = found.key?.n;
   return {
     name: found.name,
@@ -145,5 +155,6 @@ export async function readKeyFacts(customerTenantId: string, key: ParsedKeyUrl):
     expiresAt: found.properties.expiresOn,
     notBefore: found.properties.notBefore,
     recoveryLevel: found.properties.recoveryLevel,
+    region,
   };
 }
