@@ -74,7 +74,8 @@ export function auditHash(fields: HashedFields): string {
  * busy worker cannot keep every other writer waiting. The hash is the same sha256(prevHash || canonical text)
  * that auditHash computes and verify checks. Returns the event's hash.
  */
-export async function recordAudit(db: Db, input: AuditInput): Promise<string> {
+/** `db`: the client, or a transaction the event must commit (or roll back) with. */
+export async function recordAudit(db: Pick<Db, "$queryRaw">, input: AuditInput): Promise<string> {
   // Millisecond precision: what PostgreSQL stores is what we hash.
   const occurredAt = new Date();
   const stored = storedFields({ ...input, occurredAt });

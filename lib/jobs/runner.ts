@@ -81,12 +81,14 @@ function keepLease(db: Db, jobId: string, workerId: string, leaseSeconds: number
 
 /** Records the outcome and closes the attempt in one statement, only while this worker holds the lease. */
 async function finish(db: Db, job: Job, attempt: number, workerId: string, outcome: JobOutcome): Promise<boolean> {
-  const errorCode = outcome.status === "succeeded" ? null : outcome.errorCode;
-  const errorMessage = outcome.status === "succeeded" ? null : outcome.errorMessage;
-  const result = outcome.status === "retry" || !outcome.result ? null : JSON.stringify(outcome.result);
+  const errorCode = outcome.status === "succeeded" ? null : outcome.status === "cancelled" ? "Cancelled" : outcome.errorCode;
+  const errorMessage = outcome.status === "succeeded" ? null : outcome.status === "cancelled" ? outcome.reason : outcome.errorMessage;
+  const result = outcome.status === "retry" || outcome.status === "cancelled" || !outcome.result ? null : JSON.stringify(outcome.result);
   const set = outcome.status === "succeeded"
     ? Prisma.sql`status = 'SUCCEEDED', result = COALESCE(${result}::jsonb, '{}'::jsonb), "finishedAt" = ${NOW_UTC}, "runAfter" = NULL`
-    : outcome.status === "retry"
+    : outcome.status === "cancelled"
+      ? Prisma.sql`status = 'CANCELLED', "finishedAt" = ${NOW_UTC}, "runAfter" = NULL, "lastErrorMessage" = ${errorMessage}`
+      : outcome.status === "retry"
       ? Prisma.sql`status = 'QUEUED', "runAfter" = ${NOW_UTC} + make_interval(secs => ${outcome.delayMs / 1000}::double precision),
           "lastErrorCode" = ${errorCode}, "lastErrorMessage" = ${errorMessage}`
       : Prisma.sql`status = 'FAILED', result = COALESCE(${result}::jsonb, result), "finishedAt" = ${NOW_UTC}, "runAfter" = NULL,
@@ -128,7 +130,7 @@ export async function runJob(db: Db, jobId: string, options: RunnerOptions): Pro
     const result = await runAcquired(db, job, attempt, options, log);
     if (result.ran) {
       span.setAttribute("cmk.job.outcome", result.outcome.status);
-      if (result.outcome.status !== "succeeded") {
+      if (result.outcome.status === "retry" || result.outcome.status === "failed") {
         span.setAttribute("cmk.azure_code", result.outcome.errorCode);
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome.errorCode });
       }
@@ -166,7 +168,7 @@ async function runAcquired(db: Db, job: Job, attempt: number, options: RunnerOpt
   const recorded = await finish(db, job, attempt, options.workerId, outcome);
   if (recorded && outcome.status === "retry") await options.scheduleRetry(job, outcome.delayMs);
   if (recorded && outcome.status !== "retry") recordJobLatency(job.kind, outcome.status, Date.now() - job.createdAt.getTime());
-  log.info({ kind: job.kind, attempt, status: outcome.status, ...(outcome.status !== "succeeded" ? { azureCode: outcome.errorCode } : {}) }, "job attempt finished");
+  log.info({ kind: job.kind, attempt, status: outcome.status, ...(outcome.status === "retry" || outcome.status === "failed" ? { azureCode: outcome.errorCode } : {}) }, "job attempt finished");
   return { ran: true, outcome };
 }
 

@@ -24,7 +24,9 @@ export type JobOutcome =
   /** Try again after `delayMs`; the attempt is recorded as failed with this Azure code. */
   | { status: "retry"; delayMs: number; errorCode: string; errorMessage: string }
   /** Stop: retrying cannot help until someone changes something. */
-  | { status: "failed"; errorCode: string; errorMessage: string; result?: Record<string, unknown> };
+  | { status: "failed"; errorCode: string; errorMessage: string; result?: Record<string, unknown> }
+  /** Stop without an error: what the job was for no longer applies (e.g. superseded by a newer job). */
+  | { status: "cancelled"; reason: string };
 
 export interface JobHandler {
   kind: JobKind;

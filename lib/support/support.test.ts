@@ -47,6 +47,7 @@ async function runJob(jobId: string): Promise<{ ok: boolean }> {
     await db.job.update({ where: { id: jobId }, data: { status: "SUCCEEDED", result: (outcome.result ?? {}) as object, finishedAt: new Date() } });
     return { ok: true };
   }
+  if (outcome.status === "cancelled") throw new Error(`support jobs are never cancelled by their handler: ${outcome.reason}`);
   await db.job.update({ where: { id: jobId }, data: { status: outcome.status === "retry" ? "QUEUED" : "FAILED", lastErrorCode: outcome.errorCode, lastErrorMessage: outcome.errorMessage, finishedAt: new Date() } });
   return { ok: false };
 }
