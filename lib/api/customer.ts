@@ -13,7 +13,7 @@ import { checkKey, normaliseRegion, parseVersionedKeyUrl } from "../onboarding/c
 import { checkHsmKey } from "../onboarding/hsm-checks";
 import { advanceOnboarding } from "../onboarding/progress";
 import { customerOnboarding } from "../onboarding/queries";
-import { DIAGNOSES } from "../onboarding/service";
+import { DIAGNOSES } from "../onboarding/verification";
 import { customerStatus } from "../onboarding/status";
 import { STEP_ORDER, stepIndex } from "../onboarding/steps";
 import { submitOnboarding } from "../onboarding/submit";

@@ -2,13 +2,14 @@
 import type { JobKind } from "../db/generated/prisma/enums";
 import { healthCheckHandler } from "../health/health-check-job";
 import { offboardHandler } from "../offboarding/offboard-job";
+import { verifyKeyHandler } from "../onboarding/verify-key-job";
 import { provisionDesHandler } from "../provisioning/provision-des-job";
 import { restoreHandler } from "../support/handlers/restore";
 import { revokeHandler } from "../support/handlers/revoke";
 import { rotateKeyHandler } from "../support/handlers/rotate-key";
 import type { JobHandler } from "./types";
 
-const HANDLERS: JobHandler[] = [provisionDesHandler, healthCheckHandler, rotateKeyHandler, revokeHandler, restoreHandler, offboardHandler];
+const HANDLERS: JobHandler[] = [provisionDesHandler, healthCheckHandler, rotateKeyHandler, revokeHandler, restoreHandler, offboardHandler, verifyKeyHandler];
 
 export function registeredHandlers(): readonly JobHandler[] {
   return HANDLERS;

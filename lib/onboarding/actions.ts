@@ -1,10 +1,12 @@
 // Server actions of the onboarding wizard (definitions; "use server" files beside the pages forward here).
 import { z } from "zod";
 import { defineCustomerAction } from "../auth/actions";
+import { CUSTOMER_ROLES } from "../auth/roles";
 import { rotationChoiceProblems } from "../azure/key-rotation-policy";
 import { removePortalGrant } from "./grants";
 import { selectHsm } from "./managed-hsm";
-import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, skipProbeBlockedByFirewall, VAULT_NAME, verifyKeyAccess } from "./service";
+import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, KEY_NAME, selectKey, selectVault, skipProbeBlockedByFirewall, startKeyVerification, VAULT_NAME } from "./service";
+import { verificationView } from "./verification";
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Pick a subscription from the list.");
 
@@ -63,7 +65,11 @@ export const grantAccessAction = defineCustomerAction("onboarding.grant_access",
 
 export const confirmAccessAction = defineCustomerAction("onboarding.confirm_access", z.object({}), (ctx) => confirmAccessDoneElsewhere(ctx));
 
-export const verifyAction = defineCustomerAction("onboarding.verify", z.object({ restart: z.boolean().optional() }), (ctx, input) => verifyKeyAccess(ctx, input));
+/** Starts the key verification job (or shows the one in force); `restart`: "Verify again". */
+export const verifyAction = defineCustomerAction("onboarding.verify", z.object({ restart: z.boolean().optional() }), (ctx, input) => startKeyVerification(ctx, input));
+
+/** Read only: where the verification job of the session's own tenant stands (the verify page polls it). */
+export const verificationProgressAction = defineCustomerAction("onboarding.verification_progress", z.object({}), (ctx) => verificationView(ctx.db, ctx.user.tenantId), { roles: CUSTOMER_ROLES });
 
 export const skipProbeAction = defineCustomerAction("onboarding.skip_probe", z.object({}), (ctx) => skipProbeBlockedByFirewall(ctx));
 

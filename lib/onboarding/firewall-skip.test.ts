@@ -2,6 +2,8 @@
 // ForbiddenByFirewall. The verify step then offers what really works — the provider's egress addresses, or
 // skipping the probe so that Azure's own DES check decides — and only for that failure.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
@@ -9,7 +11,8 @@ import { setAppEnvForTests } from "../testing/app-env";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
-import { grantAccess, grantMyselfKeyAccess, PROBE_SKIPPED_NOTICE, selectKey, selectVault, skipProbeBlockedByFirewall, verifyKeyAccess } from "./service";
+import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault, skipProbeBlockedByFirewall } from "./service";
+import { PROBE_SKIPPED_NOTICE } from "./verification";
 import { submitAction } from "./submit-action";
 
 const db = testDb();
@@ -34,6 +37,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  await closeSharedQueue();
   await sim?.stop();
 });
 
@@ -43,7 +47,7 @@ describe("the vault firewall blocks the provider's probe", () => {
     const latest = key.versions[key.versions.length - 1]!;
     latest.enabled = false;
     try {
-      const outcome = await verifyKeyAccess(ctx(), { restart: true });
+      const outcome = await verifyOnce(ctx(), { restart: true });
       expect(outcome).toMatchObject({ state: "failed", problem: "KEY_DISABLED" });
       expect(outcome).not.toHaveProperty("firewall");
       await expect(skipProbeBlockedByFirewall(ctx())).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("only when the vault's firewall blocks it") });
@@ -56,7 +60,7 @@ describe("the vault firewall blocks the provider's probe", () => {
   it("offers the provider's egress addresses as az commands, and the skip", async () => {
     vault().networkDefaultAction = "Deny";
     expect(vault().networkBypass).toContain("AzureServices");
-    const outcome = await verifyKeyAccess(ctx(), { restart: true });
+    const outcome = await verifyOnce(ctx(), { restart: true });
     expect(outcome).toMatchObject({
       state: "failed",
       problem: "VAULT_FIREWALL",

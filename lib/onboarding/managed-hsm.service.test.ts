@@ -1,6 +1,8 @@
 // The wizard's Managed HSM path against the simulator, as Woodgrove's admin: pools with checks, RSA-HSM keys, the
 // local-RBAC grant (or the snippets when the admin may not assign), verification by the provider and submission.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { HSM_ROLES, PERSONAS, SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
@@ -9,7 +11,7 @@ import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
 import { appErrorOf as failure } from "../testing/app-error";
 import { hsmPoolsFor, keysOfSelectedHsm, selectHsm } from "./managed-hsm";
-import { confirmAccessDoneElsewhere, createKeyForOnboarding, grantAccess, selectKey, verifyKeyAccess } from "./service";
+import { confirmAccessDoneElsewhere, createKeyForOnboarding, grantAccess, selectKey } from "./service";
 import { submitOnboarding } from "./submit";
 
 const db = testDb();
@@ -26,7 +28,10 @@ beforeAll(async () => {
   admin = await sessionFor(sim, db, "woodgroveAdmin");
   await confirmConsent(db, admin);
 }, 60_000);
-afterAll(async () => sim?.stop());
+afterAll(async () => {
+  await closeSharedQueue();
+  await sim?.stop();
+});
 
 describe("Managed HSM onboarding", () => {
   it("lists the pool as ready, refuses it while not activated, and records the pool on the onboarding", async () => {
@@ -64,9 +69,9 @@ describe("Managed HSM onboarding", () => {
 
   it("verifies from the provider side (waiting out propagation, diagnosing a disabled key) and submits a key reference for the pool", async () => {
     sim.faults.setKeyEnabled({ vault: woodgrove.hsmName, key: woodgrove.keyName }, false);
-    expect(await verifyKeyAccess(ctx(), { restart: true })).toMatchObject({ state: "failed", problem: "KEY_DISABLED" });
+    expect(await verifyOnce(ctx(), { restart: true })).toMatchObject({ state: "failed", problem: "KEY_DISABLED" });
     sim.faults.setKeyEnabled({ vault: woodgrove.hsmName, key: woodgrove.keyName }, true);
-    expect(await verifyKeyAccess(ctx(), { restart: true })).toMatchObject({ state: "verified", proven: expect.stringContaining(woodgrove.hsmName) });
+    expect(await verifyOnce(ctx(), { restart: true })).toMatchObject({ state: "verified", proven: expect.stringContaining(woodgrove.hsmName) });
 
     await submitOnboarding(ctx(), { rotationToLatest: true });
     const reference = await db.keyReference.findFirstOrThrow({ where: { customerTenant: { tenantId: woodgrove.tenantId } } });

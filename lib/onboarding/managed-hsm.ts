@@ -5,12 +5,10 @@ import { AppError } from "../errors";
 import { serverEnv } from "../env";
 import { delegatedCredential } from "../azure/credentials";
 import { azureFailure, toAzureAppError } from "../azure/errors";
-import { probeCustomerKey } from "../azure/key-probe";
 import {
   countHsmKeyVersions, createHsmKey, findHsmKeyAccess, getHsmKey, getManagedHsm, grantHsmKeyAccess, hsmKeyScope, listHsmKeys, listManagedHsms, parseHsmResourceId,
   HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, HSM_CRYPTO_USER_ROLE_NAME, type HsmKeySummary, type HsmSummary,
 } from "../azure/managed-hsm";
-import { lookUpServicePrincipal } from "../consent/service";
 import { recordedName } from "../audit/actor-names";
 import { normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
 import { GIT_BASH_NOTE, type AccessSnippets } from "./access";
@@ -19,7 +17,8 @@ import { checkHsm, checkHsmKey } from "./hsm-checks";
 import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
 import { stepIndex } from "./steps";
-import { audit, DIAGNOSES, onboardingAt, requireConsent, VERIFY_WINDOW_MS, type AccessOutcome, type Ctx, type VerifyOutcome, type VerifyProblem } from "./service";
+import { audit, onboardingAt, requireConsent, type AccessOutcome, type Ctx, type VerificationFacts } from "./service";
+import { VERIFICATION_RESET } from "./verification";
 
 export type HsmCandidate = HsmSummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail" };
 export type HsmKeyCandidate = HsmKeySummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail"; versionCount: number };
@@ -74,7 +73,7 @@ export async function selectHsm(ctx: Ctx, input: { hsmResourceId: string }): Pro
   if (changed) {
     await ctx.db.onboarding.update({
       where: { id: onboarding.id },
-      data: { subscriptionId: hsm.subscriptionId, vaultResourceId: hsm.hsmResourceId, permissionModel: "MANAGED_HSM", region: normaliseRegion(hsm.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
+      data: { subscriptionId: hsm.subscriptionId, vaultResourceId: hsm.hsmResourceId, permissionModel: "MANAGED_HSM", region: normaliseRegion(hsm.location), keyName: null, keyUrl: null, ...VERIFICATION_RESET },
     });
   }
   await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user), hsm.name);
@@ -133,7 +132,7 @@ export async function selectHsmKey(ctx: Ctx, input: { keyName: string }): Promis
   const keyUrl = parsed.key.keyUrl;
   if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
   if (onboarding.keyUrl !== keyUrl) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, ...VERIFICATION_RESET } });
   }
   await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user), key.name);
   await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl, keyStore: "managedHsm" }, { type: "key", id: keyUrl });
@@ -225,38 +224,15 @@ export async function confirmHsmAccess(ctx: Ctx): Promise<{ status: "granted" }>
   return { status: "granted" };
 }
 
-const HSM_ROLE_MISSING = { title: "The provider's app has no access to the key.", fix: `Grant access again in step 4 (the local role “${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}” at ${"/keys/{key name}"}).` };
-
-/** One verification attempt for an HSM key: the same probe as for vault keys; no access right after a grant is propagation. */
-export async function verifyHsmKeyAccess(ctx: Ctx, input: { restart?: boolean } = {}): Promise<VerifyOutcome> {
+/** What the worker needs to verify an HSM key, read now with the admin's own access to the pool's local RBAC. */
+export async function hsmVerificationFacts(ctx: Ctx): Promise<VerificationFacts> {
   const { tenant, onboarding, keyName, keyUrl, hsm, servicePrincipalObjectId } = await selectedHsmKey(ctx);
   if (stepIndex(onboarding.step) < stepIndex("VERIFY")) throw new AppError("CONFLICT", "Grant access first.", { fix: "Go back to step 4." });
-  const now = new Date();
-  const startedAt = input.restart || !onboarding.verifyStartedAt ? now : onboarding.verifyStartedAt;
-  const attempt = (input.restart ? 0 : onboarding.verifyAttempts) + 1;
-  const consentGone = (await lookUpServicePrincipal(ctx.user.tenantId).catch(() => ({ id: "unknown" }))) === null;
-  const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
-  if (result.ok) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, probeSkippedAt: null, lastVerifyProblem: null } });
-    await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid, recordedName(ctx.user));
-    await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt, keyStore: "managedHsm" }, { type: "key", id: keyUrl });
-    return { state: "verified", keyUrl, proven: `From its own tenant, the provider's app read your key, and ${hsm.name} wrapped and unwrapped a test value with it for the app.` };
-  }
-  await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: result.problem, verifiedAt: null } });
-  const elapsedMs = now.getTime() - startedAt.getTime();
-  const transient = result.problem === "ROLE_MISSING" || result.problem === "THROTTLED" || result.problem === "UNAVAILABLE";
-  if (!consentGone && transient && elapsedMs < VERIFY_WINDOW_MS) {
-    return { state: "waiting", problem: result.problem, attempt, elapsedMs, retryInMs: Math.round(Math.min(30_000, 2_000 * 2 ** Math.max(0, attempt - 1))), windowMs: VERIFY_WINDOW_MS };
-  }
-  let problem: VerifyProblem = result.problem;
-  if (problem === "ROLE_MISSING") {
-    const state = await findHsmKeyAccess(delegatedCredential(ctx.db, ctx.user), { hsmUri: hsm.hsmUri, keyName, servicePrincipalObjectId }).catch(() => null);
-    if (state?.state === "wrong-scope") problem = "WRONG_SCOPE";
-  }
-  if (problem === "CONSENT_REMOVED") await ctx.db.customerTenant.update({ where: { id: tenant.id }, data: { consentStatus: "REMOVED" } });
-  await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem, azureCode: result.azureCode ?? null, attempts: attempt, keyStore: "managedHsm" });
-  const diagnosis = problem === "ROLE_MISSING" ? HSM_ROLE_MISSING : DIAGNOSES[problem];
-  return { state: "failed", problem, ...diagnosis, azureCode: result.azureCode, attempt };
+  const access = await findHsmKeyAccess(delegatedCredential(ctx.db, ctx.user), { hsmUri: hsm.hsmUri, keyName, servicePrincipalObjectId }).then(
+    (state): VerificationFacts["access"] => ({ state: state.state }),
+    (): VerificationFacts["access"] => ({ state: "unknown" }),
+  );
+  return { tenant, onboarding, keyUrl, store: { kind: "managedHsm", name: hsm.name }, access };
 }
 
 /** The chosen HSM key as Azure reports it now (re-read at submission). */

@@ -1,12 +1,14 @@
 // The wizard's rules proven against the simulator's seeded situations, as the signed-in admins.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { runNextVerificationAttempt, verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
-import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, keysOfSelectedVault, searchVaults, selectKey, selectVault, verifyKeyAccess } from "./service";
+import { confirmAccessDoneElsewhere, createKeyForOnboarding, createVaultForOnboarding, grantAccess, grantMyselfKeyAccess, keysOfSelectedVault, searchVaults, selectKey, selectVault } from "./service";
 import { appErrorOf as failure } from "../testing/app-error";
 
 const db = testDb();
@@ -29,6 +31,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await closeSharedQueue();
   await sim.stop();
 });
 
@@ -110,7 +113,7 @@ describe("key, access and verification against the simulator", () => {
     const contosoTenant = await db.customerTenant.findUniqueOrThrow({ where: { tenantId: contoso.tenantId } });
     sim.faults.removeRoleAssignments({ principalId: contosoTenant.servicePrincipalObjectId! });
     await grantAccess(ctx("contosoAdmin"));
-    const waiting = await verifyKeyAccess(ctx("contosoAdmin"), { restart: true });
+    const waiting = await verifyOnce(ctx("contosoAdmin"), { restart: true });
     expect(waiting).toMatchObject({ state: "waiting", problem: "ROLE_MISSING" });
     // Propagation completes (the assignment is made again without delay).
     sim.faults.setSettings({ propagationDelayMs: 0 });
@@ -118,16 +121,16 @@ describe("key, access and verification against the simulator", () => {
     await grantAccess(ctx("contosoAdmin"));
 
     sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, false);
-    expect(await verifyKeyAccess(ctx("contosoAdmin"))).toMatchObject({ state: "failed", problem: "KEY_DISABLED", title: "The key is disabled." });
+    expect(await runNextVerificationAttempt(db, contoso.tenantId)).toMatchObject({ state: "failed", problem: "KEY_DISABLED", title: "The key is disabled." });
     sim.faults.setKeyEnabled({ vault: contoso.vaultName, key: contoso.keyName }, true);
 
-    expect(await verifyKeyAccess(ctx("contosoAdmin"), { restart: true })).toMatchObject({ state: "verified" });
+    expect(await verifyOnce(ctx("contosoAdmin"), { restart: true })).toMatchObject({ state: "verified" });
     expect((await db.onboarding.findFirstOrThrow({ where: { customerTenantId: contosoTenant.id } })).step).toBe("REVIEW");
   });
 
   it("diagnoses consent removed", async () => {
     sim.faults.revokeConsent(SIM.cmkAppClientId, contoso.tenantId);
-    expect(await verifyKeyAccess(ctx("contosoAdmin"), { restart: true })).toMatchObject({ state: "failed", problem: "CONSENT_REMOVED" });
+    expect(await verifyOnce(ctx("contosoAdmin"), { restart: true })).toMatchObject({ state: "failed", problem: "CONSENT_REMOVED" });
     expect((await db.customerTenant.findUniqueOrThrow({ where: { tenantId: contoso.tenantId } })).consentStatus).toBe("REMOVED");
   });
 });

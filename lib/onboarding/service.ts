@@ -26,7 +26,6 @@ import {
   type NewKeyInput,
   type VaultSummary,
 } from "../azure/customer-arm";
-import { probeCustomerKey, type KeyProbeProblem } from "../azure/key-probe";
 import { checkKey, checkVault, normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
 import { accessSnippets, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, keyScope, parseVaultResourceId, type AccessSnippets } from "./access";
 import { recordPortalGrant } from "./grants";
@@ -34,10 +33,8 @@ import { advanceOnboarding, reopenOnboardingAt } from "./progress";
 import { customerOnboarding } from "./queries";
 import { actorNames, recordedName } from "../audit/actor-names";
 import { stepIndex } from "./steps";
-import { lookUpServicePrincipal } from "../consent/service";
-import { confirmHsmAccess, createHsmKeyForOnboarding, grantHsmAccess, isManagedHsmOnboarding, selectHsmKey, verifyHsmKeyAccess } from "./managed-hsm";
-
-export const VERIFY_WINDOW_MS = 10 * 60_000;
+import { confirmHsmAccess, createHsmKeyForOnboarding, grantHsmAccess, hsmVerificationFacts, isManagedHsmOnboarding, selectHsmKey } from "./managed-hsm";
+import { enqueueKeyVerification, PROBE_SKIPPED_NOTICE, VERIFICATION_RESET, verificationView, type AccessSeen, type VerificationView, type VerifyKeyPayload } from "./verification";
 const VAULT_CACHE_MS = 60_000;
 export const VAULT_PAGE_SIZE = 20;
 
@@ -172,7 +169,7 @@ export async function selectVault(ctx: Ctx, input: { vaultResourceId: string }):
     data:
       onboarding.vaultResourceId === vault.vaultResourceId
         ? {}
-        : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null },
+        : { subscriptionId: vault.subscriptionId, vaultResourceId: vault.vaultResourceId, permissionModel: vault.rbacAuthorization ? "RBAC" : "ACCESS_POLICY", region: normaliseRegion(vault.location), keyName: null, keyUrl: null, ...VERIFICATION_RESET },
   });
   await advanceOnboarding(ctx.db, tenant.id, "KEY", ctx.user.userOid, recordedName(ctx.user), vault.name);
   await audit(ctx, tenant.id, "onboarding.select_vault", "SUCCESS", { vault: vault.vaultResourceId, vaultName: vault.name }, { type: "vault", id: vault.vaultResourceId });
@@ -295,7 +292,7 @@ export async function selectKey(ctx: Ctx, input: { keyName: string }): Promise<{
   const keyUrl = parsed.key.keyUrl;
   if (onboarding.keyUrl !== keyUrl && stepIndex(onboarding.step) > stepIndex("ACCESS")) await reopenOnboardingAt(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user));
   if (onboarding.keyUrl !== keyUrl) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, accessGrantedAt: null, verifiedAt: null, probeSkippedAt: null, verifyStartedAt: null, verifyAttempts: 0, lastVerifyProblem: null } });
+    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { keyName: key.name, keyUrl, ...VERIFICATION_RESET } });
   }
   await advanceOnboarding(ctx.db, tenant.id, "ACCESS", ctx.user.userOid, recordedName(ctx.user), key.name);
   await audit(ctx, tenant.id, "onboarding.select_key", "SUCCESS", { keyUrl }, { type: "key", id: keyUrl });
@@ -393,47 +390,6 @@ export async function confirmAccessDoneElsewhere(ctx: Ctx): Promise<{ status: "g
 
 // ─── Step 5: verify ───────────────────────────────────────────────────────
 
-export type VerifyProblem = KeyProbeProblem | "WRONG_SCOPE" | "ACCESS_POLICY_INCOMPLETE";
-
-export const DIAGNOSES: Record<VerifyProblem, { title: string; fix: string }> = {
-  ROLE_MISSING: { title: "The provider's app has no access to the key.", fix: "Grant access again in step 4 (the role Key Vault Crypto Service Encryption User on the key, or an access policy with get, wrap key, unwrap key)." },
-  WRONG_SCOPE: { title: "The role is assigned at a scope that does not include this key.", fix: "Assign the role on the key itself (or its vault) in step 4." },
-  ACCESS_POLICY_INCOMPLETE: { title: "The provider's app's access policy lacks key permissions disk encryption needs (get, wrap key and unwrap key).", fix: "Grant access again in step 4, or add the missing key permissions to the app's entry in the vault's Access policies." },
-  KEY_DISABLED: { title: "The key is disabled.", fix: "Enable the key (or its current version) in your vault, then verify again." },
-  KEY_NOT_FOUND: { title: "The key or this version no longer exists.", fix: "Pick the key again in step 3 (a deleted key can be recovered from the vault's deleted keys)." },
-  KEY_EXPIRED: { title: "The key has expired.", fix: "Extend its expiry or rotate to a new version, then pick it again in step 3." },
-  VAULT_FIREWALL: { title: "The vault's firewall blocks the provider's probe.", fix: "The probe comes from the provider's network, not as a trusted Microsoft service: allow the provider's egress addresses in the vault's Networking settings, or skip the probe and let Azure's own check decide." },
-  CONSENT_REMOVED: { title: "Consent was removed: the provider's app is no longer installed in your organization.", fix: "Grant admin consent again in step 1." },
-  FEDERATION_BROKEN: { title: "The provider's identity federation is not working.", fix: "This is on the provider's side; support has been notified. Try again later." },
-  THROTTLED: { title: "Azure is throttling requests right now.", fix: "Wait a minute; verification retries by itself." },
-  UNAVAILABLE: { title: "Key Vault did not answer as expected.", fix: "Try again in a minute." },
-};
-
-export type VerifyOutcome =
-  | { state: "verified"; keyUrl: string; proven: string }
-  | { state: "waiting"; problem: KeyProbeProblem; attempt: number; elapsedMs: number; retryInMs: number; windowMs: number }
-  | { state: "failed"; problem: VerifyProblem; title: string; fix: string; azureCode?: string; attempt: number; firewall?: FirewallOptions };
-
-/**
- * What really works when the vault's firewall blocks the provider's probe: allow the provider's published egress
- * addresses, or skip the probe and let Azure's own check decide when the disk encryption set is created.
- */
-export type FirewallOptions = { vaultName: string; egressAddresses: string[]; commands: string[]; skipOffered: true };
-
-export function firewallOptions(vaultName: string, egressAddresses: string[]): FirewallOptions {
-  return {
-    vaultName,
-    egressAddresses,
-    // az keyvault network-rule add: https://learn.microsoft.com/cli/azure/keyvault/network-rule
-    commands: egressAddresses.map((address) => `az keyvault network-rule add --name ${vaultName} --ip-address ${address}`),
-    skipOffered: true,
-  };
-}
-
-/** What the customer accepts by skipping the probe, shown before and after the choice. */
-export const PROBE_SKIPPED_NOTICE =
-  "The provider's probe was skipped: nobody has proven that the provider's app can read, wrap and unwrap your key. Azure checks the key itself when it creates the disk encryption set; if Azure cannot reach the key through your vault's firewall, creating the disk encryption set fails and the status page shows Azure's error.";
-
 /**
  * The customer's choice after a firewall block: go on without the provider's probe. Offered only when the last
  * verification failed on the vault's firewall; recorded on the onboarding and audited.
@@ -454,68 +410,46 @@ export async function skipProbeBlockedByFirewall(ctx: Ctx): Promise<{ state: "sk
   return { state: "skipped", notice: PROBE_SKIPPED_NOTICE };
 }
 
-/** What a successful verification proved, in the customer's words. */
-export function verifiedProof(accessPolicy: boolean): string {
-  const probe = "From its own tenant, the provider's app read your key, and Key Vault wrapped and unwrapped a test value with it for the app.";
-  return accessPolicy ? `${probe} The app's access policy grants get, wrap key and unwrap key.` : probe;
+function accessSeen(state: Awaited<ReturnType<typeof findKeyAccess>>): AccessSeen {
+  return state.state === "missing" ? { state: "missing", missingPermissions: state.missingPermissions ?? [] } : { state: state.state };
 }
 
-function backoffMs(attempt: number): number {
-  return Math.min(30_000, 2_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
-}
-
-/**
- * One verification attempt, run by the provider's own identity through the federated credential.
- * "No access" right after a grant is usually role propagation: keep trying for 10 minutes, then diagnose.
- */
-export async function verifyKeyAccess(ctx: Ctx, input: { restart?: boolean } = {}): Promise<VerifyOutcome> {
-  if (await isManagedHsmOnboarding(ctx)) return verifyHsmKeyAccess(ctx, input);
+/** What the worker needs to verify a vault key, read now with the admin's own Azure access (which the worker lacks). */
+async function vaultVerificationFacts(ctx: Ctx): Promise<VerificationFacts> {
   const { tenant, onboarding, vault, keyName, keyUrl, servicePrincipalObjectId } = await selectedKey(ctx);
   if (stepIndex(onboarding.step) < stepIndex("VERIFY")) throw new AppError("CONFLICT", "Grant access first.", { fix: "Go back to step 4." });
-  const now = new Date();
-  const startedAt = input.restart || !onboarding.verifyStartedAt ? now : onboarding.verifyStartedAt;
-  const attempt = (input.restart ? 0 : onboarding.verifyAttempts) + 1;
-  // Consent first: a cached token may still open the key for a while after the app was removed.
-  const consentGone = (await lookUpServicePrincipal(ctx.user.tenantId).catch(() => ({ id: "unknown" }))) === null;
-  if (!consentGone && !vault.rbacAuthorization) {
-    // Read with the admin's own access, before the probe: access policies apply at once, so a gap is not propagation.
-    const policy = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch((error: unknown) => {
-      throw toAzureAppError(error, "read the vault's access policies");
-    });
-    if (policy.state === "missing") {
-      const missing = policy.missingPermissions ?? [];
-      await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: "ACCESS_POLICY_INCOMPLETE", verifiedAt: null } });
-      await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem: "ACCESS_POLICY_INCOMPLETE", missingPermissions: missing, attempts: attempt });
-      return { state: "failed", problem: "ACCESS_POLICY_INCOMPLETE", title: `The provider's app's access policy lacks the key permission${missing.length === 1 ? "" : "s"} ${missing.join(", ")}, which disk encryption needs.`, fix: DIAGNOSES.ACCESS_POLICY_INCOMPLETE.fix, attempt };
-    }
+  const credential = delegatedCredential(ctx.db, ctx.user);
+  // Access policies apply at once, so a missing permission is a diagnosis, not propagation: read it before the probe.
+  const access = vault.rbacAuthorization
+    ? await findKeyAccess(credential, { vault, keyName, servicePrincipalObjectId }).then(accessSeen, (): AccessSeen => ({ state: "unknown" }))
+    : await findKeyAccess(credential, { vault, keyName, servicePrincipalObjectId }).then(accessSeen, (error: unknown) => {
+        throw toAzureAppError(error, "read the vault's access policies");
+      });
+  return { tenant, onboarding, keyUrl, store: { kind: "vault", name: vault.name, accessPolicy: !vault.rbacAuthorization }, access };
+}
+
+export type VerificationFacts = { tenant: { id: string }; onboarding: { id: string; updatedAt: Date }; keyUrl: string; store: VerifyKeyPayload["store"]; access: AccessSeen };
+
+/**
+ * Starts the provider's verification of the chosen key as a job (lib/onboarding/verification.ts), or shows the one in
+ * force; `restart` starts it again from the beginning ("Verify again"). The worker makes the attempts: closing the
+ * page does not stop it.
+ */
+export async function startKeyVerification(ctx: Ctx, input: { restart?: boolean } = {}): Promise<VerificationView> {
+  const { onboarding } = await onboardingAt(ctx, "ACCESS");
+  if (stepIndex(onboarding.step) < stepIndex("VERIFY")) throw new AppError("CONFLICT", "Grant access first.", { fix: "Go back to step 4." });
+  if (!input.restart) {
+    const view = await verificationView(ctx.db, ctx.user.tenantId);
+    if (view.state !== "none") return view;
   }
-  const result = consentGone ? { ok: false as const, problem: "CONSENT_REMOVED" as const, azureCode: "ServicePrincipalNotFound", checkedAt: now } : await probeCustomerKey(ctx.user.tenantId, keyUrl);
-  if (result.ok) {
-    await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, verifiedAt: result.checkedAt, probeSkippedAt: null, lastVerifyProblem: null } });
-    await advanceOnboarding(ctx.db, tenant.id, "REVIEW", ctx.user.userOid, recordedName(ctx.user));
-    await audit(ctx, tenant.id, "onboarding.verify", "SUCCESS", { keyUrl, attempts: attempt }, { type: "key", id: keyUrl });
-    return { state: "verified", keyUrl, proven: verifiedProof(!vault.rbacAuthorization) };
-  }
-  await ctx.db.onboarding.update({ where: { id: onboarding.id }, data: { verifyStartedAt: startedAt, verifyAttempts: attempt, lastVerifyProblem: result.problem, verifiedAt: null } });
-  const elapsedMs = now.getTime() - startedAt.getTime();
-  const consentRemoved = result.problem === "CONSENT_REMOVED";
-  const transient = !consentRemoved && (result.problem === "ROLE_MISSING" || result.problem === "THROTTLED" || result.problem === "UNAVAILABLE");
-  if (transient && elapsedMs < VERIFY_WINDOW_MS) {
-    return { state: "waiting", problem: result.problem, attempt, elapsedMs, retryInMs: Math.round(backoffMs(attempt)), windowMs: VERIFY_WINDOW_MS };
-  }
-  let problem: VerifyProblem = result.problem;
-  if (problem === "ROLE_MISSING" && !consentRemoved) {
-    // Tell "never granted" from "granted somewhere else" with the admin's own view of the assignments.
-    const state = await findKeyAccess(delegatedCredential(ctx.db, ctx.user), { vault, keyName, servicePrincipalObjectId }).catch(() => null);
-    if (state?.state === "wrong-scope") problem = "WRONG_SCOPE";
-  }
-  if (consentRemoved) {
-    problem = "CONSENT_REMOVED";
-    await ctx.db.customerTenant.update({ where: { id: tenant.id }, data: { consentStatus: "REMOVED" } });
-  }
-  await audit(ctx, tenant.id, "onboarding.verify", "FAILURE", { keyUrl, problem, azureCode: result.azureCode ?? null, attempts: attempt });
-  const firewall = problem === "VAULT_FIREWALL" ? firewallOptions(vault.name, serverEnv().PROVIDER_EGRESS_IPS) : undefined;
-  return { state: "failed", problem, ...DIAGNOSES[problem], azureCode: result.azureCode, attempt, ...(firewall ? { firewall } : {}) };
+  const facts = (await isManagedHsmOnboarding(ctx)) ? await hsmVerificationFacts(ctx) : await vaultVerificationFacts(ctx);
+  await enqueueKeyVerification(ctx.db, {
+    customerTenantId: facts.tenant.id,
+    onboarding: facts.onboarding,
+    payload: { keyUrl: facts.keyUrl, store: facts.store, access: facts.access, actor: { oid: ctx.user.userOid, tenantId: ctx.user.tenantId, ...actorNames(ctx.user) }, requestId: ctx.requestId ?? null },
+    restart: input.restart === true,
+  });
+  return verificationView(ctx.db, ctx.user.tenantId);
 }
 
 /** The chosen key as Azure reports it now (re-read at submission so nothing stale is provisioned). */

@@ -48,7 +48,9 @@ export async function customerStatus(db: Db, tenantId: string) {
     include: {
       onboarding: { include: { stepEvents: { orderBy: { enteredAt: "desc" }, take: 50 } } },
       diskEncryptionSets: { include: { keyReference: true }, orderBy: { createdAt: "asc" } },
-      jobs: { orderBy: { createdAt: "desc" }, take: 20, include: { attemptLog: { orderBy: { attempt: "desc" }, take: 5 } } },
+      // Key verification's attempts are expected refusals while access propagates: its own card shows them, and the
+      // step history records the outcome.
+      jobs: { where: { kind: { not: "VERIFY_KEY" } }, orderBy: { createdAt: "desc" }, take: 20, include: { attemptLog: { orderBy: { attempt: "desc" }, take: 5 } } },
       healthEvents: { orderBy: { occurredAt: "desc" }, take: 50 },
     },
   });

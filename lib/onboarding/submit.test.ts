@@ -1,12 +1,14 @@
 // Two admins submit at the same moment: one submission, one "already submitted" with who and when.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
 import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
-import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault, verifyKeyAccess } from "./service";
+import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault } from "./service";
 import { submitAction } from "./submit-action";
 import { customerStatus } from "./status";
 import { actorLabel, listAuditEvents, parseAuditQuery } from "../audit/query";
@@ -29,10 +31,11 @@ beforeAll(async () => {
   await grantMyselfKeyAccess(ctx);
   await selectKey(ctx, { keyName: contoso.keyName });
   await grantAccess(ctx);
-  expect(await verifyKeyAccess(ctx, { restart: true })).toMatchObject({ state: "verified" });
+  expect(await verifyOnce(ctx, { restart: true })).toMatchObject({ state: "verified" });
 }, 90_000);
 
 afterAll(async () => {
+  await closeSharedQueue();
   await sim.stop();
 });
 

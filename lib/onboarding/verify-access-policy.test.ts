@@ -1,6 +1,8 @@
 // Verification on an access-policy vault: the wrap permission is read from the vault's access policy before the
 // probe, and the probe's wrap reaches Key Vault (the SDK would wrap RSA-OAEP locally and prove nothing).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
 import { testDb } from "../testing/db";
@@ -8,7 +10,7 @@ import { sessionFor, startSimForTests } from "../testing/sim";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
 import { probeCustomerKey } from "../azure/key-probe";
-import { grantAccess, selectKey, selectVault, verifyKeyAccess } from "./service";
+import { grantAccess, selectKey, selectVault } from "./service";
 
 const db = testDb();
 const { fabrikam } = SIM.customers;
@@ -36,6 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await closeSharedQueue();
   await sim?.stop();
 });
 
@@ -43,7 +46,7 @@ describe("access-policy vault", () => {
   it("a policy without wrap key fails verification at once, naming the missing permission", async () => {
     const policy = await appPolicy();
     policy.permissions.keys = ["get", "unwrapKey"];
-    const outcome = await verifyKeyAccess(ctx(), { restart: true });
+    const outcome = await verifyOnce(ctx(), { restart: true });
     expect(outcome).toMatchObject({ state: "failed", problem: "ACCESS_POLICY_INCOMPLETE", title: expect.stringContaining("wrapKey") });
   });
 
@@ -56,7 +59,7 @@ describe("access-policy vault", () => {
 
   it("with get, wrap key and unwrap key it verifies and says what was proven", async () => {
     (await appPolicy()).permissions.keys = ["get", "wrapKey", "unwrapKey"];
-    const outcome = await verifyKeyAccess(ctx(), { restart: true });
+    const outcome = await verifyOnce(ctx(), { restart: true });
     expect(outcome).toMatchObject({ state: "verified", keyUrl, proven: expect.stringContaining("access policy grants get, wrap key and unwrap key") });
   });
 });

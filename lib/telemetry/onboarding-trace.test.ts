@@ -4,13 +4,15 @@ import { Writable } from "node:stream";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeSharedQueue } from "../jobs/queue";
+import { verifyOnce } from "../testing/verification";
 import type { SimHandle } from "../../e2e/azure-sim/index";
 import { SIM } from "../../e2e/azure-sim/seed";
 import type { SessionUser } from "../auth/session-store";
 import { confirmConsent } from "../consent/service";
 import { startWorker, type RunningWorker } from "../jobs/worker";
 import { createLogger } from "../logger";
-import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault, verifyKeyAccess } from "../onboarding/service";
+import { grantAccess, grantMyselfKeyAccess, selectKey, selectVault } from "../onboarding/service";
 import { submitAction } from "../onboarding/submit-action";
 import { waitFor } from "../provisioning/testing";
 import { testDatabaseUrl, testDb } from "../testing/db";
@@ -42,11 +44,12 @@ beforeAll(async () => {
   await grantMyselfKeyAccess(ctx);
   await selectKey(ctx, { keyName: contoso.keyName });
   await grantAccess(ctx);
-  expect(await verifyKeyAccess(ctx, { restart: true })).toMatchObject({ state: "verified" });
+  expect(await verifyOnce(ctx, { restart: true })).toMatchObject({ state: "verified" });
 }, 90_000);
 
 afterAll(async () => {
   await worker?.stop();
+  await closeSharedQueue();
   await stopTelemetryForTests();
   await sim?.stop();
 });

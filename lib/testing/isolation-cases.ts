@@ -25,6 +25,7 @@ export const HOSTILE_ACTION_INPUTS: Record<string, unknown> = {
   "onboarding.grant_access": {},
   "onboarding.confirm_access": {},
   "onboarding.verify": {},
+  "onboarding.verification_progress": {},
   "onboarding.skip_probe": {},
   "onboarding.remove_grant": { grantId: TENANT_B_RECORD_ID },
   "onboarding.submit": { rotationToLatest: true },

@@ -11,6 +11,7 @@ import {
   selectHsmAction,
   selectKeyAction,
   selectVaultAction,
+  verificationProgressAction,
   verifyAction,
   skipProbeAction,
 } from "@/lib/onboarding/actions";
@@ -49,6 +50,10 @@ export async function confirmAccess() {
 
 export async function verifyKey(input: unknown) {
   return invokeAction(verifyAction, input);
+}
+
+export async function verificationProgress() {
+  return invokeAction(verificationProgressAction, {});
 }
 
 export async function skipProbe(input: unknown) {

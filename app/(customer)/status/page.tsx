@@ -11,6 +11,8 @@ import { jobEngineNotice } from "@/lib/jobs/engine-notice";
 import { jobEngineStatus } from "@/lib/jobs/heartbeat";
 import { customerStatus } from "@/lib/onboarding/status";
 import { keyHome } from "@/lib/onboarding/status-home";
+import { isInProgress, verificationView } from "@/lib/onboarding/verification";
+import { VerificationStatus } from "./_components/verification-status";
 import { KeySupportPanel } from "./_components/key-support-panel";
 import { SelfGrantedRoles } from "./_components/self-granted-roles";
 import { DisksUsingKey } from "./_components/disks-using-key";
@@ -41,20 +43,27 @@ export default async function StatusPage() {
   const sets = status?.tenant.diskEncryptionSets ?? [];
   const inProgress = sets.some((des) => ["QUEUED", "CREATING", "UPDATING", "DELETING"].includes(des.provisioningState));
   const health = status?.tenant.healthCause ? describeHealthCause(status.tenant.healthCause) : null;
+  // Before submission: the key verification job, which goes on whether or not the wizard is open.
+  const verification = sets.length === 0 ? await verificationView(db(), access.user.tenantId) : null;
+  const verifying = verification !== null && isInProgress(verification);
   const engine = await jobEngineStatus(db());
-  const engineNotice = jobEngineNotice(engine, "customer", inProgress);
+  const engineNotice = jobEngineNotice(engine, "customer", inProgress || verifying);
   const [offboarding, disks] = sets.length > 0 ? await Promise.all([customerOffboardingView(db(), access.user.tenantId), disksUsingKey(db(), access.user.tenantId)]) : [null, null];
 
   return (
     <PageShell audience="Customer" title="Your disk encryption set" user={access.user}>
-      <AutoRefresh active={inProgress} />
+      <AutoRefresh active={inProgress || verifying} />
       {!status || sets.length === 0 ? (
-        <div className="max-w-2xl rounded-xl border border-slate-200 bg-white p-6">
-          <p className="font-medium">Nothing has been submitted yet.</p>
-          <p className="mt-1 text-slate-600">Finish onboarding to connect your key; this page then shows your disk encryption set as it comes up.</p>
-          <Link href="/onboarding" className="mt-4 inline-block font-medium text-brand-700 underline">
-            Continue onboarding
-          </Link>
+        <div className="max-w-2xl space-y-6">
+          <JobEngineAlert notice={engineNotice} />
+          {verification && verification.state !== "none" && <VerificationStatus view={verification} />}
+          <div className="rounded-xl border border-slate-200 bg-white p-6">
+            <p className="font-medium">Nothing has been submitted yet.</p>
+            <p className="mt-1 text-slate-600">Finish onboarding to connect your key; this page then shows your disk encryption set as it comes up.</p>
+            <Link href="/onboarding" className="mt-4 inline-block font-medium text-brand-700 underline">
+              Continue onboarding
+            </Link>
+          </div>
         </div>
       ) : (
         <div className="space-y-8">

@@ -9,7 +9,7 @@ import { customerOnboarding, submission } from "@/lib/onboarding/queries";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
 import { SubmitForm } from "./submit-form";
-import { PROBE_SKIPPED_NOTICE } from "@/lib/onboarding/service";
+import { PROBE_SKIPPED_NOTICE } from "@/lib/onboarding/verification";
 
 export const metadata: Metadata = { title: "Review and submit" };
 

@@ -1,74 +1,87 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { PublicError } from "@/lib/errors";
-import type { FirewallOptions, VerifyOutcome } from "@/lib/onboarding/service";
+import type { FirewallOptions, VerificationView } from "@/lib/onboarding/verification";
 import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
 import { CopyButton } from "@/components/ui/copy-button";
-import { skipProbe, verifyKey } from "../actions";
+import { minutesAndSeconds, WAITING_COPY } from "@/lib/onboarding/verification-copy";
+import { skipProbe, verificationProgress, verifyKey } from "../actions";
 
-const WAITING_COPY: Record<string, string> = {
-  ROLE_MISSING: "Azure is still spreading the new access (role propagation can take a few minutes).",
-  THROTTLED: "Azure is throttling requests; trying again shortly.",
-  UNAVAILABLE: "Key Vault did not answer as expected; trying again shortly.",
-};
+/** How often the page asks where the verification stands (the worker makes the attempts, not this page). */
+const POLL_MS = 2_000;
 
-function minutes(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
+const inProgress = (view: VerificationView) => view.state === "checking" || view.state === "waiting";
 
-/** Live verification: attempts until the provider can use the key, or a diagnosis after 10 minutes. */
-export function VerifyRunner({ alreadyVerified, probeSkipped = false }: { alreadyVerified: boolean; probeSkipped?: boolean }) {
+/**
+ * The verification job's progress. The page starts the job when none is in force and then only reads: the worker
+ * makes the attempts, so closing the page does not stop it.
+ */
+export function VerifyRunner({ initial }: { initial: VerificationView }) {
   const router = useRouter();
-  const [outcome, setOutcome] = useState<VerifyOutcome | null>(null);
+  const [view, setView] = useState<VerificationView>(initial);
   const [error, setError] = useState<PublicError | null>(null);
-  const [running, setRunning] = useState(false);
-  // Each run is a loop of attempts; "Verify again" starts a new run from scratch.
-  const [run, setRun] = useState<{ id: number; restart: boolean } | null>(alreadyVerified || probeSkipped ? null : { id: 0, restart: false });
+  const [starting, setStarting] = useState(false);
+  // Counts failed reads, so that polling goes on after one (the view itself did not change).
+  const [failedReads, setFailedReads] = useState(0);
+  const started = useRef(false);
 
+  const start = async (restart: boolean) => {
+    setStarting(true);
+    const result = await verifyKey({ restart });
+    setStarting(false);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    setError(null);
+    setView(result.data);
+  };
+
+  // Nothing in force yet: start it (once, also under React's double effects in development).
   useEffect(() => {
-    if (!run) return;
+    if (initial.state !== "none" || started.current) return;
+    started.current = true;
+    void start(false);
+  }, [initial.state]);
+
+  const polling = inProgress(view);
+  useEffect(() => {
+    if (!polling) return;
     let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = async (restart: boolean) => {
-      setRunning(true);
-      const result = await verifyKey({ restart });
+    const timer = setTimeout(async () => {
+      const result = await verificationProgress();
       if (cancelled) return;
-      setRunning(false);
       if (!result.ok) {
         setError(result.error);
+        setFailedReads((count) => count + 1);
         return;
       }
       setError(null);
-      setOutcome(result.data);
-      if (result.data.state === "waiting") timer = setTimeout(() => void attempt(false), result.data.retryInMs);
-      // The server moved onboarding to Review: re-render the frame so the sidebar shows Verify done, Review open.
+      setView(result.data);
+      // The worker moved onboarding to Review: re-render the frame so the sidebar shows Verify done, Review open.
       if (result.data.state === "verified") router.refresh();
-    };
-    void attempt(run.restart);
+    }, POLL_MS);
     return () => {
       cancelled = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
     };
-  }, [run, router]);
+  }, [polling, view, failedReads, router]);
 
-  if (alreadyVerified && !outcome) {
-    return <Verified />;
-  }
-  if (probeSkipped && !run) {
+  if (view.state === "skipped") {
     return (
       <div data-testid="probe-skipped" role="status" className="space-y-2 rounded-xl border border-amber-200 bg-amber-50 p-5">
         <p className="font-medium">Probe skipped: the vault&apos;s firewall blocks the provider&apos;s probe, and you chose to let Azure&apos;s own check decide.</p>
         <p className="text-sm text-slate-700">Not verified: that the provider&apos;s app can read, wrap and unwrap your key. If Azure cannot reach the key, creating the disk encryption set fails and the status page shows Azure&apos;s error.</p>
+        <ActionError error={error} />
         <div className="flex gap-4">
           <Link href="/onboarding/review" className="font-medium text-brand-700 underline">
             Continue to review
           </Link>
-          <button type="button" className={BUTTON_STYLES.secondary} onClick={() => setRun({ id: 1, restart: true })}>
+          <button type="button" className={BUTTON_STYLES.secondary} disabled={starting} onClick={() => void start(true)}>
             Verify again
           </button>
         </div>
@@ -78,49 +91,59 @@ export function VerifyRunner({ alreadyVerified, probeSkipped = false }: { alread
   return (
     <div className="space-y-4">
       <div aria-live="polite" role="status" className="rounded-xl border border-slate-200 bg-white p-5">
-        {!outcome && <p>{running ? "Checking that the provider can use your key…" : "Starting verification…"}</p>}
-        {outcome?.state === "waiting" && (
+        {(view.state === "none" || view.state === "checking") && <p>{view.state === "none" && !error ? "Starting verification…" : "Checking that the provider can use your key…"}</p>}
+        {view.state === "waiting" && (
           <div>
-            <p className="font-medium">Not yet — attempt {outcome.attempt}.</p>
-            <p className="text-slate-600">{WAITING_COPY[outcome.problem] ?? "Trying again shortly."}</p>
+            <p className="font-medium">Not yet — attempt {view.attempt}.</p>
+            <p className="text-slate-600">{WAITING_COPY[view.problem] ?? "Trying again shortly."}</p>
             <div className="mt-3 h-2 w-full overflow-hidden rounded-full bg-slate-100" aria-hidden="true">
-              <div className="h-full bg-brand-600 transition-all" style={{ width: `${Math.min(100, (outcome.elapsedMs / outcome.windowMs) * 100)}%` }} />
+              <div className="h-full bg-brand-600 transition-all" style={{ width: `${Math.min(100, (view.elapsedMs / view.windowMs) * 100)}%` }} />
             </div>
             <p className="mt-2 text-sm text-slate-500">
-              {minutes(outcome.elapsedMs)} of up to {minutes(outcome.windowMs)} · next attempt in {Math.ceil(outcome.retryInMs / 1000)} s
+              {minutesAndSeconds(view.elapsedMs)} of up to {minutesAndSeconds(view.windowMs)} · {view.retryInMs > 0 ? `next attempt in ${Math.ceil(view.retryInMs / 1000)} s` : "next attempt now"}
             </p>
           </div>
         )}
-        {outcome?.state === "verified" && <Verified proven={outcome.proven} />}
-        {outcome?.state === "failed" && (
+        {inProgress(view) && (
+          <p data-testid="verify-runs-on" className="mt-2 text-sm text-slate-500">
+            This runs on the provider&apos;s side: you can close this page and come back, or follow it on the{" "}
+            <Link href="/status" className="text-brand-700 underline">
+              status page
+            </Link>
+            .
+          </p>
+        )}
+        {view.state === "verified" && <Verified proven={view.proven} />}
+        {view.state === "failed" && (
           <div role="alert">
-            <p className="font-medium text-red-800">{outcome.title}</p>
-            <p className="mt-1">{outcome.fix}</p>
-            {outcome.azureCode && <p className="mt-1 font-mono text-xs text-slate-500">Azure code: {outcome.azureCode} · after {outcome.attempt} attempts</p>}
+            <p className="font-medium text-red-800">{view.title}</p>
+            <p className="mt-1">{view.fix}</p>
+            {view.azureCode && <p className="mt-1 font-mono text-xs text-slate-500">Azure code: {view.azureCode} · after {view.attempt} attempts</p>}
           </div>
         )}
       </div>
-      {outcome?.state === "failed" && outcome.firewall && (
-        <FirewallChoices
-          options={outcome.firewall}
-          onSkipped={() => router.push("/onboarding/review")}
-          onError={setError}
-        />
-      )}
+      {view.state === "failed" && view.firewall && <FirewallChoices options={view.firewall} onSkipped={() => router.push("/onboarding/review")} onError={setError} />}
       <ActionError error={error} />
-      {(outcome?.state === "failed" || error) && (
-        <button type="button" className={BUTTON_STYLES.primary} disabled={running} onClick={() => setRun((previous) => ({ id: (previous?.id ?? 0) + 1, restart: true }))}>
-          Verify again
-        </button>
+      {(view.state === "failed" || error) && (
+        <div className="flex items-center gap-4">
+          <button type="button" className={BUTTON_STYLES.primary} disabled={starting} onClick={() => void start(true)}>
+            Verify again
+          </button>
+          {view.state === "failed" && view.probeSkipped && (
+            <Link href="/onboarding/review" className="font-medium text-brand-700 underline">
+              Continue to review (probe skipped)
+            </Link>
+          )}
+        </div>
       )}
     </div>
   );
 }
 
-function Verified({ proven }: { proven?: string }) {
+function Verified({ proven }: { proven: string }) {
   return (
     <div>
-      <p className="font-medium text-emerald-800">Verified. {proven ?? "From its own tenant, the provider's app read your key, and Key Vault wrapped and unwrapped a test value with it for the app."}</p>
+      <p className="font-medium text-emerald-800">Verified. {proven}</p>
       <Link href="/onboarding/review" className="mt-3 inline-block font-medium text-brand-700 underline">
         Continue to review
       </Link>
