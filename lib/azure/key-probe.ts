@@ -60,7 +60,8 @@ export async function probeCustomerKey(customerTenantId: string, keyUrl: string)
     const checkedAt = new Date();
     if (key.properties.enabled === false) return { ok: false, problem: "KEY_DISABLED", azureCode: "KeyDisabled", checkedAt };
     if (key.properties.expiresOn && key.properties.expiresOn <= checkedAt) return { ok: false, problem: "KEY_EXPIRED", azureCode: "KeyExpired", checkedAt };
-    const crypto = new CryptographyClient(parsed.key.keyUrl, credential, probeOptions());
+    // Built from the key just read: from a URL the client would GET the key again before its first operation.
+    const crypto = new CryptographyClient(key, credential, probeOptions());
     const secret = randomBytes(32);
     // RSA-OAEP-256, because the SDK wraps RSA-OAEP and RSA1_5 locally with the public key (its RsaCryptographyProvider),
     // which would prove nothing about the wrapKey permission; for RSA-OAEP-256 it has to ask Key Vault.
