@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { pickAccount, ready, signInAs } from "./support/auth";
 import { screenshot } from "./support/screenshots";
 import { freshWorld } from "./support/world";
+import { HSM_ROLES } from "./azure-sim/seed";
 
 // A regulated customer keeps its key in a Managed HSM pool: consent, pick "Managed HSM", the pool and an RSA-HSM key,
 // grant the pool's local role to the provider's app, verify, submit, and the disk encryption set is created.
@@ -44,6 +45,16 @@ test("an HSM customer onboards with an RSA-HSM key and reaches a Succeeded disk 
   await expect(page.locator("main")).toContainText("Managed HSM Crypto Service Encryption User");
   await expect(page.locator("main")).toContainText("woodgrove-hsm: /keys/disk-key");
   await screenshot(page, "hsm-access");
+  // The same grant as code: the downloads use the chosen pool and key and the pool's local role.
+  const terraform = await page.request.get("/api/onboarding/iac/terraform");
+  expect(terraform.status()).toBe(200);
+  const tf = await terraform.text();
+  expect(tf).toContain('resource "azurerm_key_vault_managed_hardware_security_module_role_assignment" "cmk_app_key_access"');
+  expect(tf).toContain(`role_definition_id = "/Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${HSM_ROLES.cryptoServiceEncryptionUser}"`);
+  expect(tf).toContain('default     = "woodgrove-hsm"');
+  const cli = await page.request.get("/api/onboarding/iac/azure-cli");
+  expect(cli.status()).toBe(200);
+  expect(await cli.text()).toContain('MANAGED_HSM_NAME="${MANAGED_HSM_NAME:-woodgrove-hsm}"');
   await page.getByRole("button", { name: "Grant access" }).click();
 
   await expect(page).toHaveURL(/\/onboarding\/verify$/);

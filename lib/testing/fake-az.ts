@@ -1,5 +1,6 @@
 // A recording stand-in for the Azure CLI (and `sleep`) on PATH, to run the generated onboarding script for real.
-// State lives in files (a service principal, a vault, a key, role assignments), so a second run sees the first's.
+// State lives in files (a service principal, a vault or Managed HSM pool, a key, role assignments), so a second run
+// sees the first's.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,7 @@ case "$1 $2" in
     esac ;;
   "group create") ;;
   "keyvault show")
+    if [ -n "$(arg --hsm-name "$@")" ]; then [ -f "$s/hsm" ] || missing "managed HSM"; exit 0; fi
     [ -f "$s/vault" ] || missing vault
     case "$(arg --query "$@")" in
       id) cat "$s/vault" ;;
@@ -51,6 +53,14 @@ case "$1 $2" in
       list) f=$(assignment "$(arg --assignee "$@")" "$@"); [ -f "$f" ] && echo "/assignments/$(basename "$f")" || true ;;
       create) touch "$(assignment "$(arg --assignee-object-id "$@")" "$@")" ;;
     esac ;;
+  "keyvault role")
+    # A Managed HSM's local role assignments (az keyvault role assignment list|create --hsm-name …).
+    [ -f "$s/hsm" ] || missing "managed HSM"
+    shift 3
+    case "$1" in
+      list) f=$(assignment "$(arg --assignee "$@")" "$@"); [ -f "$f" ] && echo "/keys/assignments/$(basename "$f")" || true ;;
+      create) touch "$(assignment "$(arg --assignee-object-id "$@")" "$@")" ;;
+    esac ;;
   "keyvault set-policy") touch "$s/access-policy" ;;
   *) echo "fake az: unexpected command: $*" >&2; exit 99 ;;
 esac
@@ -62,8 +72,8 @@ export type FakeAzure = {
   state: string;
   /** Runs a bash script with the fake az first on PATH; the log is cleared first so it holds this run only. */
   run(script: string, env?: Record<string, string>): { status: number | null; stdout: string; stderr: string; log: string[] };
-  /** Pretend something exists already: a service principal, or a vault ("true"/"false" = uses RBAC). */
-  given(thing: { servicePrincipal?: string; vault?: { id: string; rbac: boolean }; key?: true; keyCreateFailures?: number }): void;
+  /** Pretend something exists already: a service principal, a vault ("true"/"false" = uses RBAC), a Managed HSM pool. */
+  given(thing: { servicePrincipal?: string; vault?: { id: string; rbac: boolean }; hsm?: true; key?: true; keyCreateFailures?: number }): void;
   file(name: string): string | null;
 };
 
@@ -97,6 +107,7 @@ export function fakeAzure(settings: { signedInTenant: string; me: string; spObje
         writeFileSync(path.join(state, "vault"), `${thing.vault.id}\n`);
         writeFileSync(path.join(state, "vault-rbac"), `${thing.vault.rbac}\n`);
       }
+      if (thing.hsm) writeFileSync(path.join(state, "hsm"), "");
       if (thing.key) writeFileSync(path.join(state, "key"), "");
       if (thing.keyCreateFailures) writeFileSync(path.join(state, "key-create-failures"), String(thing.keyCreateFailures));
     },

@@ -2,16 +2,12 @@
 // configuration, each step safe to repeat (show before create, list before assign). Pure.
 import { rotationPolicyFor } from "../../azure/key-rotation-policy";
 import { ACCESS_POLICY_KEY_PERMISSIONS, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, GIT_BASH_NOTE } from "../access";
-import { assertRenderable, commentText, IAC_KEY_OPERATIONS } from "./terraform";
-import type { IacValues } from "./values";
-
-/** A single-quoted shell word: nothing inside is expanded. */
-function sq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { commentText, sq } from "./hcl";
+import { assertRenderable, IAC_KEY_OPERATIONS } from "./terraform";
+import type { VaultIacValues } from "./values";
 
 /** The rotation policy as `az keyvault key rotation-policy update --value` takes it (the wizard's policy, actions capitalised as in Microsoft's examples). */
-export function cliRotationPolicy(values: IacValues): string {
+export function cliRotationPolicy(values: VaultIacValues): string {
   const policy = rotationPolicyFor(values.rotation);
   return JSON.stringify({
     lifetimeActions: policy.lifetimeActions.map((a) => ({ trigger: a.trigger, action: { type: a.action.type === "rotate" ? "Rotate" : "Notify" } })),
@@ -19,7 +15,8 @@ export function cliRotationPolicy(values: IacValues): string {
   });
 }
 
-export function renderCliScript(values: IacValues, generatedAt = new Date()): string {
+/** The customer's side for a key vault (a Managed HSM pool: managed-hsm.ts). */
+export function renderCliScript(values: VaultIacValues, generatedAt = new Date()): string {
   assertRenderable(values);
   const v = values;
   return `#!/usr/bin/env bash

@@ -22,9 +22,6 @@ export async function iacDownloadResponse(request: Request, file: IacFile): Prom
   const env = serverEnv();
   const iac = await customerIacValues(db(), user.tenantId, { cmkAppClientId: env.CMK_APP_CLIENT_ID, cmkAppDisplayName: env.CMK_APP_DISPLAY_NAME, providerName: env.PROVIDER_DISPLAY_NAME, regions: env.PROVIDER_DES_REGIONS });
   if (iac.status === "not-started") return routeErrorResponse(request, 404, { code: "NOT_FOUND", message: "Your organization has not started onboarding yet.", fix: "Open /onboarding: a customer administrator starts it there." });
-  if (iac.status === "managed-hsm") {
-    return routeErrorResponse(request, 409, { code: "CONFLICT", message: "Your key is in a Managed HSM; these files set up keys in Key Vault vaults only.", fix: "Grant access with the button or the commands on the access step." });
-  }
   const { filename, contentType, render } = IAC_FILES[file];
   return new Response(render(iac.values), { headers: { "Content-Type": contentType, "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "no-store" } });
 }

@@ -2,17 +2,19 @@
 import type { Db } from "../../db/client";
 import { renderCliScript } from "./cli-script";
 import { iacFilename, type IacFile } from "./downloads";
+import { renderHsmCliScript, renderHsmTerraform } from "./managed-hsm";
 import { renderTerraform } from "./terraform";
 import { iacValuesFor, type IacValues } from "./values";
 
+/** Each file for the store the customer chose: a key vault, or a Managed HSM pool. */
 export const IAC_FILES: Record<IacFile, { filename: string; contentType: string; render: (values: IacValues) => string }> = {
-  terraform: { filename: iacFilename("terraform"), contentType: "text/plain; charset=utf-8", render: renderTerraform },
-  "azure-cli": { filename: iacFilename("azure-cli"), contentType: "text/x-shellscript; charset=utf-8", render: renderCliScript },
+  terraform: { filename: iacFilename("terraform"), contentType: "text/plain; charset=utf-8", render: (values) => (values.keyStore === "managedHsm" ? renderHsmTerraform(values) : renderTerraform(values)) },
+  "azure-cli": { filename: iacFilename("azure-cli"), contentType: "text/x-shellscript; charset=utf-8", render: (values) => (values.keyStore === "managedHsm" ? renderHsmCliScript(values) : renderCliScript(values)) },
 };
 
 export type ProviderFacts = { cmkAppClientId: string; cmkAppDisplayName: string; providerName: string; regions: string[] };
 
-export type CustomerIac = { status: "ready"; values: IacValues } | { status: "not-started" } | { status: "managed-hsm" };
+export type CustomerIac = { status: "ready"; values: IacValues } | { status: "not-started" };
 
 /** The values for the customer tenant \`tenantId\` (from the session, never from input). */
 export async function customerIacValues(db: Db, tenantId: string, provider: ProviderFacts): Promise<CustomerIac> {
@@ -21,7 +23,5 @@ export async function customerIacValues(db: Db, tenantId: string, provider: Prov
     select: { tenantId: true, onboarding: { select: { vaultResourceId: true, keyName: true, permissionModel: true } } },
   });
   if (!tenant) return { status: "not-started" };
-  // The files write Key Vault vaults only; a key in a Managed HSM pool is granted through the HSM's local RBAC.
-  if (tenant.onboarding?.permissionModel === "MANAGED_HSM") return { status: "managed-hsm" };
   return { status: "ready", values: iacValuesFor({ tenantId: tenant.tenantId, onboarding: tenant.onboarding }, provider) };
 }

@@ -10,24 +10,32 @@ import { childEnv, serverEnv, toolingEnv } from "../../env";
 import { setAppEnvForTests } from "../../testing/app-env";
 import { testDb } from "../../testing/db";
 import { fakeAzure } from "../../testing/fake-az";
+import { HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, hsmKeyScope, hsmRoleDefinitionId } from "../../azure/managed-hsm";
 import { ACCESS_POLICY_KEY_PERMISSIONS, CRYPTO_OFFICER_ROLE_ID, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, keyScope, roleDefinitionId } from "../access";
 import { ALLOWED_KEY_SIZES, ALLOWED_KEY_TYPES } from "../checks";
 import { renderCliScript } from "./cli-script";
-import { customerIacValues, type ProviderFacts } from "./files";
+import { customerIacValues, IAC_FILES, type ProviderFacts } from "./files";
+import { HSM_TERRAFORM_ROLE_DEFINITION_ID, renderHsmCliScript, renderHsmTerraform } from "./managed-hsm";
 import { renderTerraform, TERRAFORM_PROVIDER_VERSIONS } from "./terraform";
-import type { IacValues } from "./values";
+import type { HsmIacValues, IacValues, VaultIacValues } from "./values";
 
 const contoso = SIM.customers.contoso;
 const fabrikam = SIM.customers.fabrikam;
+const woodgrove = SIM.hsmCustomer;
+const WOODGROVE_HSM_ID = `/subscriptions/${woodgrove.subscriptionId}/resourceGroups/${woodgrove.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs/${woodgrove.hsmName}`;
 const CONTOSO_VAULT_ID = `/subscriptions/${contoso.subscriptionId}/resourceGroups/${contoso.resourceGroup}/providers/Microsoft.KeyVault/vaults/${contoso.vaultName}`;
 const SP_OBJECT_ID = "5b5b5b5b-0000-4000-8000-0000000000aa";
-const NEW_TENANT = "dddddddd-0000-4000-8000-00000000000d";
+const NEW_TENANT = "9a9a9a9a-0000-4000-8000-00000000009a";
 
 let provider: ProviderFacts;
 /** Contoso at the access step (vault and key chosen in the wizard), as seeded. */
-let atAccess: IacValues;
+let atAccess: VaultIacValues;
 /** A tenant that has only consented: the files create the vault and the key. */
-let fresh: IacValues;
+let fresh: VaultIacValues;
+/** Woodgrove at the access step: its Managed HSM pool and key chosen in the wizard. */
+let hsmAtAccess: HsmIacValues;
+/** Woodgrove with only its pool chosen: the files create an RSA-HSM key in it. */
+let hsmNoKey: HsmIacValues;
 
 beforeAll(async () => {
   setAppEnvForTests();
@@ -40,18 +48,25 @@ beforeAll(async () => {
     });
   }
   await db.customerTenant.create({ data: { tenantId: NEW_TENANT, displayName: "Just consented", consentStatus: "GRANTED", onboarding: { create: { step: "KEY_VAULT" } } } });
+  await db.customerTenant.create({
+    data: { tenantId: woodgrove.tenantId, displayName: woodgrove.displayName, consentStatus: "GRANTED", servicePrincipalObjectId: SP_OBJECT_ID, onboarding: { create: { step: "ACCESS", vaultResourceId: WOODGROVE_HSM_ID, permissionModel: "MANAGED_HSM", keyName: woodgrove.keyName } } },
+  });
   const ready = async (tenantId: string) => {
     const iac = await customerIacValues(db, tenantId, provider);
     if (iac.status !== "ready") throw new Error(`${tenantId}: ${iac.status}`);
     return iac.values;
   };
-  atAccess = await ready(contoso.tenantId);
-  fresh = await ready(NEW_TENANT);
+  const vault = (values: IacValues) => (values.keyStore === "vault" ? values : expect.unreachable(`a vault's values, not ${values.keyStore}`));
+  atAccess = vault(await ready(contoso.tenantId));
+  fresh = vault(await ready(NEW_TENANT));
+  const pool = await ready(woodgrove.tenantId);
+  hsmAtAccess = pool.keyStore === "managedHsm" ? pool : expect.unreachable("Woodgrove's values are a Managed HSM's");
+  hsmNoKey = { ...hsmAtAccess, keyName: "disk-encryption-key", createKey: true };
 });
 
 type Hcl = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function terraformOf(values: IacValues): Promise<Hcl> {
+async function terraformOf(values: VaultIacValues): Promise<Hcl> {
   return (await parse("main.tf", renderTerraform(values))) as Hcl;
 }
 
@@ -78,14 +93,14 @@ function resolve(hcl: Hcl, expression: string, vaultId: string): string {
 }
 
 describe("the customer's values", () => {
-  it("are there only for a tenant that started onboarding with a key vault, not a Managed HSM", async () => {
+  it("are there for a tenant that started onboarding, with its key vault or its Managed HSM pool", async () => {
     const db = testDb();
     expect(await customerIacValues(db, "eeeeeeee-0000-4000-8000-00000000000e", provider)).toEqual({ status: "not-started" });
-    const hsmTenant = "ffffffff-0000-4000-8000-00000000000f";
-    await db.customerTenant.create({
-      data: { tenantId: hsmTenant, displayName: "HSM holder", consentStatus: "GRANTED", onboarding: { create: { step: "ACCESS", vaultResourceId: `/subscriptions/${contoso.subscriptionId}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/pool`, permissionModel: "MANAGED_HSM", keyName: "k" } } },
-    });
-    expect(await customerIacValues(db, hsmTenant, provider)).toEqual({ status: "managed-hsm" });
+    expect(hsmAtAccess).toMatchObject({ keyStore: "managedHsm", tenantId: woodgrove.tenantId, subscriptionId: woodgrove.subscriptionId, resourceGroup: woodgrove.resourceGroup, hsmName: woodgrove.hsmName, keyName: woodgrove.keyName, createKey: false, keySize: 3072 });
+    // The download answers with the file for the chosen store.
+    expect(IAC_FILES.terraform.render(hsmAtAccess)).toContain("azurerm_key_vault_managed_hardware_security_module_role_assignment");
+    expect(IAC_FILES["azure-cli"].render(hsmAtAccess)).toContain("az keyvault role assignment create --hsm-name");
+    expect(IAC_FILES.terraform.render(atAccess)).toContain('resource "azurerm_role_assignment" "cmk_app_key_access"');
   });
 });
 
@@ -195,7 +210,7 @@ describe("the Terraform configuration", () => {
 });
 
 describe("the Azure CLI script", () => {
-  function script(values: IacValues): string {
+  function script(values: VaultIacValues): string {
     return renderCliScript(values);
   }
 
@@ -268,5 +283,127 @@ describe("the Azure CLI script", () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain(`signed in to tenant ${fabrikam.tenantId}; this script is for ${contoso.tenantId}`);
     expect(run.log).toEqual(["az account show --query tenantId --output tsv"]);
+  });
+});
+
+describe("the files for a key in a Managed HSM pool", () => {
+  const hclOf = async (values: HsmIacValues) => (await parse("main.tf", renderHsmTerraform(values))) as Hcl;
+
+  it("Terraform: the wizard's local role, by the id the pool's API takes, at the key's local scope, for the CMK app's service principal", async () => {
+    const hcl = await hclOf(hsmAtAccess);
+    expect(renderHsmTerraform(hsmAtAccess)).not.toMatch(new RegExp(`${contoso.tenantId}|${fabrikam.tenantId}`));
+    const required = hcl.terraform[0].required_providers[0];
+    expect(required.azurerm).toEqual({ source: "hashicorp/azurerm", version: TERRAFORM_PROVIDER_VERSIONS.azurerm });
+    expect(required.azuread).toEqual({ source: "hashicorp/azuread", version: TERRAFORM_PROVIDER_VERSIONS.azuread });
+    expect(locals(hcl)).toMatchObject({ tenant_id: woodgrove.tenantId, cmk_app_client_id: serverEnv().CMK_APP_CLIENT_ID });
+    // The pool is the one chosen in the wizard, read as it is (never created).
+    expect(block(hcl, "data", "azurerm_key_vault_managed_hardware_security_module", "pool")).toEqual({ name: "${var.managed_hsm_name}", resource_group_name: "${var.resource_group_name}" });
+    expect(block(hcl, "variable", "managed_hsm_name").default).toBe(woodgrove.hsmName);
+    expect(block(hcl, "variable", "resource_group_name").default).toBe(woodgrove.resourceGroup);
+    expect(block(hcl, "variable", "subscription_id").default).toBe(woodgrove.subscriptionId);
+    expect(hcl.resource.azurerm_key_vault_managed_hardware_security_module).toBeUndefined();
+    expect(block(hcl, "resource", "azuread_service_principal", "cmk_app")).toMatchObject({ client_id: "${local.cmk_app_client_id}", use_existing: true });
+
+    const grant = block(hcl, "resource", "azurerm_key_vault_managed_hardware_security_module_role_assignment", "cmk_app_key_access");
+    expect(grant).toMatchObject({
+      managed_hsm_id: "${data.azurerm_key_vault_managed_hardware_security_module.pool.id}",
+      scope: "${local.key_scope}",
+      role_definition_id: "${local.role_definition_id}",
+      principal_id: "${azuread_service_principal.cmk_app.object_id}",
+    });
+    // What the wizard sends in its PUT, with the leading slash azurerm's scoped role definition id wants.
+    expect(locals(hcl).role_definition_id).toBe(`/${hsmRoleDefinitionId()}`);
+    expect(HSM_TERRAFORM_ROLE_DEFINITION_ID).toBe(`/Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID}`);
+    expect(resolve(hcl, String(locals(hcl).key_scope), "")).toBe(hsmKeyScope(woodgrove.keyName));
+    // A deterministic GUID (azurerm requires a name): Terraform's uuidv5 of pool, scope, principal and role.
+    expect(grant.name).toMatch(/^\$\{uuidv5\("url", "\$\{data\.azurerm_key_vault_managed_hardware_security_module\.pool\.hsm_uri\}\|\$\{local\.key_scope\}\|\$\{azuread_service_principal\.cmk_app\.object_id\}\|\$\{local\.role_definition_id\}"\)\}$/);
+    expect(block(hcl, "resource", "azurerm_key_vault_managed_hardware_security_module_key", "cmk").count).toBe("${var.create_key ? 1 : 0}");
+    expect(block(hcl, "variable", "create_key").default).toBe(false);
+  });
+
+  it("Terraform: creates an RSA-HSM key in the pool when none is chosen, with the wizard's key rules", async () => {
+    const hcl = await hclOf(hsmNoKey);
+    const key = block(hcl, "resource", "azurerm_key_vault_managed_hardware_security_module_key", "cmk");
+    expect(key).toMatchObject({ name: "${var.key_name}", managed_hsm_id: "${data.azurerm_key_vault_managed_hardware_security_module.pool.id}", key_type: "RSA-HSM", key_size: "${var.key_size}", key_opts: ["wrapKey", "unwrapKey", "encrypt", "decrypt"] });
+    expect(block(hcl, "variable", "key_size").validation[0].condition).toBe(`\${contains(${JSON.stringify(ALLOWED_KEY_SIZES).replace(/,/g, ", ")}, var.key_size)}`);
+    expect(block(hcl, "variable", "create_key").default).toBe(true);
+    expect(block(hcl, "variable", "key_name").default).toBe("disk-encryption-key");
+    // The grant waits for the key, and the new key's versioned URL is printed for the key step or the API.
+    expect(block(hcl, "resource", "azurerm_key_vault_managed_hardware_security_module_role_assignment", "cmk_app_key_access").depends_on).toEqual(["${azurerm_key_vault_managed_hardware_security_module_key.cmk}"]);
+    expect(block(hcl, "output", "key_url").value).toBe("${var.create_key ? azurerm_key_vault_managed_hardware_security_module_key.cmk[0].versioned_id : null}");
+  });
+
+  it("Terraform: formatted as terraform fmt writes it (where a terraform binary is installed)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "iac-hsm-tf-"));
+    for (const [name, values] of [["access.tf", hsmAtAccess], ["new-key.tf", hsmNoKey]] as const) writeFileSync(path.join(dir, name), renderHsmTerraform(values));
+    const fmt = spawnSync("terraform", ["fmt", "-check", "-list=true", dir], { encoding: "utf8", env: childEnv({ TF_CLI_CONFIG_FILE: "/dev/null" }) });
+    if (fmt.error) {
+      expect(fmt.error.message).toContain("ENOENT");
+      return;
+    }
+    expect(fmt.stdout, "files terraform fmt would change").toBe("");
+    expect(fmt.status).toBe(0);
+  });
+
+  it("Terraform: the role assignment's name evaluates to a GUID (where a terraform binary is installed)", async () => {
+    const grant = block(await hclOf(hsmAtAccess), "resource", "azurerm_key_vault_managed_hardware_security_module_role_assignment", "cmk_app_key_access");
+    // The expression with its references replaced by what Azure and the wizard would give, evaluated by Terraform itself.
+    const expression = String(grant.name).slice(2, -1)
+      .replace("${data.azurerm_key_vault_managed_hardware_security_module.pool.hsm_uri}", `https://${woodgrove.hsmName}.managedhsm.azure.net/`)
+      .replace("${local.key_scope}", hsmKeyScope(woodgrove.keyName))
+      .replace("${azuread_service_principal.cmk_app.object_id}", SP_OBJECT_ID)
+      .replace("${local.role_definition_id}", HSM_TERRAFORM_ROLE_DEFINITION_ID);
+    const evaluated = spawnSync("terraform", ["console"], { input: `${expression}\n`, encoding: "utf8", cwd: mkdtempSync(path.join(tmpdir(), "iac-hsm-console-")), env: childEnv({ TF_CLI_CONFIG_FILE: "/dev/null" }) });
+    if (evaluated.error) {
+      expect(evaluated.error.message).toContain("ENOENT");
+      return;
+    }
+    expect(evaluated.stdout.trim(), evaluated.stderr).toMatch(/^"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$/);
+  });
+
+  it("the CLI script is valid bash, and shellcheck finds nothing", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "iac-hsm-sh-"));
+    const files = [["access.sh", hsmAtAccess], ["new-key.sh", hsmNoKey]] as const;
+    for (const [name, values] of files) writeFileSync(path.join(dir, name), renderHsmCliScript(values));
+    for (const [name] of files) expect(spawnSync("bash", ["-n", path.join(dir, name)], { encoding: "utf8" }).status, name).toBe(0);
+    const check = spawnSync("shellcheck", files.map(([name]) => path.join(dir, name)), { encoding: "utf8" });
+    if (check.error) {
+      expect(toolingEnv().CI, "shellcheck is missing: .ci/run installs it (apt-get install shellcheck)").toBe(false);
+      return;
+    }
+    expect(check.stdout).toBe("");
+    expect(check.status).toBe(0);
+  });
+
+  it("the CLI script creates the RSA-HSM key and assigns the wizard's local role at /keys/{name}; a second run creates nothing", () => {
+    const az = fakeAzure({ signedInTenant: woodgrove.tenantId, me: "unused", spObjectId: SP_OBJECT_ID, subscriptionId: woodgrove.subscriptionId });
+    az.given({ hsm: true });
+    const first = az.run(renderHsmCliScript(hsmNoKey));
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.log).toContain(`az account set --subscription ${woodgrove.subscriptionId}`);
+    expect(first.log.filter((line) => / create /.test(line))).toEqual([
+      `az ad sp create --id ${serverEnv().CMK_APP_CLIENT_ID} --query id --output tsv`,
+      `az keyvault key create --hsm-name ${woodgrove.hsmName} --name disk-encryption-key --kty RSA-HSM --size 3072 --ops wrapKey unwrapKey encrypt decrypt --output none`,
+      `az keyvault role assignment create --hsm-name ${woodgrove.hsmName} --role ${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID} --scope ${hsmKeyScope("disk-encryption-key")} --assignee-object-id ${SP_OBJECT_ID} --assignee-principal-type ServicePrincipal --output none`,
+    ]);
+    const second = az.run(renderHsmCliScript(hsmNoKey));
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.log.filter((line) => / create /.test(line))).toEqual([]);
+  });
+
+  it("the CLI script at the access step only grants the role on the chosen key, and stops when the pool is not there", () => {
+    const az = fakeAzure({ signedInTenant: woodgrove.tenantId, me: "unused", spObjectId: "must-not-be-created", subscriptionId: woodgrove.subscriptionId });
+    az.given({ servicePrincipal: SP_OBJECT_ID });
+    const missing = az.run(renderHsmCliScript(hsmAtAccess));
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(`no Managed HSM ${woodgrove.hsmName} in subscription ${woodgrove.subscriptionId}`);
+    expect(missing.log.some((line) => / create /.test(line))).toBe(false);
+
+    az.given({ hsm: true, key: true });
+    const run = az.run(renderHsmCliScript(hsmAtAccess));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.log.filter((line) => / create /.test(line) || / key /.test(line))).toEqual([
+      `az keyvault role assignment create --hsm-name ${woodgrove.hsmName} --role ${HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID} --scope ${hsmKeyScope(woodgrove.keyName)} --assignee-object-id ${SP_OBJECT_ID} --assignee-principal-type ServicePrincipal --output none`,
+    ]);
   });
 });

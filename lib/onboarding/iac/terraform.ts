@@ -3,7 +3,8 @@
 import { ROTATION_LIMITS, rotationChoiceProblems } from "../../azure/key-rotation-policy";
 import { ACCESS_POLICY_KEY_PERMISSIONS, CRYPTO_OFFICER_ROLE_ID, CRYPTO_OFFICER_ROLE_NAME, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, keyScope, roleDefinitionId } from "../access";
 import { ALLOWED_KEY_SIZES, ALLOWED_KEY_TYPES } from "../checks";
-import type { IacValues } from "./values";
+import { block, commentText, list, str, template, variable } from "./hcl";
+import type { IacValues, VaultIacValues } from "./values";
 
 /** Provider versions the configuration is written for: `rbac_authorization_enabled` arrived in azurerm 4.42; azuread 3 takes `client_id`. */
 export const TERRAFORM_PROVIDER_VERSIONS = { azurerm: ">= 4.42, < 5.0", azuread: ">= 3.0, < 4.0", time: ">= 0.9, < 1.0" } as const;
@@ -11,20 +12,6 @@ export const TERRAFORM_PROVIDER_VERSIONS = { azurerm: ">= 4.42, < 5.0", azuread:
 export const ROLE_PROPAGATION_WAIT = "120s";
 /** The key operations the wizard's key creation permits. */
 export const IAC_KEY_OPERATIONS = ["wrapKey", "unwrapKey", "encrypt", "decrypt"] as const;
-
-/** A quoted HCL string: JSON escaping, and `${`/`%{` doubled so a value can never become an expression. */
-function str(value: string): string {
-  return JSON.stringify(value).replace(/([$%])\{/g, (_, sign: string) => `${sign}${sign}{`);
-}
-
-/** A quoted HCL template whose \${…} interpolations are ours (Terraform references), never customer data. */
-function template(value: string): string {
-  return JSON.stringify(value);
-}
-
-function list(values: readonly (string | number)[]): string {
-  return `[${values.map((v) => (typeof v === "number" ? String(v) : str(v))).join(", ")}]`;
-}
 
 /** Access-policy permission names as azurerm spells them (Get, WrapKey, UnwrapKey). */
 function policyPermission(name: string): string {
@@ -34,26 +21,22 @@ function policyPermission(name: string): string {
 const SAFE_NAME = /^[-\w.()]+$/;
 
 export function assertRenderable(values: IacValues): void {
-  const problems = rotationChoiceProblems(values.rotation);
-  if (problems.length > 0) throw new Error(`rotation defaults break Key Vault's limits: ${problems.map((p) => p.message).join(" ")}`);
+  if (values.keyStore === "vault") {
+    const problems = rotationChoiceProblems(values.rotation);
+    if (problems.length > 0) throw new Error(`rotation defaults break Key Vault's limits: ${problems.map((p) => p.message).join(" ")}`);
+  }
   if (values.regions.length === 0) throw new Error("no provider regions to offer");
   // Names and ids go into shell and HCL defaults: Azure's own character rules keep them free of quoting trouble.
-  for (const [name, value] of Object.entries({ tenantId: values.tenantId, cmkAppClientId: values.cmkAppClientId, subscriptionId: values.subscriptionId ?? "", resourceGroup: values.resourceGroup, vaultName: values.vaultName, keyName: values.keyName, regions: values.regions.join("") })) {
+  const store = values.keyStore === "vault" ? { vaultName: values.vaultName } : { hsmName: values.hsmName };
+  for (const [name, value] of Object.entries({ tenantId: values.tenantId, cmkAppClientId: values.cmkAppClientId, subscriptionId: values.subscriptionId ?? "", resourceGroup: values.resourceGroup, ...store, keyName: values.keyName, regions: values.regions.join("") })) {
     if (!SAFE_NAME.test(value) && !(name === "subscriptionId" && value === "")) throw new Error(`${name} has characters Azure does not allow: ${JSON.stringify(value)}`);
   }
 }
 
-/** Free text (display names from configuration) on one comment line. */
-export function commentText(value: string): string {
-  return value.replace(/[\r\n]+/g, " ");
-}
-
-export function renderTerraform(values: IacValues, generatedAt = new Date()): string {
+/** The customer's side for a key vault (a Managed HSM pool: managed-hsm.ts). */
+export function renderTerraform(values: VaultIacValues, generatedAt = new Date()): string {
   assertRenderable(values);
   const L = ROTATION_LIMITS;
-  const subscription = values.subscriptionId
-    ? `  default     = ${str(values.subscriptionId)}\n`
-    : "";
   return `# The customer's side of customer-managed keys with ${commentText(values.providerName)}: one \`terraform apply\` does what the
 # CMK Portal's wizard does in your tenant.
 #   1. The service principal of ${commentText(values.cmkAppDisplayName)} (app ${values.cmkAppClientId}) in your tenant: the same as admin consent.
@@ -102,120 +85,63 @@ provider "azuread" {
   tenant_id = local.tenant_id
 }
 
-variable "subscription_id" {
-  description = "Subscription that holds (or will hold) the key vault."
-  type        = string
-${subscription}}
+${variable("subscription_id", { description: "Subscription that holds (or will hold) the key vault.", type: "string", default: values.subscriptionId ? str(values.subscriptionId) : undefined })}
 
-variable "create_key_vault" {
-  description = "true: create a new vault with purge protection and Azure RBAC. false: use the existing vault named below."
-  type        = bool
-  default     = ${values.createKeyVault}
-}
+${variable("create_key_vault", { description: "true: create a new vault with purge protection and Azure RBAC. false: use the existing vault named below.", type: "bool", default: String(values.createKeyVault) })}
 
-variable "create_resource_group" {
-  description = "With create_key_vault: also create the resource group (false: it exists already)."
-  type        = bool
-  default     = true
-}
+${variable("create_resource_group", { description: "With create_key_vault: also create the resource group (false: it exists already).", type: "bool", default: "true" })}
 
-variable "resource_group_name" {
-  type    = string
-  default = ${str(values.resourceGroup)}
-}
+${variable("resource_group_name", { type: "string", default: str(values.resourceGroup) })}
 
-variable "key_vault_name" {
-  description = "3-24 letters, digits and hyphens, unique across Azure."
-  type        = string
-  default     = ${str(values.vaultName)}
-}
+${variable("key_vault_name", { description: "3-24 letters, digits and hyphens, unique across Azure.", type: "string", default: str(values.vaultName) })}
 
-variable "location" {
-  description = ${str(`Region of a new vault: the key must be in a region where ${values.providerName} runs your disks.`)}
-  type        = string
-  default     = ${str(values.regions[0]!)}
+${variable("location", {
+  description: `Region of a new vault: the key must be in a region where ${values.providerName} runs your disks.`,
+  type: "string",
+  default: str(values.regions[0]!),
+  validation: { condition: `contains(${list(values.regions)}, var.location)`, errorMessage: `The vault must be in one of ${values.regions.join(", ")}: the key has to be in the same region as the disks.` },
+})}
 
-  validation {
-    condition     = contains(${list(values.regions)}, var.location)
-    error_message = "The vault must be in one of ${values.regions.join(", ")}: the key has to be in the same region as the disks."
-  }
-}
+${variable("existing_vault_uses_rbac", { description: "For an existing vault: true if it uses Azure RBAC, false if it uses vault access policies (the app then gets an access policy).", type: "bool", default: String(values.vaultUsesRbac) })}
 
-variable "existing_vault_uses_rbac" {
-  description = "For an existing vault: true if it uses Azure RBAC, false if it uses vault access policies (the app then gets an access policy)."
-  type        = bool
-  default     = ${values.vaultUsesRbac}
-}
+${variable("create_key", { description: "true: create the key below with a rotation policy. false: use the existing key of that name.", type: "bool", default: String(values.createKey) })}
 
-variable "create_key" {
-  description = "true: create the key below with a rotation policy. false: use the existing key of that name."
-  type        = bool
-  default     = ${values.createKey}
-}
+${variable("key_name", { type: "string", default: str(values.keyName) })}
 
-variable "key_name" {
-  type    = string
-  default = ${str(values.keyName)}
-}
+${variable("key_type", {
+  description: "RSA-HSM needs a Premium vault (a new vault is Premium then).",
+  type: "string",
+  default: str(values.keyType),
+  validation: { condition: `contains(${list(ALLOWED_KEY_TYPES)}, var.key_type)`, errorMessage: "Disk encryption needs an RSA or RSA-HSM key." },
+})}
 
-variable "key_type" {
-  description = "RSA-HSM needs a Premium vault (a new vault is Premium then)."
-  type        = string
-  default     = ${str(values.keyType)}
+${keySizeVariable(values.keySize)}
 
-  validation {
-    condition     = contains(${list(ALLOWED_KEY_TYPES)}, var.key_type)
-    error_message = "Disk encryption needs an RSA or RSA-HSM key."
-  }
-}
+${variable("rotate_after_days", {
+  description: "A new key version this many days after each version is created.",
+  type: "number",
+  default: String(values.rotation.rotateEveryDays),
+  validation: { condition: `var.rotate_after_days >= ${L.minRotateDays}`, errorMessage: `Key Vault rotates at most every ${L.minRotateDays} days.` },
+})}
 
-variable "key_size" {
-  type    = number
-  default = ${values.keySize}
+${variable("expire_after_days", {
+  description: "Each key version expires this many days after it is created.",
+  type: "number",
+  default: String(values.rotation.expiryDays),
+  validation: { condition: `var.expire_after_days >= ${L.minExpiryDays} && var.expire_after_days <= ${L.maxDays}`, errorMessage: `Key Vault requires versions to live at least ${L.minExpiryDays} days (at most ${L.maxDays} here).` },
+})}
 
-  validation {
-    condition     = contains(${list(ALLOWED_KEY_SIZES)}, var.key_size)
-    error_message = "Use ${ALLOWED_KEY_SIZES.join(", ")} bits."
-  }
-}
+${variable("notify_before_expiry_days", {
+  type: "number",
+  default: String(values.rotation.notifyDaysBeforeExpiry),
+  validation: { condition: `var.notify_before_expiry_days >= ${L.minNotifyDays}`, errorMessage: `Notify at least ${L.minNotifyDays} days before expiry, so there is time to act.` },
+})}
 
-variable "rotate_after_days" {
-  description = "A new key version this many days after each version is created."
-  type        = number
-  default     = ${values.rotation.rotateEveryDays}
-
-  validation {
-    condition     = var.rotate_after_days >= ${L.minRotateDays}
-    error_message = "Key Vault rotates at most every ${L.minRotateDays} days."
-  }
-}
-
-variable "expire_after_days" {
-  description = "Each key version expires this many days after it is created."
-  type        = number
-  default     = ${values.rotation.expiryDays}
-
-  validation {
-    condition     = var.expire_after_days >= ${L.minExpiryDays} && var.expire_after_days <= ${L.maxDays}
-    error_message = "Key Vault requires versions to live at least ${L.minExpiryDays} days (at most ${L.maxDays} here)."
-  }
-}
-
-variable "notify_before_expiry_days" {
-  type    = number
-  default = ${values.rotation.notifyDaysBeforeExpiry}
-
-  validation {
-    condition     = var.notify_before_expiry_days >= ${L.minNotifyDays}
-    error_message = "Notify at least ${L.minNotifyDays} days before expiry, so there is time to act."
-  }
-}
-
-variable "grant_deployer_crypto_officer" {
-  description = "With create_key on an RBAC vault: give whoever runs Terraform ${CRYPTO_OFFICER_ROLE_NAME} on the vault, which creating a key needs. Set false if you hold it (or Key Vault Administrator) already: Azure refuses a duplicate assignment."
-  type        = bool
-  default     = true
-}
+${variable("grant_deployer_crypto_officer", {
+  description: `With create_key on an RBAC vault: give whoever runs Terraform ${CRYPTO_OFFICER_ROLE_NAME} on the vault, which creating a key needs. Set false if you hold it (or Key Vault Administrator) already: Azure refuses a duplicate assignment.`,
+  type: "bool",
+  default: "true",
+})}
 
 data "azurerm_client_config" "current" {}
 
@@ -264,12 +190,12 @@ locals {
 
 # 3. The key. Creating it is a data-plane action: Owner alone cannot, so whoever runs Terraform gets
 #    ${CRYPTO_OFFICER_ROLE_NAME} on the vault first (the wizard offers the same), then waits for the role to propagate.
-resource "azurerm_role_assignment" "deployer_crypto_officer" {
-  count              = var.create_key && local.vault_uses_rbac && var.grant_deployer_crypto_officer ? 1 : 0
-  scope              = local.key_vault_id
-  role_definition_id = ${template(roleDefinitionId("${var.subscription_id}", "${local.crypto_officer_role_id}"))}
-  principal_id       = data.azurerm_client_config.current.object_id
-}
+${vaultRoleAssignment("deployer_crypto_officer", {
+  count: "var.create_key && local.vault_uses_rbac && var.grant_deployer_crypto_officer ? 1 : 0",
+  scope: "local.key_vault_id",
+  roleId: "${local.crypto_officer_role_id}",
+  principalId: "data.azurerm_client_config.current.object_id",
+})}
 
 resource "time_sleep" "deployer_role_propagation" {
   count           = length(azurerm_role_assignment.deployer_crypto_officer)
@@ -314,14 +240,13 @@ locals {
 }
 
 # 4. The app's access to the key: "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" (get, wrap key, unwrap key) at key scope.
-resource "azurerm_role_assignment" "cmk_app_key_access" {
-  count                            = local.vault_uses_rbac ? 1 : 0
-  scope                            = local.key_scope
-  role_definition_id               = ${template(roleDefinitionId("${var.subscription_id}", "${local.crypto_service_encryption_user_role_id}"))}
-  principal_id                     = azuread_service_principal.cmk_app.object_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
+${vaultRoleAssignment("cmk_app_key_access", {
+  count: "local.vault_uses_rbac ? 1 : 0",
+  scope: "local.key_scope",
+  roleId: "${local.crypto_service_encryption_user_role_id}",
+  principalId: "azuread_service_principal.cmk_app.object_id",
+  servicePrincipal: true,
+})}
 
 # On a vault that uses access policies, the same permissions as an access policy (for the whole vault).
 resource "azurerm_key_vault_access_policy" "cmk_app" {
@@ -345,4 +270,25 @@ output "key_url" {
   value       = var.create_key ? azurerm_key_vault_key.cmk[0].id : null
 }
 `;
+}
+
+/** The key size, limited to what disk encryption accepts (both stores). */
+export function keySizeVariable(keySize: number): string {
+  return variable("key_size", {
+    type: "number",
+    default: String(keySize),
+    validation: { condition: `contains(${list(ALLOWED_KEY_SIZES)}, var.key_size)`, errorMessage: `Use ${ALLOWED_KEY_SIZES.join(", ")} bits.` },
+  });
+}
+
+/** An Azure RBAC role assignment the wizard makes too: the role by id in the vault's subscription. */
+function vaultRoleAssignment(name: string, spec: { count: string; scope: string; roleId: string; principalId: string; servicePrincipal?: boolean }): string {
+  return block(`resource "azurerm_role_assignment" ${JSON.stringify(name)}`, [
+    ["count", spec.count],
+    ["scope", spec.scope],
+    ["role_definition_id", template(roleDefinitionId("${var.subscription_id}", spec.roleId))],
+    ["principal_id", spec.principalId],
+    ["principal_type", spec.servicePrincipal ? '"ServicePrincipal"' : undefined],
+    ["skip_service_principal_aad_check", spec.servicePrincipal ? "true" : undefined],
+  ]);
 }

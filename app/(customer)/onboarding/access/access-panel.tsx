@@ -9,7 +9,8 @@ import { BUTTON_STYLES } from "@/components/ui/action-button";
 import { IAC_DOWNLOADS, iacDownloadPath } from "@/lib/onboarding/iac/downloads";
 import { confirmAccess, grantAccess } from "../actions";
 
-export function AccessPanel({ snippets }: { snippets: AccessSnippets }) {
+/** `store`: a key vault, or a Managed HSM pool (whose files use the existing pool and grant its local role). */
+export function AccessPanel({ snippets, store = "vault" }: { snippets: AccessSnippets; store?: "vault" | "managedHsm" }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<PublicError | null>(null);
@@ -72,8 +73,10 @@ export function AccessPanel({ snippets }: { snippets: AccessSnippets }) {
           Or apply it as code
         </h2>
         <p className="text-sm text-slate-600">
-          The whole customer side in one run, filled in with your organization&apos;s values: the provider app&apos;s service principal (the same as consent), a new vault and key with a rotation policy if you want them (switches
-          in the file; by default your chosen vault and key), and this grant on the key.
+          The whole customer side in one run, filled in with your organization&apos;s values: the provider app&apos;s service principal (the same as consent),{" "}
+          {store === "managedHsm"
+            ? "a new RSA-HSM key in your pool if you want one (a switch in the file; by default your chosen key; the pool itself is never created), and this local role on the key."
+            : "a new vault and key with a rotation policy if you want them (switches in the file; by default your chosen vault and key), and this grant on the key."}
         </p>
         <ul className="flex flex-wrap gap-3">
           {IAC_DOWNLOADS.map((d) => (

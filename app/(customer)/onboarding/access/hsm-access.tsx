@@ -36,7 +36,7 @@ export function HsmAccess({ hsmName, keyName, servicePrincipalObjectId, grantedA
           </Link>
         </p>
       ) : (
-        <AccessPanel snippets={hsmAccessSnippets({ hsmName, keyName, servicePrincipalObjectId })} />
+        <AccessPanel snippets={hsmAccessSnippets({ hsmName, keyName, servicePrincipalObjectId })} store="managedHsm" />
       )}
     </>
   );
