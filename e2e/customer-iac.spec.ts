@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { expect, test, type Page } from "@playwright/test";
 import { CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID } from "../lib/onboarding/access";
-import { pickAccount, ready, signInAs } from "./support/auth";
+import { ready, signInAs } from "./support/auth";
+import { consentAsAdmin } from "./support/wizard";
 import { screenshot } from "./support/screenshots";
 import { freshWorld } from "./support/world";
 import { SIM } from "./azure-sim/seed";
@@ -18,13 +19,7 @@ async function download(page: Page, name: RegExp): Promise<{ filename: string; t
 
 test("the access step offers the Terraform and CLI files, filled in with the customer's own values", async ({ page }) => {
   test.setTimeout(240_000); // two sign-ins, consent and two downloads on a shared, busy machine
-  await signInAs(page, "admin@contoso.example", "customer");
-  await ready(page);
-  await page.getByRole("button", { name: "Grant admin consent" }).click();
-  await pickAccount(page, "admin@contoso.example");
-  await page.getByRole("button", { name: "Accept" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/vault/);
-  await ready(page);
+  await consentAsAdmin(page, "admin@contoso.example");
   await page.getByRole("button", { name: `Use ${contoso.vaultName}` }).click();
   await expect(page).toHaveURL(/\/onboarding\/key$/);
   await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { pickAccount, ready, signInAs } from "./support/auth";
+import { chooseContosoVaultAndKey, consentAsAdmin } from "./support/wizard";
 import { screenshot } from "./support/screenshots";
 import { simControl } from "./support/sim";
 import { freshWorld } from "./support/world";
@@ -14,19 +14,8 @@ test.afterAll(async () => {
 });
 
 test("the vault firewall blocks the provider's probe: the options are shown and the customer skips the probe", async ({ page }) => {
-  await signInAs(page, "admin@contoso.example", "customer");
-  await expect(page).toHaveURL(/\/onboarding\/consent$/);
-  await ready(page);
-  await page.getByRole("button", { name: "Grant admin consent" }).click();
-  await pickAccount(page, "admin@contoso.example");
-  await page.getByRole("button", { name: "Accept" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/vault/);
-  await ready(page);
-  await page.getByRole("button", { name: "Use contoso-cmk-kv" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/key$/);
-  await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
-  await page.getByRole("row").filter({ hasText: "disk-key" }).getByRole("button", { name: "Use disk-key" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/access$/);
+  await consentAsAdmin(page, "admin@contoso.example");
+  await chooseContosoVaultAndKey(page);
 
   // The customer turns the vault's firewall on; the provider's probe does not come as a trusted service.
   await simControl("vaults/firewall", { vault: "contoso-cmk-kv", defaultAction: "Deny" });

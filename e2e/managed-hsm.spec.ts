@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { pickAccount, ready, signInAs } from "./support/auth";
+import { ready } from "./support/auth";
+import { consentAsAdmin } from "./support/wizard";
 import { screenshot } from "./support/screenshots";
 import { freshWorld } from "./support/world";
 import { HSM_ROLES } from "./azure-sim/seed";
@@ -11,14 +12,7 @@ test.beforeAll(freshWorld);
 test("an HSM customer onboards with an RSA-HSM key and reaches a Succeeded disk encryption set", async ({ page }) => {
   // One journey through six steps and a provisioning job: longer than the default per-test budget.
   test.setTimeout(300_000);
-  await signInAs(page, "admin@woodgrove.example", "customer");
-  await expect(page).toHaveURL(/\/onboarding\/consent$/);
-  await ready(page);
-  await page.getByRole("button", { name: "Grant admin consent" }).click();
-  await pickAccount(page, "admin@woodgrove.example");
-  await page.getByRole("button", { name: "Accept" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/vault/);
-  await ready(page);
+  await consentAsAdmin(page, "admin@woodgrove.example");
 
   // The key store is a radio group: choosing Managed HSM lists the subscription's pools with their checks.
   const choice = page.getByRole("group", { name: "Where is your key?" });

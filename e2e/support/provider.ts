@@ -1,7 +1,8 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { PERSONAS, SIM } from "../azure-sim/seed";
-import { pickAccount, ready, signInAs, signOut } from "./auth";
+import { signOut } from "./auth";
 import { SIM_URL } from "./sim";
+import { chooseContosoVaultAndKey, consentAsAdmin } from "./wizard";
 
 // What journeys do on the provider's side of Azure (outside the portal), and the one onboarding they start from.
 
@@ -59,16 +60,8 @@ export async function encryptDisksWithDes(api: APIRequestContext, keyName: strin
  * Succeeded and the admin has signed out. `followNewVersions: false` leaves rotation in support's hands.
  */
 export async function onboardContoso(page: Page, { followNewVersions = true }: { followNewVersions?: boolean } = {}): Promise<void> {
-  const contoso = SIM.customers.contoso;
-  await signInAs(page, PERSONAS.contosoAdmin.upn, "customer");
-  await page.getByRole("button", { name: "Grant admin consent" }).click();
-  await pickAccount(page, PERSONAS.contosoAdmin.upn);
-  await page.getByRole("button", { name: "Accept" }).click();
-  await expect(page).toHaveURL(/\/onboarding\/vault/);
-  await ready(page);
-  await page.getByRole("button", { name: `Use ${contoso.vaultName}` }).click();
-  await page.getByRole("button", { name: "Give me Key Vault Crypto Officer on this vault" }).click();
-  await page.getByRole("row").filter({ hasText: contoso.keyName }).getByRole("button", { name: `Use ${contoso.keyName}` }).click();
+  await consentAsAdmin(page, PERSONAS.contosoAdmin.upn);
+  await chooseContosoVaultAndKey(page);
   await page.getByRole("button", { name: "Grant access" }).click();
   await expect(page.getByText("Key Vault wrapped and unwrapped a test value with it for the app")).toBeVisible({ timeout: 40_000 });
   await page.getByRole("link", { name: "Continue to review" }).click();
