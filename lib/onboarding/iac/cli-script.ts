@@ -55,17 +55,7 @@ ROTATION_POLICY=${sq(cliRotationPolicy(v))}
 fail() { echo "error: $*" >&2; exit 1; }
 
 [ -n "$SUBSCRIPTION_ID" ] || fail "set SUBSCRIPTION_ID to the subscription that holds (or will hold) the key vault"
-signed_in_tenant=$(az account show --query tenantId --output tsv) || fail "sign in first: az login --tenant $TENANT_ID"
-[ "$signed_in_tenant" = "$TENANT_ID" ] || fail "signed in to tenant $signed_in_tenant; this script is for $TENANT_ID (az login --tenant $TENANT_ID)"
-az account set --subscription "$SUBSCRIPTION_ID"
-
-# 1. The app's service principal (what admin consent creates); kept if it exists.
-sp_id=$(az ad sp show --id "$CMK_APP_CLIENT_ID" --query id --output tsv 2>/dev/null || true)
-if [ -z "$sp_id" ]; then
-  echo "Creating the service principal of app $CMK_APP_CLIENT_ID"
-  sp_id=$(az ad sp create --id "$CMK_APP_CLIENT_ID" --query id --output tsv)
-fi
-echo "Service principal: $sp_id"
+${CLI_SIGN_IN_AND_SERVICE_PRINCIPAL}
 
 # 2. The vault: soft delete 90 days and purge protection (disk encryption sets require both), Azure RBAC.
 if [ "$CREATE_KEY_VAULT" = true ]; then
@@ -122,3 +112,19 @@ echo "Granted on $key_scope"
 echo "Done. In the CMK Portal, choose \\"It's done — check again\\" on the access step."
 `;
 }
+
+/**
+ * Both scripts' start (after `fail` is defined): stop unless signed in to the customer's tenant, select the
+ * subscription, then step 1, the CMK app's service principal as admin consent creates it.
+ */
+export const CLI_SIGN_IN_AND_SERVICE_PRINCIPAL = `signed_in_tenant=$(az account show --query tenantId --output tsv) || fail "sign in first: az login --tenant $TENANT_ID"
+[ "$signed_in_tenant" = "$TENANT_ID" ] || fail "signed in to tenant $signed_in_tenant; this script is for $TENANT_ID (az login --tenant $TENANT_ID)"
+az account set --subscription "$SUBSCRIPTION_ID"
+
+# 1. The app's service principal (what admin consent creates); kept if it exists.
+sp_id=$(az ad sp show --id "$CMK_APP_CLIENT_ID" --query id --output tsv 2>/dev/null || true)
+if [ -z "$sp_id" ]; then
+  echo "Creating the service principal of app $CMK_APP_CLIENT_ID"
+  sp_id=$(az ad sp create --id "$CMK_APP_CLIENT_ID" --query id --output tsv)
+fi
+echo "Service principal: $sp_id"`;

@@ -92,6 +92,36 @@ function resolve(hcl: Hcl, expression: string, vaultId: string): string {
   });
 }
 
+/** terraform fmt -check over the files; only a machine without terraform is excused (it is in neither the npm nor the Debian registry). */
+function expectTerraformFormatted(files: Record<string, string>) {
+  const dir = mkdtempSync(path.join(tmpdir(), "iac-tf-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  const fmt = spawnSync("terraform", ["fmt", "-check", "-list=true", dir], { encoding: "utf8", env: childEnv({ TF_CLI_CONFIG_FILE: "/dev/null" }) });
+  if (fmt.error) {
+    expect(fmt.error.message).toContain("ENOENT");
+    return;
+  }
+  expect(fmt.stdout, "files terraform fmt would change").toBe("");
+  expect(fmt.status).toBe(0);
+}
+
+/** bash -n, then shellcheck (.ci/run installs Debian's; a developer machine without it still gets the bash -n check). */
+function expectValidScripts(files: Record<string, string>) {
+  const dir = mkdtempSync(path.join(tmpdir(), "iac-sh-"));
+  const paths = Object.entries(files).map(([name, text]) => {
+    writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  });
+  for (const file of paths) expect(spawnSync("bash", ["-n", file], { encoding: "utf8" }).status, file).toBe(0);
+  const check = spawnSync("shellcheck", paths, { encoding: "utf8" });
+  if (check.error) {
+    expect(toolingEnv().CI, "shellcheck is missing: .ci/run installs it (apt-get install shellcheck)").toBe(false);
+    return;
+  }
+  expect(check.stdout).toBe("");
+  expect(check.status).toBe(0);
+}
+
 describe("the customer's values", () => {
   it("are there for a tenant that started onboarding, with its key vault or its Managed HSM pool", async () => {
     const db = testDb();
@@ -196,16 +226,7 @@ describe("the Terraform configuration", () => {
   });
 
   it("is formatted as terraform fmt writes it (where a terraform binary is installed)", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "iac-tf-"));
-    for (const [name, values] of [["access.tf", atAccess], ["fresh.tf", fresh]] as const) writeFileSync(path.join(dir, name), renderTerraform(values));
-    const fmt = spawnSync("terraform", ["fmt", "-check", "-list=true", dir], { encoding: "utf8", env: childEnv({ TF_CLI_CONFIG_FILE: "/dev/null" }) });
-    // Terraform is in neither the npm nor the Debian registry, so a fresh CI machine may lack it; only "not installed" is excused.
-    if (fmt.error) {
-      expect(fmt.error.message).toContain("ENOENT");
-      return;
-    }
-    expect(fmt.stdout, "files terraform fmt would change").toBe("");
-    expect(fmt.status).toBe(0);
+    expectTerraformFormatted({ "access.tf": renderTerraform(atAccess), "fresh.tf": renderTerraform(fresh) });
   });
 });
 
@@ -215,18 +236,7 @@ describe("the Azure CLI script", () => {
   }
 
   it("is valid bash, and shellcheck finds nothing", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "iac-sh-"));
-    const files = [["access.sh", atAccess], ["fresh.sh", fresh]] as const;
-    for (const [name, values] of files) writeFileSync(path.join(dir, name), script(values));
-    for (const [name] of files) expect(spawnSync("bash", ["-n", path.join(dir, name)], { encoding: "utf8" }).status, name).toBe(0);
-    const check = spawnSync("shellcheck", files.map(([name]) => path.join(dir, name)), { encoding: "utf8" });
-    // .ci/run installs it (Debian's shellcheck); a developer machine without it still gets the bash -n check.
-    if (check.error) {
-      expect(toolingEnv().CI, "shellcheck is missing: .ci/run installs it (apt-get install shellcheck)").toBe(false);
-      return;
-    }
-    expect(check.stdout).toBe("");
-    expect(check.status).toBe(0);
+    expectValidScripts({ "access.sh": script(atAccess), "fresh.sh": script(fresh) });
   });
 
   it("does the whole customer side for a new customer, with the wizard's ids, and a second run creates nothing", () => {
@@ -334,15 +344,7 @@ describe("the files for a key in a Managed HSM pool", () => {
   });
 
   it("Terraform: formatted as terraform fmt writes it (where a terraform binary is installed)", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "iac-hsm-tf-"));
-    for (const [name, values] of [["access.tf", hsmAtAccess], ["new-key.tf", hsmNoKey]] as const) writeFileSync(path.join(dir, name), renderHsmTerraform(values));
-    const fmt = spawnSync("terraform", ["fmt", "-check", "-list=true", dir], { encoding: "utf8", env: childEnv({ TF_CLI_CONFIG_FILE: "/dev/null" }) });
-    if (fmt.error) {
-      expect(fmt.error.message).toContain("ENOENT");
-      return;
-    }
-    expect(fmt.stdout, "files terraform fmt would change").toBe("");
-    expect(fmt.status).toBe(0);
+    expectTerraformFormatted({ "access.tf": renderHsmTerraform(hsmAtAccess), "new-key.tf": renderHsmTerraform(hsmNoKey) });
   });
 
   it("Terraform: the role assignment's name evaluates to a GUID (where a terraform binary is installed)", async () => {
@@ -362,17 +364,7 @@ describe("the files for a key in a Managed HSM pool", () => {
   });
 
   it("the CLI script is valid bash, and shellcheck finds nothing", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "iac-hsm-sh-"));
-    const files = [["access.sh", hsmAtAccess], ["new-key.sh", hsmNoKey]] as const;
-    for (const [name, values] of files) writeFileSync(path.join(dir, name), renderHsmCliScript(values));
-    for (const [name] of files) expect(spawnSync("bash", ["-n", path.join(dir, name)], { encoding: "utf8" }).status, name).toBe(0);
-    const check = spawnSync("shellcheck", files.map(([name]) => path.join(dir, name)), { encoding: "utf8" });
-    if (check.error) {
-      expect(toolingEnv().CI, "shellcheck is missing: .ci/run installs it (apt-get install shellcheck)").toBe(false);
-      return;
-    }
-    expect(check.stdout).toBe("");
-    expect(check.status).toBe(0);
+    expectValidScripts({ "access.sh": renderHsmCliScript(hsmAtAccess), "new-key.sh": renderHsmCliScript(hsmNoKey) });
   });
 
   it("the CLI script creates the RSA-HSM key and assigns the wizard's local role at /keys/{name}; a second run creates nothing", () => {
