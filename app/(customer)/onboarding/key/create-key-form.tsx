@@ -7,12 +7,17 @@ import { ActionError } from "@/components/ui/action-feedback";
 import { BUTTON_STYLES } from "@/components/ui/action-button";
 import { createKey } from "../actions";
 
-export function CreateKeyForm() {
+/**
+ * A new key in the chosen store. A key vault: RSA or RSA-HSM, with a rotation policy. A Managed HSM pool: RSA-HSM only
+ * (the only RSA type a pool holds), without a rotation policy, as the wizard's HSM path creates it.
+ */
+export function CreateKeyForm({ store = "vault" }: { store?: "vault" | "managedHsm" }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<PublicError | null>(null);
-  const [withRotation, setWithRotation] = useState(true);
+  const [withRotation, setWithRotation] = useState(store === "vault");
   const fieldError = (name: string) => error?.fields?.[name];
+  const hsm = store === "managedHsm";
 
   // onSubmit, not a form action: a form action resets the fields, and a person fixing one field must not lose the others.
   function submit(event: React.FormEvent<HTMLFormElement>) {
@@ -23,7 +28,7 @@ export function CreateKeyForm() {
       setError(null);
       const result = await createKey({
         name: String(form.get("name") ?? ""),
-        keyType: String(form.get("keyType") ?? "RSA"),
+        keyType: hsm ? "RSA-HSM" : String(form.get("keyType") ?? "RSA"),
         keySize: number("keySize"),
         rotation: withRotation ? { rotateEveryDays: number("rotateEveryDays"), expiryDays: number("expiryDays"), notifyDaysBeforeExpiry: number("notifyDaysBeforeExpiry") } : undefined,
       });
@@ -34,7 +39,7 @@ export function CreateKeyForm() {
 
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className={`grid gap-4 ${hsm ? "sm:grid-cols-2" : "sm:grid-cols-3"}`}>
         <div>
           <label htmlFor="new-key-name" className="block text-sm font-medium">
             Key name
@@ -46,18 +51,20 @@ export function CreateKeyForm() {
             </p>
           )}
         </div>
-        <div>
-          <label htmlFor="new-key-type" className="block text-sm font-medium">
-            Key type
-          </label>
-          <select id="new-key-type" name="keyType" className="mt-1 w-full rounded-md border border-slate-300 bg-white px-3 py-2">
-            <option value="RSA">RSA (software-protected)</option>
-            <option value="RSA-HSM">RSA-HSM (Premium vaults)</option>
-          </select>
-        </div>
+        {!hsm && (
+          <div>
+            <label htmlFor="new-key-type" className="block text-sm font-medium">
+              Key type
+            </label>
+            <select id="new-key-type" name="keyType" className="mt-1 w-full rounded-md border border-slate-300 bg-white px-3 py-2">
+              <option value="RSA">RSA (software-protected)</option>
+              <option value="RSA-HSM">RSA-HSM (Premium vaults)</option>
+            </select>
+          </div>
+        )}
         <div>
           <label htmlFor="new-key-size" className="block text-sm font-medium">
-            Key size
+            {hsm ? "RSA-HSM key size" : "Key size"}
           </label>
           <select id="new-key-size" name="keySize" defaultValue="3072" className="mt-1 w-full rounded-md border border-slate-300 bg-white px-3 py-2">
             <option value="2048">2048 bits</option>
@@ -66,21 +73,23 @@ export function CreateKeyForm() {
           </select>
         </div>
       </div>
-      <fieldset className="rounded-lg border border-slate-200 p-4">
-        <legend className="px-1 text-sm font-medium">Rotation policy</legend>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={withRotation} onChange={(e) => setWithRotation(e.target.checked)} /> Rotate automatically and notify before expiry
-        </label>
-        {withRotation && (
-          <div className="mt-3 grid gap-4 sm:grid-cols-3">
-            <NumberField name="rotateEveryDays" label="Rotate every (days)" defaultValue={365} error={fieldError("rotation.rotateEveryDays")} />
-            <NumberField name="expiryDays" label="Each version expires after (days)" defaultValue={730} error={fieldError("rotation.expiryDays")} />
-            <NumberField name="notifyDaysBeforeExpiry" label="Notify before expiry (days)" defaultValue={30} error={fieldError("rotation.notifyDaysBeforeExpiry")} />
-          </div>
-        )}
-      </fieldset>
+      {!hsm && (
+        <fieldset className="rounded-lg border border-slate-200 p-4">
+          <legend className="px-1 text-sm font-medium">Rotation policy</legend>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={withRotation} onChange={(e) => setWithRotation(e.target.checked)} /> Rotate automatically and notify before expiry
+          </label>
+          {withRotation && (
+            <div className="mt-3 grid gap-4 sm:grid-cols-3">
+              <NumberField name="rotateEveryDays" label="Rotate every (days)" defaultValue={365} error={fieldError("rotation.rotateEveryDays")} />
+              <NumberField name="expiryDays" label="Each version expires after (days)" defaultValue={730} error={fieldError("rotation.expiryDays")} />
+              <NumberField name="notifyDaysBeforeExpiry" label="Notify before expiry (days)" defaultValue={30} error={fieldError("rotation.notifyDaysBeforeExpiry")} />
+            </div>
+          )}
+        </fieldset>
+      )}
       <button type="submit" disabled={pending} className={BUTTON_STYLES.primary}>
-        {pending ? "Creating key…" : "Create key"}
+        {pending ? "Creating key…" : hsm ? "Create RSA-HSM key" : "Create key"}
       </button>
       <ActionError error={error} />
     </form>

@@ -2,7 +2,7 @@ import { ActionButton } from "@/components/ui/action-button";
 import type { HsmKeyCandidate } from "@/lib/onboarding/managed-hsm";
 import { CheckList, ReadinessBadge } from "../_components/check-list";
 import { selectKey } from "../actions";
-import { CreateHsmKeyForm } from "./create-hsm-key-form";
+import { CreateKeyForm } from "./create-key-form";
 
 const date = (d: Date | undefined) => (d ? d.toISOString().slice(0, 10) : "Never");
 
@@ -48,7 +48,7 @@ export function HsmKeys({ hsmName, keys }: { hsmName: string; keys: HsmKeyCandid
           Create a new RSA-HSM key in {hsmName}
         </h2>
         <div className="mt-3">
-          <CreateHsmKeyForm />
+          <CreateKeyForm store="managedHsm" />
         </div>
       </section>
     </>

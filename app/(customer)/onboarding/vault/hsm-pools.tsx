@@ -1,8 +1,7 @@
 import Link from "next/link";
-import { ActionButton } from "@/components/ui/action-button";
 import type { HsmCandidate } from "@/lib/onboarding/managed-hsm";
-import { CheckList, ReadinessBadge } from "../_components/check-list";
 import { selectHsm } from "../actions";
+import { StoreCandidate, SubscriptionSelect } from "./store-parts";
 
 /** The subscription's Managed HSM pools with their readiness; the page fetches them. */
 export function HsmPools({ pools, subscriptions, subscriptionId, regions }: { pools: HsmCandidate[]; subscriptions: { id: string; displayName: string }[]; subscriptionId: string; regions: string[] }) {
@@ -14,18 +13,7 @@ export function HsmPools({ pools, subscriptions, subscriptionId, regions }: { po
       </p>
       <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Choose a subscription">
         <input type="hidden" name="store" value="hsm" />
-        <div>
-          <label htmlFor="hsm-subscription" className="block text-sm font-medium">
-            Subscription
-          </label>
-          <select id="hsm-subscription" name="subscription" defaultValue={subscriptionId} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
-            {subscriptions.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.displayName} ({s.id})
-              </option>
-            ))}
-          </select>
-        </div>
+        <SubscriptionSelect id="hsm-subscription" subscriptions={subscriptions} selected={subscriptionId} />
         <button type="submit" className="rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium hover:bg-slate-50">
           Show pools
         </button>
@@ -45,25 +33,15 @@ export function HsmPools({ pools, subscriptions, subscriptionId, regions }: { po
         ) : (
           <ul className="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">
             {pools.map((pool) => (
-              <li key={pool.hsmResourceId} className="p-4">
-                <div className="flex flex-wrap items-center justify-between gap-3">
-                  <div>
-                    <p className="font-medium">
-                      {pool.name} <ReadinessBadge status={pool.readiness} />
-                    </p>
-                    <p className="text-sm text-slate-500">
-                      {pool.resourceGroup} · {pool.location} · {pool.activationStatus === "Active" ? "Activated" : `Not activated (${pool.activationStatus ?? "unknown"})`}
-                    </p>
-                  </div>
-                  <ActionButton action={selectHsm.bind(null, { hsmResourceId: pool.hsmResourceId })} label={`Use ${pool.name}`} pendingLabel="Checking…" next="/onboarding/key" disabled={pool.readiness === "fail"} describedBy={`hsm-checks-${pool.name}`} />
-                </div>
-                <details className="mt-3" open={pool.readiness === "fail"}>
-                  <summary className="cursor-pointer text-sm font-medium text-brand-700">Readiness checks</summary>
-                  <div id={`hsm-checks-${pool.name}`} className="mt-2">
-                    <CheckList items={pool.checks} />
-                  </div>
-                </details>
-              </li>
+              <StoreCandidate
+                key={pool.hsmResourceId}
+                name={pool.name}
+                facts={`${pool.resourceGroup} · ${pool.location} · ${pool.activationStatus === "Active" ? "Activated" : `Not activated (${pool.activationStatus ?? "unknown"})`}`}
+                readiness={pool.readiness}
+                checks={pool.checks}
+                checksId={`hsm-checks-${pool.name}`}
+                use={selectHsm.bind(null, { hsmResourceId: pool.hsmResourceId })}
+              />
             ))}
           </ul>
         )}

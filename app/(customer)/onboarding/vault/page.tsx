@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { forbidden, redirect } from "next/navigation";
-import { ActionButton } from "@/components/ui/action-button";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { serverEnv } from "@/lib/env";
@@ -10,12 +9,12 @@ import { customerOnboarding } from "@/lib/onboarding/queries";
 import { resourceGroupsFor, searchVaults, subscriptionsFor, type VaultPage } from "@/lib/onboarding/service";
 import { canView, STEP_PATH } from "@/lib/onboarding/steps";
 import { WizardFrame } from "../_components/wizard-frame";
-import { CheckList, ReadinessBadge } from "../_components/check-list";
 import { AzureProblem } from "../_components/azure-problem";
 import { selectVault } from "../actions";
 import { CreateVaultForm } from "./create-vault-form";
 import { hsmPoolsFor, type HsmCandidate } from "@/lib/onboarding/managed-hsm";
 import { HsmPools } from "./hsm-pools";
+import { SelectedStore, StoreCandidate, SubscriptionSelect } from "./store-parts";
 import { KeyStoreChoice, type KeyStore } from "./key-store-choice";
 
 export const metadata: Metadata = { title: "Choose a key vault" };
@@ -53,18 +52,11 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
     <WizardFrame user={access.user} tenantName={organizationLabel(tenant)} current={onboarding.step} viewing="KEY_VAULT" title="Choose a key vault">
       <div className="space-y-8">
         <KeyStoreChoice current={store} />
+        {onboarding.vaultResourceId && <SelectedStore resourceId={onboarding.vaultResourceId} />}
         {store === "hsm" ? (
           <>
-            {onboarding.vaultResourceId && onboarding.permissionModel === "MANAGED_HSM" && (
-              <p role="status" className="rounded-lg bg-brand-50 p-3 text-sm text-brand-900">
-                Selected: <span className="font-mono">{onboarding.vaultResourceId.split("/").pop()}</span>.{" "}
-                <Link href="/onboarding/key" className="font-medium underline">
-                  Continue to the key
-                </Link>
-              </p>
-            )}
             {listError ? <AzureProblem error={listError} /> : null}
-            {pools && <HsmPools pools={pools.pools} subscriptions={subscriptions} subscriptionId={pools.subscriptionId} regions={serverEnv().PROVIDER_DES_REGIONS} />}
+            {pools && <HsmPools pools={pools.pools} subscriptions={subscriptions} subscriptionId={pools.subscriptionId} regions={regions} />}
           </>
         ) : (
         <>
@@ -72,14 +64,6 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
           Your key must live in a vault in <strong>{regions.join(" or ")}</strong> (where your disks run), with soft delete and purge protection on. Pick one below — each vault shows
           what is ready and what is not — or create a new one with the right settings.
         </p>
-        {onboarding.vaultResourceId && (
-          <p role="status" className="rounded-lg bg-brand-50 p-3 text-sm text-brand-900">
-            Selected: <span className="font-mono">{onboarding.vaultResourceId.split("/").pop()}</span>.{" "}
-            <Link href="/onboarding/key" className="font-medium underline">
-              Continue to the key
-            </Link>
-          </p>
-        )}
         {listError ? <AzureProblem error={listError} /> : null}
         {!listError && subscriptions.length === 0 ? (
           <div role="alert" className="max-w-3xl rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-900">
@@ -92,18 +76,7 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
           </div>
         ) : (
         <form method="get" className="flex flex-wrap items-end gap-3" role="search" aria-label="Find a key vault">
-          <div>
-            <label htmlFor="subscription" className="block text-sm font-medium">
-              Subscription
-            </label>
-            <select id="subscription" name="subscription" defaultValue={page?.subscriptionId} className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2">
-              {subscriptions.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.displayName} ({s.id})
-                </option>
-              ))}
-            </select>
-          </div>
+          <SubscriptionSelect id="subscription" subscriptions={subscriptions} selected={page?.subscriptionId} />
           <div>
             <label htmlFor="vault-search" className="block text-sm font-medium">
               Search vaults
@@ -127,25 +100,15 @@ export default async function VaultStepPage({ searchParams }: { searchParams: Pr
             ) : (
               <ul className="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">
                 {page.vaults.map((vault) => (
-                  <li key={vault.vaultResourceId} className="p-4">
-                    <div className="flex flex-wrap items-center justify-between gap-3">
-                      <div>
-                        <p className="font-medium">
-                          {vault.name} <ReadinessBadge status={vault.readiness} />
-                        </p>
-                        <p className="text-sm text-slate-500">
-                          {vault.resourceGroup} · {vault.location} · {vault.rbacAuthorization ? "Azure RBAC" : "Access policies"}
-                        </p>
-                      </div>
-                      <ActionButton action={selectVault.bind(null, { vaultResourceId: vault.vaultResourceId })} label={`Use ${vault.name}`} pendingLabel="Checking…" next="/onboarding/key" disabled={vault.readiness === "fail"} describedBy={`checks-${vault.name}`} />
-                    </div>
-                    <details className="mt-3" open={vault.readiness === "fail"}>
-                      <summary className="cursor-pointer text-sm font-medium text-brand-700">Readiness checks</summary>
-                      <div id={`checks-${vault.name}`} className="mt-2">
-                        <CheckList items={vault.checks} />
-                      </div>
-                    </details>
-                  </li>
+                  <StoreCandidate
+                    key={vault.vaultResourceId}
+                    name={vault.name}
+                    facts={`${vault.resourceGroup} · ${vault.location} · ${vault.rbacAuthorization ? "Azure RBAC" : "Access policies"}`}
+                    readiness={vault.readiness}
+                    checks={vault.checks}
+                    checksId={`checks-${vault.name}`}
+                    use={selectVault.bind(null, { vaultResourceId: vault.vaultResourceId })}
+                  />
                 ))}
               </ul>
             )}
