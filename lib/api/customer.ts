@@ -3,8 +3,8 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
-import { recordAudit } from "../audit/log";
-import { actorNames, recordedName } from "../audit/actor-names";
+import { recordCustomerAudit } from "../audit/customer";
+import { recordedName } from "../audit/actor-names";
 import type { SessionUser } from "../auth/session-store";
 import { probeCustomerKey } from "../azure/key-probe";
 import { confirmConsent } from "../consent/service";
@@ -109,20 +109,9 @@ export async function submitKey(ctx: Ctx, input: SubmitKeyInput) {
   return { state: "SUBMITTED" as const, keyUrl: parsed.key.keyUrl, region, jobId: queued.jobId, diskEncryptionSetId: queued.diskEncryptionSetId };
 }
 
+/** The API's events name the caller's own roles (a pipeline is Customer.Automation, not an administrator). */
 async function audit(ctx: Ctx, customerTenantId: string, action: string, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>, target?: { type: string; id: string }) {
-  await recordAudit(ctx.db, {
-    actorType: "CUSTOMER",
-    actorId: ctx.user.userOid,
-    actorTenantId: ctx.user.tenantId,
-    actorRole: ctx.user.roles.join(",") || null,
-    action,
-    targetType: target?.type,
-    targetId: target?.id,
-    customerTenantId,
-    result,
-    requestId: ctx.requestId,
-    details: { ...details, ...actorNames(ctx.user) },
-  });
+  await recordCustomerAudit(ctx, { customerTenantId, action, result, details, target, actorRole: ctx.user.roles.join(",") || null });
 }
 
 export async function readStatus(ctx: Ctx) {

@@ -6,7 +6,8 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { serverEnv } from "../env";
 import { ARM_SCOPE } from "./endpoints";
-import type { KeyFacts, VaultFacts } from "../onboarding/checks";
+import type { VaultFacts } from "../onboarding/checks";
+import type { KeySummary } from "./key-facts";
 import { ACCESS_POLICY_KEY_PERMISSIONS, keyScope, parseVaultResourceId, roleAssignmentName, roleDefinitionId, scopeCovers, type VaultRef, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID } from "../onboarding/access";
 
 type PrincipalType = "User" | "ServicePrincipal";
@@ -16,7 +17,7 @@ import { rotationChoiceProblems, rotationPolicyFor, type RotationChoice } from "
 
 export type SubscriptionSummary = { id: string; displayName: string; state: string };
 export type VaultSummary = VaultFacts & VaultRef & { vaultUri: string; tenantId: string };
-export type KeySummary = KeyFacts & { keyUri: string; keyUriWithVersion: string; currentVersion: string };
+export type { KeySummary };
 
 function vaultClient(credential: TokenCredential, subscriptionId: string) {
   return new KeyVaultManagementClient(credential, subscriptionId, { endpoint: serverEnv().AZURE_ARM_ENDPOINT, credentials: { scopes: [ARM_SCOPE] } });

@@ -14,6 +14,7 @@ import { serverEnv } from "../env";
 import { AppError } from "../errors";
 import { ARM_SCOPE } from "./endpoints";
 import { azureFailure } from "./errors";
+import { keyFactsOf, type KeySummary } from "./key-facts";
 import { parseVaultUri } from "./key-url";
 
 /** "Managed HSM Crypto Service Encryption User": get, wrap and unwrap a key (learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles). */
@@ -38,18 +39,6 @@ export type HsmSummary = HsmRef & {
   provisioningState: string | undefined;
 };
 
-export type HsmKeySummary = {
-  name: string;
-  keyType: string | undefined;
-  keySize: number | undefined;
-  operations: string[];
-  enabled: boolean;
-  expiresAt: Date | undefined;
-  notBefore: Date | undefined;
-  keyUri: string;
-  keyUriWithVersion: string;
-  currentVersion: string;
-};
 
 const HSM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/managedHSMs\/([^/]+)$/i;
 
@@ -136,25 +125,11 @@ function keyClient(credential: TokenCredential, hsmUri: string): KeyClient {
   return new KeyClient(checkedHsmUri(hsmUri), credential, { retryOptions: { maxRetries: 2 } });
 }
 
-function rsaBits(key: KeyVaultKey): number | undefined {
-  const n = key.key?.n;
-  if (!n) return undefined;
-  // The modulus' length in bits, rounded to the byte (a leading zero byte, if any, does not count).
-  const bytes = n[0] === 0 ? n.length - 1 : n.length;
-  return bytes * 8;
-}
-
-function toKeySummary(key: KeyVaultKey): HsmKeySummary {
+function toKeySummary(key: KeyVaultKey): KeySummary {
   const version = key.properties.version ?? "";
   const keyUri = `${key.properties.vaultUrl.replace(/\/+$/, "")}/keys/${key.name}`;
   return {
-    name: key.name,
-    keyType: key.keyType,
-    keySize: rsaBits(key),
-    operations: key.keyOperations ?? [],
-    enabled: key.properties.enabled ?? true,
-    expiresAt: key.properties.expiresOn,
-    notBefore: key.properties.notBefore,
+    ...keyFactsOf(key),
     keyUri,
     keyUriWithVersion: `${keyUri}/${version}`,
     currentVersion: version,
@@ -162,16 +137,16 @@ function toKeySummary(key: KeyVaultKey): HsmKeySummary {
 }
 
 /** The pool's keys with their current version (data plane: needs keys/read/action, e.g. Managed HSM Crypto User). */
-export async function listHsmKeys(credential: TokenCredential, hsmUri: string): Promise<HsmKeySummary[]> {
+export async function listHsmKeys(credential: TokenCredential, hsmUri: string): Promise<KeySummary[]> {
   const client = keyClient(credential, hsmUri);
-  const keys: HsmKeySummary[] = [];
+  const keys: KeySummary[] = [];
   for await (const properties of client.listPropertiesOfKeys()) {
     keys.push(toKeySummary(await client.getKey(properties.name)));
   }
   return keys.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function getHsmKey(credential: TokenCredential, hsmUri: string, keyName: string): Promise<HsmKeySummary> {
+export async function getHsmKey(credential: TokenCredential, hsmUri: string, keyName: string): Promise<KeySummary> {
   return toKeySummary(await keyClient(credential, hsmUri).getKey(keyName));
 }
 
@@ -182,7 +157,7 @@ export async function countHsmKeyVersions(credential: TokenCredential, hsmUri: s
 }
 
 /** An RSA-HSM key that may wrap and unwrap (a Managed HSM holds HSM-protected key types only). */
-export async function createHsmKey(credential: TokenCredential, hsmUri: string, input: { name: string; keySize: 2048 | 3072 | 4096 }): Promise<HsmKeySummary> {
+export async function createHsmKey(credential: TokenCredential, hsmUri: string, input: { name: string; keySize: 2048 | 3072 | 4096 }): Promise<KeySummary> {
   const key = await keyClient(credential, hsmUri).createRsaKey(input.name, { hsm: true, keySize: input.keySize, keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"] });
   return toKeySummary(key);
 }

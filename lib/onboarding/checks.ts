@@ -1,6 +1,7 @@
 // The rules a customer's vault and key must meet for a cross-tenant disk encryption set. Pure functions
 // (except the configured Key Vault hosts' default): each red item says why, and how to fix it.
 import { serverEnv } from "../env";
+import type { KeyFacts } from "../azure/key-facts";
 import { parseVersionedKeyUrl as parseKeyUrl, type KeyVaultHost, type ParsedKeyUrl } from "../azure/key-url";
 
 export type { ParsedKeyUrl };
@@ -20,15 +21,7 @@ export type VaultFacts = {
   networkBypass: string | undefined;
 };
 
-export type KeyFacts = {
-  name: string;
-  keyType: string | undefined;
-  keySize: number | undefined;
-  operations: string[];
-  enabled: boolean;
-  expiresAt: Date | undefined;
-  notBefore: Date | undefined;
-};
+export type { KeyFacts };
 
 export const ALLOWED_KEY_TYPES = ["RSA", "RSA-HSM"] as const;
 export const ALLOWED_KEY_SIZES = [2048, 3072, 4096] as const;
@@ -54,24 +47,33 @@ export function normaliseRegion(region: string): string {
   return region.replace(/\s+/g, "").toLowerCase();
 }
 
-export function checkVault(vault: VaultFacts, supportedRegions: string[]): CheckItem[] {
-  const region = normaliseRegion(vault.location);
-  const items: CheckItem[] = [];
-  items.push(
-    vault.softDeleteEnabled === false
-      ? { id: "soft-delete", status: "fail", title: "Soft delete", reason: "Soft delete is off, so a deleted key would be gone at once and your disks unreadable.", fix: "Turn on soft delete (az keyvault update --name VAULT --enable-soft-delete true), or create a new vault here." }
+/** How the shared rules speak of a store, and what to do when one fails. */
+export type StoreWording = { noun: "vault" | "pool"; refusedStores: string; softDeleteFix: string; purgeProtectionFix: string; regionFix: string };
+
+/** Soft delete, purge protection and region: the rules key vaults and Managed HSM pools share. */
+export function protectionChecks(store: { location: string; softDeleteEnabled: boolean | undefined; purgeProtectionEnabled: boolean | undefined }, supportedRegions: string[], words: StoreWording): CheckItem[] {
+  const region = normaliseRegion(store.location);
+  return [
+    store.softDeleteEnabled === false
+      ? { id: "soft-delete", status: "fail", title: "Soft delete", reason: "Soft delete is off, so a deleted key would be gone at once and your disks unreadable.", fix: words.softDeleteFix }
       : { id: "soft-delete", status: "pass", title: "Soft delete", reason: "On: deleted keys can be recovered for the retention period." },
-  );
-  items.push(
-    vault.purgeProtectionEnabled
+    store.purgeProtectionEnabled
       ? { id: "purge-protection", status: "pass", title: "Purge protection", reason: "On: nobody can permanently delete the key during the retention period." }
-      : { id: "purge-protection", status: "fail", title: "Purge protection", reason: "Purge protection is off. Azure refuses disk encryption sets with keys from such vaults.", fix: "Turn it on (az keyvault update --name VAULT --enable-purge-protection true — this cannot be undone), or create a new vault here." },
-  );
-  items.push(
+      : { id: "purge-protection", status: "fail", title: "Purge protection", reason: `Purge protection is off. Azure refuses disk encryption sets with keys from ${words.refusedStores}.`, fix: words.purgeProtectionFix },
     supportedRegions.includes(region)
       ? { id: "region", status: "pass", title: "Region", reason: `${region} is a region where your provider runs your disks.` }
-      : { id: "region", status: "fail", title: "Region", reason: `The vault is in ${region}, but your disks run in ${supportedRegions.join(", ")}; the key must be in the same region as the disks.`, fix: `Choose or create a vault in ${supportedRegions.join(" or ")}.` },
-  );
+      : { id: "region", status: "fail", title: "Region", reason: `The ${words.noun} is in ${region}, but your disks run in ${supportedRegions.join(", ")}; the key must be in the same region as the disks.`, fix: words.regionFix },
+  ];
+}
+
+export function checkVault(vault: VaultFacts, supportedRegions: string[]): CheckItem[] {
+  const items = protectionChecks(vault, supportedRegions, {
+    noun: "vault",
+    refusedStores: "such vaults",
+    softDeleteFix: "Turn on soft delete (az keyvault update --name VAULT --enable-soft-delete true), or create a new vault here.",
+    purgeProtectionFix: "Turn it on (az keyvault update --name VAULT --enable-purge-protection true — this cannot be undone), or create a new vault here.",
+    regionFix: `Choose or create a vault in ${supportedRegions.join(" or ")}.`,
+  });
   items.push(
     vault.rbacAuthorization
       ? { id: "permission-model", status: "pass", title: "Permission model", reason: "Azure role-based access control: the provider gets a role on the key only." }

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import type { PortalGrant } from "../db/generated/prisma/client";
 import type { SessionUser } from "../auth/session-store";
 import { AppError } from "../errors";
-import { recordAudit } from "../audit/log";
+import { recordCustomerAudit } from "../audit/customer";
 import { actorNames, recordedName } from "../audit/actor-names";
 import { delegatedCredential } from "../azure/credentials";
 import { azureFailure, toAzureAppError } from "../azure/errors";
@@ -195,17 +195,15 @@ async function removeVaultGrant(ctx: Ctx, customerTenantId: string, grant: Porta
 }
 
 async function audit(ctx: Ctx, customerTenantId: string, grant: PortalGrant, result: "SUCCESS" | "FAILURE", details: Record<string, unknown>) {
-  await recordAudit(ctx.db, {
-    actorType: "CUSTOMER",
-    actorId: ctx.user.userOid,
-    actorTenantId: ctx.user.tenantId,
-    actorRole: "CustomerAdmin",
-    action: "onboarding.remove_grant",
-    targetType: grant.kind === "ROLE_ASSIGNMENT" ? "roleAssignment" : grant.kind === "HSM_ROLE_ASSIGNMENT" ? "hsmRoleAssignment" : "accessPolicy",
-    targetId: grant.assignmentId ?? `${grant.vaultResourceId}/accessPolicies/${grant.principalId}`,
+  await recordCustomerAudit(ctx, {
     customerTenantId,
+    action: "onboarding.remove_grant",
     result,
-    requestId: ctx.requestId,
-    details: { purpose: grant.purpose, principalId: grant.principalId, vault: grant.vaultResourceId, keyName: grant.keyName, ...details, ...actorNames(ctx.user) },
+    actorRole: "CustomerAdmin",
+    target: {
+      type: grant.kind === "ROLE_ASSIGNMENT" ? "roleAssignment" : grant.kind === "HSM_ROLE_ASSIGNMENT" ? "hsmRoleAssignment" : "accessPolicy",
+      id: grant.assignmentId ?? `${grant.vaultResourceId}/accessPolicies/${grant.principalId}`,
+    },
+    details: { purpose: grant.purpose, principalId: grant.principalId, vault: grant.vaultResourceId, keyName: grant.keyName, ...details },
   });
 }

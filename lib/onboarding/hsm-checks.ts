@@ -2,7 +2,7 @@
 // the vault rules (checks.ts). Disk encryption accepts Managed HSM keys (learn.microsoft.com/azure/virtual-machines/
 // disk-encryption: "Azure Key Vault Managed Hardware Security Module (HSM)"), RSA of 2048, 3072 or 4096 bits; a pool
 // holds HSM-protected keys only, so the type is RSA-HSM. Pure functions.
-import { checkKey, normaliseRegion, type CheckItem, type KeyFacts } from "./checks";
+import { checkKey, protectionChecks, type CheckItem, type KeyFacts } from "./checks";
 
 export type HsmFacts = {
   name: string;
@@ -14,21 +14,18 @@ export type HsmFacts = {
 };
 
 export function checkHsm(hsm: HsmFacts, supportedRegions: string[]): CheckItem[] {
-  const region = normaliseRegion(hsm.location);
   const name = hsm.name;
   return [
     hsm.activationStatus === "Active"
       ? { id: "activated", status: "pass", title: "Activated", reason: "The security domain has been downloaded: the pool can use keys." }
       : { id: "activated", status: "fail", title: "Activated", reason: `The pool is not activated (${hsm.activationStatus ?? "status unknown"}): until its security domain is downloaded it serves no key.`, fix: `Activate it: az keyvault security-domain download --hsm-name ${name} --sd-wrapping-keys … --sd-quorum … --security-domain-file ….` },
-    hsm.softDeleteEnabled === false
-      ? { id: "soft-delete", status: "fail", title: "Soft delete", reason: "Soft delete is off, so a deleted key would be gone at once and your disks unreadable.", fix: "Use a pool with soft delete on (it is on for every new Managed HSM)." }
-      : { id: "soft-delete", status: "pass", title: "Soft delete", reason: "On: deleted keys can be recovered for the retention period." },
-    hsm.purgeProtectionEnabled
-      ? { id: "purge-protection", status: "pass", title: "Purge protection", reason: "On: nobody can permanently delete the key during the retention period." }
-      : { id: "purge-protection", status: "fail", title: "Purge protection", reason: "Purge protection is off. Azure refuses disk encryption sets with keys from such a store.", fix: `Turn it on (az keyvault update-hsm --hsm-name ${name} --enable-purge-protection true — this cannot be undone).` },
-    supportedRegions.includes(region)
-      ? { id: "region", status: "pass", title: "Region", reason: `${region} is a region where your provider runs your disks.` }
-      : { id: "region", status: "fail", title: "Region", reason: `The pool is in ${region}, but your disks run in ${supportedRegions.join(", ")}; the key must be in the same region as the disks.`, fix: `Use a Managed HSM pool in ${supportedRegions.join(" or ")}.` },
+    ...protectionChecks(hsm, supportedRegions, {
+      noun: "pool",
+      refusedStores: "such a store",
+      softDeleteFix: "Use a pool with soft delete on (it is on for every new Managed HSM).",
+      purgeProtectionFix: `Turn it on (az keyvault update-hsm --hsm-name ${name} --enable-purge-protection true — this cannot be undone).`,
+      regionFix: `Use a Managed HSM pool in ${supportedRegions.join(" or ")}.`,
+    }),
     { id: "permission-model", status: "pass", title: "Permission model", reason: "Managed HSM local RBAC: the provider gets “Managed HSM Crypto Service Encryption User” on the key only." },
   ];
 }

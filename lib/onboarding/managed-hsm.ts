@@ -7,8 +7,9 @@ import { delegatedCredential } from "../azure/credentials";
 import { azureFailure, toAzureAppError } from "../azure/errors";
 import {
   countHsmKeyVersions, createHsmKey, findHsmKeyAccess, getHsmKey, getManagedHsm, grantHsmKeyAccess, hsmKeyScope, listHsmKeys, listManagedHsms, parseHsmResourceId,
-  HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, HSM_CRYPTO_USER_ROLE_NAME, type HsmKeySummary, type HsmSummary,
+  HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID, HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME, HSM_CRYPTO_USER_ROLE_NAME, type HsmSummary,
 } from "../azure/managed-hsm";
+import type { KeySummary } from "../azure/key-facts";
 import { recordedName } from "../audit/actor-names";
 import { normaliseRegion, parseVersionedKeyUrl, worst, type CheckItem } from "./checks";
 import { GIT_BASH_NOTE, type AccessSnippets } from "./access";
@@ -21,7 +22,7 @@ import { audit, onboardingAt, requireConsent, type AccessOutcome, type Ctx, type
 import { VERIFICATION_RESET } from "./verification";
 
 export type HsmCandidate = HsmSummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail" };
-export type HsmKeyCandidate = HsmKeySummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail"; versionCount: number };
+export type HsmKeyCandidate = KeySummary & { checks: CheckItem[]; readiness: "pass" | "warn" | "fail"; versionCount: number };
 
 /** Whether the onboarding's chosen key store is a Managed HSM pool (the vault path's functions hand over to this module). */
 export async function isManagedHsmOnboarding(ctx: Ctx): Promise<boolean> {
@@ -115,7 +116,7 @@ export async function keysOfSelectedHsm(ctx: Ctx): Promise<{ hsm: HsmSummary; ke
 
 export async function selectHsmKey(ctx: Ctx, input: { keyName: string }): Promise<{ keyUrl: string }> {
   const { tenant, onboarding, hsm } = await selectedHsm(ctx, "KEY");
-  let key: HsmKeySummary;
+  let key: KeySummary;
   try {
     key = await getHsmKey(delegatedCredential(ctx.db, ctx.user), hsm.hsmUri, input.keyName);
   } catch (error) {
@@ -236,7 +237,7 @@ export async function hsmVerificationFacts(ctx: Ctx): Promise<VerificationFacts>
 }
 
 /** The chosen HSM key as Azure reports it now (re-read at submission). */
-export async function readChosenHsmKey(ctx: Ctx, hsmResourceId: string, keyName: string): Promise<HsmKeySummary> {
+export async function readChosenHsmKey(ctx: Ctx, hsmResourceId: string, keyName: string): Promise<KeySummary> {
   const hsm = await readHsm(ctx, hsmResourceId);
   try {
     return await getHsmKey(delegatedCredential(ctx.db, ctx.user), hsm.hsmUri, keyName);

@@ -3,7 +3,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { serverEnv } from "../env";
-import { recordAudit } from "../audit/log";
+import { recordCustomerAudit } from "../audit/customer";
 import { recordDeniedAudit } from "../audit/denied";
 import { logger } from "../logger";
 import type { SessionUser } from "../auth/session-store";
@@ -41,19 +41,7 @@ export const VAULT_PAGE_SIZE = 20;
 export type Ctx = { db: Db; user: SessionUser; requestId?: string };
 
 export async function audit(ctx: Ctx, customerTenantId: string, action: string, result: "SUCCESS" | "FAILURE", details?: Record<string, unknown>, target?: { type: string; id: string }) {
-  await recordAudit(ctx.db, {
-    actorType: "CUSTOMER",
-    actorId: ctx.user.userOid,
-    actorTenantId: ctx.user.tenantId,
-    actorRole: "CustomerAdmin",
-    action,
-    targetType: target?.type,
-    targetId: target?.id,
-    customerTenantId,
-    result,
-    requestId: ctx.requestId,
-    details: { ...details, ...actorNames(ctx.user) },
-  });
+  await recordCustomerAudit(ctx, { customerTenantId, action, result, details, target, actorRole: "CustomerAdmin" });
 }
 
 /** The onboarding of the session's tenant, refusing steps that are not open yet. */

@@ -4,6 +4,7 @@
 import type { DiskEncryptionSet } from "@azure/arm-compute";
 import { KeyClient } from "@azure/keyvault-keys";
 import { customerTenantCredential } from "../azure/credentials";
+import { keyFactsOf } from "../azure/key-facts";
 import { parseVaultUri } from "../azure/key-url";
 import { serverEnv } from "../env";
 import { AppError } from "../errors";
@@ -145,15 +146,8 @@ export async function readKeyFacts(customerTenantId: string, key: ParsedKeyUrl):
       region = response.headers.get("x-ms-keyvault-region")?.trim() || undefined;
     },
   });
-  const modulus = found.key?.n;
   return {
-    name: found.name,
-    keyType: found.keyType,
-    keySize: modulus ? modulus.length * 8 : undefined,
-    operations: found.keyOperations ?? [],
-    enabled: found.properties.enabled ?? true,
-    expiresAt: found.properties.expiresOn,
-    notBefore: found.properties.notBefore,
+    ...keyFactsOf(found),
     recoveryLevel: found.properties.recoveryLevel,
     region,
   };
