@@ -10,7 +10,7 @@ import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
 import { azureRequestIds, classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
 import { blockingItems, checkProviderReadiness } from "./readiness";
-import { ARM_WRITE_BUCKET, providerWriteGate, sleep } from "./write-gate";
+import { ARM_WRITE_BUCKET, providerReadGate, providerWriteGate, sleep } from "./write-gate";
 
 export type ProvisionPayload = { diskEncryptionSetId: string; keyUrl: string; region: string };
 
@@ -33,6 +33,7 @@ async function waitUntilSettled(ctx: JobContext, name: string): Promise<ArmDiskE
   for (;;) {
     let current: ArmDiskEncryptionSet;
     try {
+      await providerReadGate(ctx.db).acquire(ctx.signal);
       current = await compute.diskEncryptionSets.get(rg, name, { abortSignal: ctx.signal });
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -62,10 +63,16 @@ async function createOrAdopt(ctx: JobContext, desired: DesiredDes, mayExist: boo
   });
   await poller.submitted();
   // The SDK would poll at once after the PUT and then every updateIntervalInMs; Azure asks for Retry-After.
+  // Each poll is an ARM read: it takes a token from the fleet's read budget.
+  const reads = providerReadGate(ctx.db);
   while (!poller.isDone) {
     await sleep(retryAfterMs ?? ctx.pollIntervalMs, ctx.signal);
+    await reads.acquire(ctx.signal);
     await poller.poll({ abortSignal: ctx.signal });
   }
+  // The poll that saw the operation end also read the DES itself (the SDK's final GET): one more read, counted now so
+  // that the next readers wait for it.
+  await reads.reserve();
   const result = await poller.pollUntilDone({ abortSignal: ctx.signal });
   if (result.provisioningState && result.provisioningState !== "Succeeded") {
     throw Object.assign(new Error(`The long-running operation has failed. DiskEncryptionSet${result.provisioningState}. The disk encryption set ended in state ${result.provisioningState}.`), {});
@@ -146,9 +153,9 @@ export const provisionDesHandler: JobHandler = {
       if (error instanceof StopProvisioning) return markFailed(db, ctx, des.id, des.customerTenantId, error.azureCode, error.healthCause);
       const failure = classifyAzureError(error);
       ctx.log.warn({ kind: failure.kind, azureCode: failure.azureCode, detail: failure.message.slice(0, 500), ...azureRequestIds(error) }, "DES provisioning attempt failed");
-      // A throttled write means ARM's write bucket is empty for every worker; a throttled read (a poll) does not.
+      // A throttled write means ARM's write bucket is empty for every worker; a throttled read (a poll), its read bucket.
       const method = (error as { request?: { method?: string } }).request?.method;
-      if (failure.kind === "retryable" && failure.reason === "throttled" && method !== "GET") await providerWriteGate(db).pause(failure.retryAfterMs ?? 1000);
+      if (failure.kind === "retryable" && failure.reason === "throttled") await (method === "GET" ? providerReadGate(db) : providerWriteGate(db)).pause(failure.retryAfterMs ?? 1000);
       const elapsed = Date.now() - (job.startedAt ?? job.createdAt).getTime();
       const decision = retryDecision(failure, ctx.attempt, elapsed, ctx.policy);
       if (!decision.retry) return markFailed(db, ctx, des.id, des.customerTenantId, failure.azureCode, failure.kind === "retryable" ? "AZURE_UNAVAILABLE" : failure.cause);

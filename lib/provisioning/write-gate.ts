@@ -118,6 +118,22 @@ const PAUSE_READING_MS = 250;
 /** The latest pause reading per database client and budget (see sharedPauseReading). */
 const pauseReadings = new WeakMap<Db, Map<string, Promise<{ at: number; ms: number }>>>();
 
+/**
+ * ARM's documented read bucket per subscription, principal and region: 250, refilled 25 per second. Polls of a
+ * long-running operation are reads too, so 200 DES created at once would poll past it within seconds.
+ */
+export const ARM_READ_LIMITS = { bucketSize: 250, refillPerSecond: 25 } as const;
+
+/**
+ * The budget for provisioning's ARM reads (LRO polls, reads of a DES an earlier attempt left), shared by every
+ * worker like the write budget, under its own key. Health checks pace their reads on their own (lib/health/
+ * scheduler.ts) at half of ARM's read rate, spread over the cycle.
+ */
+export function providerReadGate(db: Db): ArmWriteGate {
+  const env = serverEnv();
+  return new ArmWriteGate(db, { subscriptionId: env.PROVIDER_SUBSCRIPTION_ID, region: `${env.ARM_THROTTLE_REGION}/reads`, ...ARM_READ_LIMITS });
+}
+
 /** The gate for the provider subscription's writes, with the limits from the environment. */
 export function providerWriteGate(db: Db): ArmWriteGate {
   const env = serverEnv();
