@@ -144,7 +144,7 @@ async function main() {
     const plans = [
       await explain(db, "tenant list page, default view", tenantListSql(queries[0]!.query).page),
       await explain(db, "tenant list count, default view", tenantListSql(queries[0]!.query).count),
-      await explain(db, "tenant list page, sort=lastCheck (CustomerTenant_lastHealthCheckAt_idx)", tenantListSql(parseTenantListQuery(new URLSearchParams("sort=lastCheck"))).page),
+      await explain(db, "tenant list page, sort=lastCheck (CustomerTenant_lastHealthCheckAt_id_idx)", tenantListSql(parseTenantListQuery(new URLSearchParams("sort=lastCheck"))).page),
       await explain(db, "tenant list page, health=DEGRADED,KEY_UNREACHABLE,REVOKED sort=lastChange desc", tenantListSql(parseTenantListQuery(new URLSearchParams("health=DEGRADED,KEY_UNREACHABLE,REVOKED&sort=lastChange&dir=desc"))).page),
       await explain(db, "tenant list page, search by key URL", tenantListSql(parseTenantListQuery(new URLSearchParams({ q: sample.keyUrl }))).page),
       await explain(db, "overview: tenants by status", overviewSql(now).statuses),

@@ -129,9 +129,11 @@ export async function getOverview(db: Db, now = new Date()): Promise<Overview> {
   return { total, byStep, byStatus, funnel, healthChanges24h, healthChanges7d, generatedAt: now.toISOString() };
 }
 
-/** Regions in use (a DES or an onboarding there), for the region filter. */
+/**
+ * The region filter's choices: the regions the filter can match (a DES there, or without a DES the onboarding's or
+ * key's region), from the per-region totals the triggers keep (migration 20261128120000_tenant_list_entries).
+ */
 export async function listRegions(db: Db): Promise<string[]> {
-  const rows = await db.$queryRaw<{ region: string }[]>`
-    SELECT region FROM "DiskEncryptionSet" UNION SELECT region FROM "Onboarding" WHERE region IS NOT NULL ORDER BY 1`;
+  const rows = await db.$queryRaw<{ region: string }[]>`SELECT region FROM "TenantRegionTotal" WHERE tenants > 0 ORDER BY 1`;
   return rows.map((r) => r.region);
 }

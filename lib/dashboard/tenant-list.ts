@@ -37,12 +37,10 @@ export const STATUS_SQL = Prisma.sql`CASE
   ELSE t."healthState"::text END`;
 
 /**
- * Severity order for sorting by health (worst first when descending), from the status the triggers keep per tenant
- * (TenantStatus, always equal to STATUS_SQL: lib/dashboard/aggregates.test.ts), so the sort needs no DES join.
+ * Severity order for sorting by health (worst last), as tenant_status_rank() in SQL stores it in
+ * "TenantListEntry"."statusRank" (lib/dashboard/aggregates.test.ts checks that both agree).
  */
-const STATUS_RANK_SQL = Prisma.sql`CASE (SELECT ts.status FROM "TenantStatus" ts WHERE ts."customerTenantId" = t.id)
-  WHEN 'UNKNOWN' THEN 0 WHEN 'HEALTHY' THEN 1 WHEN 'PROVISIONING' THEN 2 WHEN 'DEGRADED' THEN 3
-  WHEN 'KEY_UNREACHABLE' THEN 4 WHEN 'FAILED' THEN 5 WHEN 'REVOKED' THEN 6 END`;
+export const STATUS_RANK: Record<TenantStatus, number> = { UNKNOWN: 0, HEALTHY: 1, PROVISIONING: 2, DEGRADED: 3, KEY_UNREACHABLE: 4, FAILED: 5, REVOKED: 6 };
 
 /** A column of the key in use: the DES's key, or the newest key before there is a DES. */
 function keyColumn(name: "vaultUri" | "keyName" | "keyVersion" | "keyUrl" | "region"): Prisma.Sql {
@@ -51,19 +49,21 @@ function keyColumn(name: "vaultUri" | "keyName" | "keyVersion" | "keyUrl" | "reg
 
 const REGION_SQL = Prisma.sql`coalesce(d.region, o.region, ${keyColumn("region")})`;
 
-// Constant SQL only (never user input): the sort column is picked from this map by a validated name.
+// Constant SQL only (never user input): the sort column is picked from this map by a validated name. Every sort
+// but one reads "TenantListEntry" e (kept by triggers; an index per sort and direction); the last check changes on
+// every health check, so it stays on the tenant t (no trigger work per check), with its own two indexes.
 // NULLS LAST only where a value can be missing: on NOT NULL columns a plain DESC can walk the index backwards.
 const SORT_SQL: Record<SortColumn, { sql: Prisma.Sql; nullable: boolean }> = {
-  name: { sql: Prisma.sql`t."displayName"`, nullable: false },
-  tenantId: { sql: Prisma.sql`t."tenantId"`, nullable: false },
-  step: { sql: Prisma.sql`o.step`, nullable: true },
-  desState: { sql: Prisma.sql`d."provisioningState"`, nullable: true },
-  health: { sql: STATUS_RANK_SQL, nullable: false },
-  vault: { sql: keyColumn("vaultUri"), nullable: true },
-  key: { sql: keyColumn("keyName"), nullable: true },
-  region: { sql: REGION_SQL, nullable: true },
+  name: { sql: Prisma.sql`e."displayName"`, nullable: false },
+  tenantId: { sql: Prisma.sql`e."tenantId"`, nullable: false },
+  step: { sql: Prisma.sql`e.step`, nullable: true },
+  desState: { sql: Prisma.sql`e."desState"`, nullable: true },
+  health: { sql: Prisma.sql`e."statusRank"`, nullable: false },
+  vault: { sql: Prisma.sql`e."vaultUri"`, nullable: true },
+  key: { sql: Prisma.sql`e."keyName"`, nullable: true },
+  region: { sql: Prisma.sql`e.region`, nullable: true },
   lastCheck: { sql: Prisma.sql`t."lastHealthCheckAt"`, nullable: true },
-  lastChange: { sql: Prisma.sql`t."lastHealthChangeAt"`, nullable: true },
+  lastChange: { sql: Prisma.sql`e."lastHealthChangeAt"`, nullable: true },
 };
 
 /** `%term%` for ILIKE with the term's own wildcards escaped. */
@@ -71,56 +71,39 @@ export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** What separates the parts of "TenantListEntry"."searchText". */
+const SEARCH_SEPARATOR = "\n";
+
 function whereClause(query: TenantListQuery): Prisma.Sql {
   const conditions: Prisma.Sql[] = [];
   if (query.q) {
-    // Lower-case once here, LIKE in SQL: markedly cheaper than ILIKE per row (tenant ids are lower-case hex).
-    const pattern = likePattern(query.q.toLowerCase());
-    // A key URL or vault matches any key the tenant has connected, not only the one in use. The key URL
-    // starts with the vault URI, so one column covers both; the vault's resource id adds its subscription.
-    conditions.push(Prisma.sql`(lower(t."displayName") LIKE ${pattern} OR t."tenantId"::text LIKE ${pattern}
-      OR t.id IN (SELECT kr."customerTenantId" FROM "KeyReference" kr
-        WHERE lower(kr."keyUrl") LIKE ${pattern} OR lower(kr."vaultResourceId") LIKE ${pattern}))`);
+    // Lower-case once here, LIKE in SQL through the trigram index. The search text holds the lower-cased name, the
+    // tenant id, and every key URL and vault resource id the tenant has connected (not only the key in use): the
+    // key URL starts with the vault URI, and the vault's resource id adds its subscription.
+    const term = query.q.toLowerCase();
+    const pattern = likePattern(term);
+    conditions.push(Prisma.sql`e."searchText" LIKE ${pattern}`);
+    // Only a term that holds the separator can match across two parts: then each part is asked on its own.
+    if (term.includes(SEARCH_SEPARATOR)) {
+      conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "CustomerTenant" st WHERE st.id = e."customerTenantId"
+        AND (lower(st."displayName") LIKE ${pattern} OR st."tenantId"::text LIKE ${pattern}
+          OR st.id IN (SELECT kr."customerTenantId" FROM "KeyReference" kr WHERE lower(kr."keyUrl") LIKE ${pattern} OR lower(kr."vaultResourceId") LIKE ${pattern})))`);
+    }
   }
-  if (query.step.length) conditions.push(Prisma.sql`o.step::text IN (${Prisma.join(query.step)})`);
-  // Through the kept status and its index: a rare status reads only its own tenants.
-  if (query.health.length) conditions.push(Prisma.sql`t.id IN (SELECT ts."customerTenantId" FROM "TenantStatus" ts WHERE ts.status IN (${Prisma.join(query.health)}))`);
-  if (query.keyExpiring) {
-    conditions.push(Prisma.sql`t.id IN (SELECT de."customerTenantId" FROM "DiskEncryptionSet" de JOIN "KeyReference" ke ON ke.id = de."keyReferenceId"
-      WHERE ke."expiresAt" <= now() + make_interval(days => ${KEY_EXPIRING_DAYS}::int))`);
-  }
-  if (query.region.length) {
-    conditions.push(Prisma.sql`(t.id IN (SELECT dr."customerTenantId" FROM "DiskEncryptionSet" dr WHERE dr.region IN (${Prisma.join(query.region)}))
-      OR (d.id IS NULL AND ${REGION_SQL} IN (${Prisma.join(query.region)})))`);
-  }
+  if (query.step.length) conditions.push(Prisma.sql`e.step IN (${Prisma.join(query.step.map((step) => Prisma.sql`${step}::"OnboardingStep"`))})`);
+  if (query.health.length) conditions.push(Prisma.sql`e."statusRank" IN (${Prisma.join(query.health.map((status) => STATUS_RANK[status]))})`);
+  // Any DES's key, not only the primary's.
+  if (query.keyExpiring) conditions.push(Prisma.sql`e."keyExpiresAt" <= now() + make_interval(days => ${KEY_EXPIRING_DAYS}::int)`);
+  // Any of the tenant's DES regions, or without a DES its onboarding's (else its key's) region.
+  if (query.region.length) conditions.push(Prisma.sql`e.regions && ARRAY[${Prisma.join(query.region)}]::text[]`);
   return conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
 }
-
-/**
- * The tenant with what the list shows of it: its onboarding, its primary DES (the failed one if any —
- * what needs attention — else its oldest) and the key in use (that DES's key, or before there is a DES
- * the tenant's newest validated key). Joined by hash rather than per row, so any sort stays cheap; each
- * joined relation is unique per tenant, so a count that needs none of them skips them.
- */
-export const FROM_SQL = Prisma.sql`FROM "CustomerTenant" t
-    LEFT JOIN "Onboarding" o ON o."customerTenantId" = t.id
-    LEFT JOIN (
-      SELECT DISTINCT ON (des."customerTenantId") des."customerTenantId", des.id, des.region, des."provisioningState",
-        des."keyReferenceId", des."lastErrorCode", count(*) OVER (PARTITION BY des."customerTenantId") AS count
-      FROM "DiskEncryptionSet" des
-      ORDER BY des."customerTenantId", (des."provisioningState" = 'FAILED') DESC, des."createdAt", des.id
-    ) d ON d."customerTenantId" = t.id
-    LEFT JOIN "KeyReference" kd ON kd.id = d."keyReferenceId"
-    LEFT JOIN (
-      SELECT DISTINCT ON (kr."customerTenantId") kr."customerTenantId", kr."vaultUri", kr."keyName", kr."keyVersion", kr."keyUrl", kr.region
-      FROM "KeyReference" kr ORDER BY kr."customerTenantId", kr."createdAt" DESC, kr.id
-    ) kn ON kn."customerTenantId" = t.id AND d.id IS NULL`;
 
 type RawRow = Omit<TenantListRow, "desCount"> & { desCount: number | bigint; total?: bigint };
 
 /**
- * The primary DES and the key in use again, for the rows of one page only: looked up per row through
- * the (customerTenantId, …) indexes. Same choice as in FROM_SQL.
+ * The primary DES and the key in use, for the rows of one page only: looked up per row through the
+ * (customerTenantId, …) indexes. The same choice as tenant_list_entries_of() in SQL.
  */
 const PAGE_DETAILS_SQL = Prisma.sql`JOIN "CustomerTenant" t ON t.id = p.id
     LEFT JOIN "Onboarding" o ON o."customerTenantId" = t.id
@@ -136,11 +119,10 @@ const PAGE_DETAILS_SQL = Prisma.sql`JOIN "CustomerTenant" t ON t.id = p.id
     ) kn ON true`;
 
 /**
- * The statements behind a page (exported for EXPLAIN in the benchmark). The page is found first with only
- * the joins its filters and sort need — PostgreSQL drops the others (each is unique per tenant), so sorting
- * by a tenant column walks that column's index and stops after one page — and only then are the page's
- * rows completed. The count drops unneeded joins the same way. A search reads every tenant anyway, so it
- * counts in the same pass (window count) instead of searching twice.
+ * The statements behind a page (exported for EXPLAIN in the benchmarks). The page is found in "TenantListEntry"
+ * alone (with the tenant only to sort by last check): an index per sort, so a view walks its sort's index and stops
+ * after one page, or for a narrow filter or a search reads only its matches through their index. Only then are the
+ * page's rows completed from the source tables. A search counts its matches in the same statement.
  */
 export function tenantListSql(query: TenantListQuery): { page: Prisma.Sql; count: Prisma.Sql; countsInPage: boolean } {
   const direction = query.dir === "desc" ? Prisma.sql`DESC` : Prisma.sql`ASC`;
@@ -149,32 +131,50 @@ export function tenantListSql(query: TenantListQuery): { page: Prisma.Sql; count
   const offset = (query.page - 1) * query.pageSize;
   const where = whereClause(query);
   const countsInPage = query.q !== "";
-  return {
-    page: Prisma.sql`
-      WITH p AS MATERIALIZED (
-        SELECT t.id, ${sort.sql} AS sort_key${countsInPage ? Prisma.sql`, count(*) OVER () AS total` : Prisma.empty} ${FROM_SQL} ${where}
-        ORDER BY 2 ${direction} ${nulls}, t.id ${direction}
-        LIMIT ${query.pageSize} OFFSET ${offset}
-      )
+  // Sorting by last check walks the tenant's index, so the tie-break is the tenant's id (the same value).
+  const from = query.sort === "lastCheck" ? Prisma.sql`FROM "CustomerTenant" t JOIN "TenantListEntry" e ON e."customerTenantId" = t.id` : Prisma.sql`FROM "TenantListEntry" e`;
+  const id = query.sort === "lastCheck" ? Prisma.sql`t.id` : Prisma.sql`e."customerTenantId"`;
+  const pageRows = Prisma.sql`
       SELECT t.id, t."tenantId"::text AS "tenantId", t."displayName", o.step, d."provisioningState" AS "desState",
         coalesce(d.count, 0) AS "desCount", (${STATUS_SQL}) AS status, t."healthState", t."healthCause",
         d."lastErrorCode" AS "desErrorCode", ${keyColumn("vaultUri")} AS "vaultUri", ${keyColumn("keyName")} AS "keyName",
         ${keyColumn("keyVersion")} AS "keyVersion", ${keyColumn("keyUrl")} AS "keyUrl",
         ${REGION_SQL} AS region, t."lastHealthCheckAt", t."lastHealthChangeAt"${countsInPage ? Prisma.sql`, p.total` : Prisma.empty}
       FROM p ${PAGE_DETAILS_SQL}
-      ORDER BY p.sort_key ${direction} ${nulls}, p.id ${direction}`,
-    count: Prisma.sql`SELECT count(*) AS total ${FROM_SQL} ${where}`,
+      ORDER BY p.sort_key ${direction} ${nulls}, p.id ${direction}`;
+  return {
+    // A search first collects all its matches (through the trigram index), then sorts and counts them: with the count
+    // in a window over the sorted rows PostgreSQL would walk the sort's index instead, as if it could stop early.
+    page: countsInPage
+      ? Prisma.sql`
+      WITH m AS MATERIALIZED (SELECT ${id} AS id, ${sort.sql} AS sort_key ${from} ${where}),
+      p AS MATERIALIZED (
+        SELECT m.id, m.sort_key, (SELECT count(*) FROM m) AS total FROM m
+        ORDER BY 2 ${direction} ${nulls}, 1 ${direction}
+        LIMIT ${query.pageSize} OFFSET ${offset}
+      )
+      ${pageRows}`
+      : Prisma.sql`
+      WITH p AS MATERIALIZED (
+        SELECT ${id} AS id, ${sort.sql} AS sort_key ${from} ${where}
+        ORDER BY 2 ${direction} ${nulls}, 1 ${direction}
+        LIMIT ${query.pageSize} OFFSET ${offset}
+      )
+      ${pageRows}`,
+    count: Prisma.sql`SELECT count(*) AS total FROM "TenantListEntry" e ${where}`,
     countsInPage,
   };
 }
 
 /**
- * The count of a view filtered by health or by step alone (or not at all), from the totals the triggers keep:
- * no count over every tenant per request. Null for other views, which are counted.
+ * The count of a view filtered by health alone, by step alone or by one region alone (or not at all), from the
+ * totals the triggers keep: no count over many tenants per request. Null for other views, which are counted.
  */
 export function keptCountSql(query: TenantListQuery): Prisma.Sql | null {
-  if (query.q || query.region.length || query.keyExpiring || (query.health.length && query.step.length)) return null;
+  const filters = [query.q !== "", query.step.length > 0, query.health.length > 0, query.region.length > 0, query.keyExpiring].filter(Boolean).length;
+  if (filters > 1 || query.q || query.keyExpiring || query.region.length > 1) return null;
   if (query.step.length) return Prisma.sql`SELECT coalesce(sum(current), 0) AS total FROM "OnboardingStepTotal" WHERE step::text IN (${Prisma.join(query.step)})`;
+  if (query.region.length) return Prisma.sql`SELECT coalesce(sum(tenants), 0) AS total FROM "TenantRegionTotal" WHERE region = ${query.region[0]}`;
   const only = query.health.length ? Prisma.sql`WHERE status IN (${Prisma.join(query.health)})` : Prisma.empty;
   return Prisma.sql`SELECT coalesce(sum(tenants), 0) AS total FROM "TenantStatusTotal" ${only}`;
 }
