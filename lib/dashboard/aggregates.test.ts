@@ -1,5 +1,6 @@
-// The dashboard's trigger-kept totals and tenant list entries (migrations 20261127174500_dashboard_aggregates and
-// 20261128120000_tenant_list_entries) against a recomputation from scratch, after random sequences of the writes
+// The dashboard's trigger-kept totals, tenant list entries and health changes per hour (migrations
+// 20261127174500_dashboard_aggregates, 20261128120000_tenant_list_entries, 20261128121000_health_change_hours)
+// against a recomputation from scratch, after random sequences of the writes
 // that change them: the onboarding service's own writers (advance, reopen), bulk and out-of-order step events, DES
 // and key changes, health changes, renames and deletions, also from two clients at once.
 import { readFileSync, readdirSync } from "node:fs";
@@ -30,7 +31,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-type Snapshot = { steps: unknown[]; buckets: unknown[]; entries: unknown[]; totals: unknown[]; regions: unknown[] };
+type Snapshot = { steps: unknown[]; buckets: unknown[]; entries: unknown[]; totals: unknown[]; regions: unknown[]; healthHours: unknown[] };
 
 /** What the triggers keep, as sorted plain rows. */
 async function kept(): Promise<Snapshot> {
@@ -43,6 +44,7 @@ async function kept(): Promise<Snapshot> {
       FROM "TenantListEntry" ORDER BY 1`,
     totals: await db.$queryRaw`SELECT status, tenants FROM "TenantStatusTotal" WHERE tenants <> 0 ORDER BY status`,
     regions: await db.$queryRaw`SELECT region, tenants FROM "TenantRegionTotal" WHERE tenants <> 0 ORDER BY region`,
+    healthHours: await db.$queryRaw`SELECT hour, "toState"::text AS state, count FROM "HealthChangeHour" WHERE count <> 0 ORDER BY 1, 2`,
   };
 }
 
@@ -129,6 +131,7 @@ async function fromScratch(): Promise<Snapshot> {
         SELECT des.region, des."customerTenantId" AS customer FROM "DiskEncryptionSet" des
         UNION ALL SELECT coalesce(o.region, kn.region), t.id ${SOURCES_SQL} WHERE d.id IS NULL
       ) r WHERE region IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    healthHours: await db.$queryRaw`SELECT date_trunc('hour', "occurredAt") AS hour, "toState"::text AS state, count(*)::int AS count FROM "HealthEvent" GROUP BY 1, 2 ORDER BY 1, 2`,
   };
 }
 
@@ -184,6 +187,18 @@ async function randomWrite(random: () => number, counter: { n: number }): Promis
     await db.diskEncryptionSet.update({ where: { id: pick(tenant.diskEncryptionSets).id }, data: { provisioningState: pick(DES_STATES) } });
   } else if (roll < 0.85 && tenant.diskEncryptionSets.length > 0) {
     await db.diskEncryptionSet.delete({ where: { id: pick(tenant.diskEncryptionSets).id } });
+  } else if (roll < 0.865) {
+    // Health events: several in one statement, one moved in time or state, or one deleted.
+    const at = () => new Date(Date.UTC(2026, 10, 1) + Math.floor(random() * 3 * 86_400_000));
+    const events = await db.healthEvent.findMany({ where: { customerTenantId: tenant.id }, select: { id: true } });
+    const action = random();
+    if (events.length === 0 || action < 0.6) {
+      await db.healthEvent.createMany({ data: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ customerTenantId: tenant.id, fromState: pick(HEALTH), toState: pick(HEALTH), occurredAt: at() })) });
+    } else if (action < 0.85) {
+      await db.healthEvent.update({ where: { id: pick(events).id }, data: random() < 0.5 ? { occurredAt: at() } : { toState: pick(HEALTH) } });
+    } else {
+      await db.healthEvent.delete({ where: { id: pick(events).id } });
+    }
   } else if (roll < 0.88) {
     // Many tenants in one statement, as a bulk change would.
     await db.customerTenant.updateMany({ where: { id: { in: tenants.filter(() => random() < 0.3).map((t) => t.id) } }, data: { healthState: pick(HEALTH), lastHealthCheckAt: new Date(), lastHealthChangeAt: random() < 0.5 ? new Date(Date.UTC(2026, 10, 1) + Math.floor(random() * 1000) * 60_000) : null } });
@@ -233,7 +248,7 @@ describe("dashboard aggregates kept by triggers", () => {
     // Not vacuous: the run left tenants in several statuses and durations in several buckets.
     const entries = snapshot.entries as { status: string; regions: string[]; searchText: string }[];
     expect(new Set(entries.map((e) => e.status)).size).toBeGreaterThan(2);
-    expect([entries.some((e) => e.regions.length > 1), entries.some((e) => e.searchText.includes("/keys/"))]).toEqual([true, true]);
+    expect([entries.some((e) => e.regions.length > 1), entries.some((e) => e.searchText.includes("/keys/")), snapshot.healthHours.length > 3]).toEqual([true, true, true]);
     expect(snapshot.buckets.length).toBeGreaterThan(5);
   }, 120_000);
 
@@ -270,6 +285,25 @@ describe("dashboard aggregates kept by triggers", () => {
     const snapshot = await kept();
     expect(snapshot).toEqual(await fromScratch());
     expect((snapshot.entries as { keyExpiresAt: Date | null }[]).filter((e) => e.keyExpiresAt !== null).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("stay equal when health changes of several tenants are recorded at once", async () => {
+    const tenants = await db.customerTenant.findMany({ take: 4, orderBy: { id: "asc" }, select: { id: true } });
+    const hour = new Date(Date.UTC(2026, 10, 20, 9));
+    // As lib/health/service.ts and lib/support/revocation.ts do: the tenant, then its event, in one transaction.
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => {
+        const client = i % 2 ? second : db;
+        const customerTenantId = tenants[i % tenants.length]!.id;
+        const toState = HEALTH[i % HEALTH.length]!;
+        const at = new Date(hour.getTime() + i * 60_000);
+        return client.$transaction([
+          client.customerTenant.update({ where: { id: customerTenantId }, data: { healthState: toState, lastHealthChangeAt: at } }),
+          client.healthEvent.create({ data: { customerTenantId, fromState: "HEALTHY", toState, occurredAt: at } }),
+        ]);
+      }),
+    );
+    expect(await kept()).toEqual(await fromScratch());
   }, 120_000);
 
   it("give the list the same pages and counts as its definition on the source rows", async () => {
@@ -312,11 +346,11 @@ describe("dashboard aggregates kept by triggers", () => {
 
   it("are backfilled by the migrations from the rows that exist", async () => {
     const before = await kept();
-    await db.$executeRawUnsafe(`TRUNCATE "OnboardingStepTotal", "OnboardingStepDurationBucket", "TenantListEntry", "TenantStatusTotal", "TenantRegionTotal"`);
+    await db.$executeRawUnsafe(`TRUNCATE "OnboardingStepTotal", "OnboardingStepDurationBucket", "TenantListEntry", "TenantStatusTotal", "TenantRegionTotal", "HealthChangeHour"`);
     // The funnel's backfill from the first migration (its status backfill was replaced by the second's).
     const funnel = backfillStatements("_dashboard_aggregates").filter((statement) => statement.startsWith('INSERT INTO "OnboardingStep'));
     expect(funnel).toHaveLength(2);
-    for (const statement of [...funnel, ...backfillStatements("_tenant_list_entries")]) await db.$executeRawUnsafe(statement);
+    for (const statement of [...funnel, ...backfillStatements("_tenant_list_entries"), ...backfillStatements("_health_change_hours")]) await db.$executeRawUnsafe(statement);
     expect(await kept()).toEqual(before);
     expect((before.entries as unknown[]).length).toBeGreaterThan(0);
   }, 120_000);

@@ -92,6 +92,20 @@ describe("getOverview", () => {
     expect(funnel.at(-1)!.medianMinutes).toBeNull();
   });
 
+  it("counts as stalled the onboardings at each step not updated for a day", async () => {
+    const { funnel, byStep } = await getOverview(db, NOW);
+    const dayAgo = new Date(NOW.getTime() - 86_400_000);
+    let recent = 0;
+    for (const { step, stalled } of funnel) {
+      if (step === "SUBMITTED") continue;
+      expect(stalled, step).toBe(await db.onboarding.count({ where: { step, updatedAt: { lt: dayAgo } } }));
+      recent += byStep[step] - stalled;
+    }
+    expect(funnel.reduce((sum, f) => sum + f.stalled, 0)).toBeGreaterThan(0);
+    // Not vacuous: some onboardings in progress were updated within the day, and are not stalled.
+    expect(recent).toBeGreaterThan(0);
+  });
+
   it("reads the median time in each step from buckets, within a bucket's width of the exact median", async () => {
     const { funnel } = await getOverview(db, NOW);
     const exact = await db.$queryRaw<{ step: string; median: number }[]>`

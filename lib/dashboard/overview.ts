@@ -1,5 +1,5 @@
 // The dashboard's overview: tenants by onboarding step and by status, the onboarding funnel, and health
-// changes over time. Small reads of trigger-kept totals and one windowed count, run side by side.
+// changes over time. Small reads of trigger-kept totals, run side by side.
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { ONBOARDING_STEPS, TENANT_STATUSES, type OnboardingStepName, type TenantStatus } from "./filters";
@@ -39,7 +39,7 @@ async function healthChanges(db: Db, now: Date, hours: number, bucket: "hour" | 
   const count = bucket === "hour" ? hours : hours / 24;
   const buckets = emptyBuckets(now, count, stepMs);
   const since = new Date(Date.parse(buckets[0]!.at));
-  const rows = await db.$queryRaw<{ at: Date; state: string; n: bigint }[]>(overviewSql(now).healthChanges(bucket, since));
+  const rows = await db.$queryRaw<{ at: Date; state: string; n: bigint | number }[]>(overviewSql(now).healthChanges(bucket, since));
   const byTime = new Map(buckets.map((b) => [Date.parse(b.at), b]));
   for (const row of rows) {
     const target = byTime.get(row.at.getTime());
@@ -52,24 +52,28 @@ async function healthChanges(db: Db, now: Date, hours: number, bucket: "hour" | 
 const IN_PROGRESS_STEPS = ONBOARDING_STEPS.filter((step) => step !== "SUBMITTED");
 
 /**
- * The overview's statements (exported for EXPLAIN in the benchmark). Counts per step and status and the funnel
- * come from the totals that triggers keep (migration 20261127174500_dashboard_aggregates): a few rows, whatever
- * the number of tenants or the length of the history. "Stalled" depends on the time, so it is counted, but only
- * over onboardings still in progress, through the (step, updatedAt) index.
+ * The overview's statements (exported for EXPLAIN in the benchmarks). Counts per step and status, the funnel and
+ * health changes per hour come from what triggers keep (migrations 20261127174500_dashboard_aggregates and
+ * 20261128121000_health_change_hours): a few rows, whatever the number of tenants or the length of the history.
+ * What depends on the time is read only for the last day or hour: "stalled" (at a step, not updated for a day) is
+ * the step's kept count less the onboardings at it updated within the day, through the (step, updatedAt) index;
+ * health changes of the current, unfinished hour are counted from the events.
  */
 export function overviewSql(now: Date) {
+  const hourStart = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
   return {
     steps: Prisma.sql`SELECT step::text AS step, current, reached FROM "OnboardingStepTotal"`,
     stalled: Prisma.sql`
-      SELECT o.step::text AS step, count(*) AS n FROM "Onboarding" o
-      WHERE o.step::text IN (${Prisma.join(IN_PROGRESS_STEPS)}) AND o."updatedAt" < ${now}::timestamp - ${STALLED_AFTER}
-      GROUP BY o.step`,
+      SELECT s.step::text AS step, s.current - (SELECT count(*) FROM "Onboarding" o WHERE o.step = s.step AND o."updatedAt" >= ${now}::timestamp - ${STALLED_AFTER}) AS n
+      FROM "OnboardingStepTotal" s WHERE s.step IN (${Prisma.join(IN_PROGRESS_STEPS.map((step) => Prisma.sql`${step}::"OnboardingStep"`))})`,
     statuses: Prisma.sql`SELECT status, tenants AS n FROM "TenantStatusTotal"`,
     durations: Prisma.sql`SELECT step::text AS step, bucket, count FROM "OnboardingStepDurationBucket" WHERE count > 0 ORDER BY step, bucket`,
     healthChanges: (bucket: "hour" | "day", since: Date) => Prisma.sql`
-      SELECT date_trunc(${bucket}, "occurredAt") AS at, "toState"::text AS state, count(*) AS n
-      FROM "HealthEvent" WHERE "occurredAt" >= ${since} AND "occurredAt" <= ${now}
-      GROUP BY 1, 2`,
+      SELECT date_trunc(${bucket}, at) AS at, state, sum(n) AS n FROM (
+        SELECT hour AS at, "toState"::text AS state, count AS n FROM "HealthChangeHour" WHERE hour >= ${since} AND hour < ${hourStart}
+        UNION ALL
+        SELECT "occurredAt", "toState"::text, 1 FROM "HealthEvent" WHERE "occurredAt" >= ${hourStart} AND "occurredAt" >= ${since} AND "occurredAt" <= ${now}
+      ) changes GROUP BY 1, 2`,
   };
 }
 

@@ -98,9 +98,8 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
       await tx.customerTenant.update({ where: { id: tenant.id }, data: { lastHealthCheckAt: checkedAt } });
       return { changed: false as const, from: current.healthState };
     }
-    const event = await tx.healthEvent.create({ data: { customerTenantId: tenant.id, fromState: current.healthState, toState: overall.state, cause: overall.cause, detail: overall.detail, occurredAt: checkedAt } });
-    // The webhook joins the outbox in this transaction: the event and its notification commit together.
-    const webhook = worthTelling(event) ? await queueHealthNotification(tx, notificationFor(event, { id: tenant.id, tenantId: tenant.tenantId, displayName: tenant.displayName })) : null;
+    // The tenant before its event, as every writer of health changes does: the dashboard's triggers then lock the
+    // status totals before the hour's count of changes (migration 20261128121000_health_change_hours), never after.
     await tx.customerTenant.update({
       where: { id: tenant.id },
       data: {
@@ -112,6 +111,9 @@ export async function checkTenantHealth(db: Db, customerTenantId: string, option
         ...(overall.cause === "CONSENT_REMOVED" && { consentStatus: "REMOVED" as const }),
       },
     });
+    const event = await tx.healthEvent.create({ data: { customerTenantId: tenant.id, fromState: current.healthState, toState: overall.state, cause: overall.cause, detail: overall.detail, occurredAt: checkedAt } });
+    // The webhook joins the outbox in this transaction: the event and its notification commit together.
+    const webhook = worthTelling(event) ? await queueHealthNotification(tx, notificationFor(event, { id: tenant.id, tenantId: tenant.tenantId, displayName: tenant.displayName })) : null;
     return { changed: true as const, from: current.healthState, event, webhook };
   });
 
