@@ -1,5 +1,5 @@
 // The dashboard's overview: tenants by onboarding step and by status, the onboarding funnel, and health
-// changes over time. Small reads of trigger-kept totals, run side by side.
+// changes over time. Small reads of trigger-kept totals, in one statement.
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/prisma/client";
 import { ONBOARDING_STEPS, TENANT_STATUSES, type OnboardingStepName, type TenantStatus } from "./filters";
@@ -33,16 +33,18 @@ function emptyBuckets(now: Date, count: number, stepMs: number): HealthBucket[] 
   return Array.from({ length: count }, (_, i) => ({ at: new Date(end - (count - 1 - i) * stepMs).toISOString(), HEALTHY: 0, DEGRADED: 0, KEY_UNREACHABLE: 0, REVOKED: 0 }));
 }
 
-/** Health events (transitions into each state) counted per bucket; buckets with none are kept at zero. */
-async function healthChanges(db: Db, now: Date, hours: number, bucket: "hour" | "day"): Promise<HealthBucket[]> {
+/** The window of a chart: its empty buckets and where the first one starts. */
+function chartWindow(now: Date, hours: number, bucket: "hour" | "day"): { buckets: HealthBucket[]; since: Date } {
   const stepMs = bucket === "hour" ? 3_600_000 : 86_400_000;
-  const count = bucket === "hour" ? hours : hours / 24;
-  const buckets = emptyBuckets(now, count, stepMs);
-  const since = new Date(Date.parse(buckets[0]!.at));
-  const rows = await db.$queryRaw<{ at: Date; state: string; n: bigint | number }[]>(overviewSql(now).healthChanges(bucket, since));
+  const buckets = emptyBuckets(now, bucket === "hour" ? hours : hours / 24, stepMs);
+  return { buckets, since: new Date(Date.parse(buckets[0]!.at)) };
+}
+
+/** Health events (transitions into each state) counted per bucket; buckets with none are kept at zero. */
+function fillBuckets(buckets: HealthBucket[], rows: { at: number; state: string; n: number }[]): HealthBucket[] {
   const byTime = new Map(buckets.map((b) => [Date.parse(b.at), b]));
   for (const row of rows) {
-    const target = byTime.get(row.at.getTime());
+    const target = byTime.get(row.at);
     if (target && (CHART_STATES as readonly string[]).includes(row.state)) target[row.state as ChartState] += Number(row.n);
   }
   return buckets;
@@ -105,16 +107,32 @@ export function bucketedMedianMinutes(buckets: { bucket: number; count: number }
   return null;
 }
 
-export async function getOverview(db: Db, now = new Date()): Promise<Overview> {
+type OverviewRows = {
+  steps: { step: OnboardingStepName; current: number; reached: number }[];
+  stalled: { step: OnboardingStepName; n: number }[];
+  statuses: { status: TenantStatus; n: number }[];
+  durations: { step: OnboardingStepName; bucket: number; count: number }[];
+  /** Bucket starts as epoch milliseconds (JSON has no timestamp type). */
+  hours: { at: number; state: string; n: number }[];
+  days: { at: number; state: string; n: number }[];
+};
+
+/** Every part of the overview in one statement (one round trip; each part a JSON array of its rows). */
+function overviewStatement(now: Date, since24h: Date, since7d: Date): Prisma.Sql {
   const sql = overviewSql(now);
-  const [steps, stalledRows, statuses, durationRows, healthChanges24h, healthChanges7d] = await Promise.all([
-    db.$queryRaw<{ step: OnboardingStepName; current: number; reached: number }[]>(sql.steps),
-    db.$queryRaw<{ step: OnboardingStepName; n: bigint }[]>(sql.stalled),
-    db.$queryRaw<{ status: TenantStatus; n: number }[]>(sql.statuses),
-    db.$queryRaw<{ step: OnboardingStepName; bucket: number; count: number }[]>(sql.durations),
-    healthChanges(db, now, 24, "hour"),
-    healthChanges(db, now, 7 * 24, "day"),
-  ]);
+  const rows = (part: Prisma.Sql) => Prisma.sql`(SELECT coalesce(json_agg(x), '[]') FROM (${part}) x)`;
+  const buckets = (part: Prisma.Sql) => Prisma.sql`(SELECT coalesce(json_agg(json_build_object('at', (extract(epoch FROM x.at) * 1000)::bigint, 'state', x.state, 'n', x.n)), '[]') FROM (${part}) x)`;
+  return Prisma.sql`SELECT ${rows(sql.steps)} AS steps, ${rows(sql.stalled)} AS stalled, ${rows(sql.statuses)} AS statuses,
+    ${rows(sql.durations)} AS durations, ${buckets(sql.healthChanges("hour", since24h))} AS hours, ${buckets(sql.healthChanges("day", since7d))} AS days`;
+}
+
+export async function getOverview(db: Db, now = new Date()): Promise<Overview> {
+  const hours = chartWindow(now, 24, "hour");
+  const days = chartWindow(now, 7 * 24, "day");
+  const [rows] = await db.$queryRaw<OverviewRows[]>(overviewStatement(now, hours.since, days.since));
+  const { steps, stalled: stalledRows, statuses, durations: durationRows } = rows!;
+  const healthChanges24h = fillBuckets(hours.buckets, rows!.hours);
+  const healthChanges7d = fillBuckets(days.buckets, rows!.days);
   const byStep = Object.fromEntries(ONBOARDING_STEPS.map((s) => [s, 0])) as Record<OnboardingStepName, number>;
   const reached = { ...byStep };
   const stalled = { ...byStep };

@@ -122,48 +122,47 @@ const PAGE_DETAILS_SQL = Prisma.sql`JOIN "CustomerTenant" t ON t.id = p.id
  * The statements behind a page (exported for EXPLAIN in the benchmarks). The page is found in "TenantListEntry"
  * alone (with the tenant only to sort by last check): an index per sort, so a view walks its sort's index and stops
  * after one page, or for a narrow filter or a search reads only its matches through their index. Only then are the
- * page's rows completed from the source tables. A search counts its matches in the same statement.
+ * page's rows completed from the source tables. Each row carries the view's count, so a page is one round trip:
+ * from the kept totals where they answer it (keptCountSql), else counted in the same statement. `count` alone is
+ * for a page past the end, which has no row to carry it.
  */
-export function tenantListSql(query: TenantListQuery): { page: Prisma.Sql; count: Prisma.Sql; countsInPage: boolean } {
+export function tenantListSql(query: TenantListQuery): { page: Prisma.Sql; count: Prisma.Sql } {
   const direction = query.dir === "desc" ? Prisma.sql`DESC` : Prisma.sql`ASC`;
   const sort = SORT_SQL[query.sort];
   const nulls = sort.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty;
   const offset = (query.page - 1) * query.pageSize;
   const where = whereClause(query);
-  const countsInPage = query.q !== "";
+  const count = Prisma.sql`SELECT count(*) AS total FROM "TenantListEntry" e ${where}`;
   // Sorting by last check walks the tenant's index, so the tie-break is the tenant's id (the same value).
   const from = query.sort === "lastCheck" ? Prisma.sql`FROM "CustomerTenant" t JOIN "TenantListEntry" e ON e."customerTenantId" = t.id` : Prisma.sql`FROM "TenantListEntry" e`;
   const id = query.sort === "lastCheck" ? Prisma.sql`t.id` : Prisma.sql`e."customerTenantId"`;
-  const pageRows = Prisma.sql`
+  const pageRows = (total: Prisma.Sql) => Prisma.sql`
       SELECT t.id, t."tenantId"::text AS "tenantId", t."displayName", o.step, d."provisioningState" AS "desState",
         coalesce(d.count, 0) AS "desCount", (${STATUS_SQL}) AS status, t."healthState", t."healthCause",
         d."lastErrorCode" AS "desErrorCode", ${keyColumn("vaultUri")} AS "vaultUri", ${keyColumn("keyName")} AS "keyName",
         ${keyColumn("keyVersion")} AS "keyVersion", ${keyColumn("keyUrl")} AS "keyUrl",
-        ${REGION_SQL} AS region, t."lastHealthCheckAt", t."lastHealthChangeAt"${countsInPage ? Prisma.sql`, p.total` : Prisma.empty}
+        ${REGION_SQL} AS region, t."lastHealthCheckAt", t."lastHealthChangeAt", ${total} AS total
       FROM p ${PAGE_DETAILS_SQL}
       ORDER BY p.sort_key ${direction} ${nulls}, p.id ${direction}`;
-  return {
-    // A search first collects all its matches (through the trigram index), then sorts and counts them: with the count
-    // in a window over the sorted rows PostgreSQL would walk the sort's index instead, as if it could stop early.
-    page: countsInPage
-      ? Prisma.sql`
+  // A search first collects all its matches (through the trigram index), then sorts and counts them: with the count
+  // in a window over the sorted rows PostgreSQL would walk the sort's index instead, as if it could stop early.
+  const page = query.q
+    ? Prisma.sql`
       WITH m AS MATERIALIZED (SELECT ${id} AS id, ${sort.sql} AS sort_key ${from} ${where}),
       p AS MATERIALIZED (
-        SELECT m.id, m.sort_key, (SELECT count(*) FROM m) AS total FROM m
+        SELECT m.id, m.sort_key FROM m
         ORDER BY 2 ${direction} ${nulls}, 1 ${direction}
         LIMIT ${query.pageSize} OFFSET ${offset}
       )
-      ${pageRows}`
-      : Prisma.sql`
+      ${pageRows(Prisma.sql`(SELECT count(*) FROM m)`)}`
+    : Prisma.sql`
       WITH p AS MATERIALIZED (
         SELECT ${id} AS id, ${sort.sql} AS sort_key ${from} ${where}
         ORDER BY 2 ${direction} ${nulls}, 1 ${direction}
         LIMIT ${query.pageSize} OFFSET ${offset}
       )
-      ${pageRows}`,
-    count: Prisma.sql`SELECT count(*) AS total FROM "TenantListEntry" e ${where}`,
-    countsInPage,
-  };
+      ${pageRows(Prisma.sql`(${keptCountSql(query) ?? count})`)}`;
+  return { page, count };
 }
 
 /**
@@ -182,17 +181,9 @@ export function keptCountSql(query: TenantListQuery): Prisma.Sql | null {
 /** One page of tenants and the number of tenants the filter matches. */
 export async function listTenants(db: Db, query: TenantListQuery): Promise<TenantListPage> {
   const sql = tenantListSql(query);
-  const countSql = keptCountSql(query) ?? sql.count;
-  const count = async () => Number((await db.$queryRaw<{ total: bigint | number }[]>(countSql))[0]?.total ?? 0);
-  let rows: RawRow[];
-  let total: number;
-  if (sql.countsInPage) {
-    rows = await db.$queryRaw<RawRow[]>(sql.page);
-    // A page past the end has no row to carry the count.
-    total = rows[0] ? Number(rows[0].total) : query.page > 1 ? await count() : 0;
-  } else {
-    [rows, total] = await Promise.all([db.$queryRaw<RawRow[]>(sql.page), count()]);
-  }
+  const rows = await db.$queryRaw<RawRow[]>(sql.page);
+  // A page past the end has no row to carry the count.
+  const total = rows[0] ? Number(rows[0].total) : query.page > 1 ? Number((await db.$queryRaw<{ total: bigint | number }[]>(keptCountSql(query) ?? sql.count))[0]?.total ?? 0) : 0;
   return {
     rows: rows.map(({ total: _total, ...row }) => ({ ...row, desCount: Number(row.desCount) })),
     total,
