@@ -50,14 +50,15 @@ export type JobEngineStatus =
 /** Running when some worker beat within the last `staleMs`. */
 export async function jobEngineStatus(db: Db, now: Date = new Date(), staleMs: number = HEARTBEAT_STALE_MS): Promise<JobEngineStatus> {
   const since = new Date(now.getTime() - staleMs);
-  const [workers, newest] = await Promise.all([
-    db.workerHeartbeat.count({ where: { lastSeenAt: { gte: since } } }),
-    db.workerHeartbeat.findFirst({ orderBy: { lastSeenAt: "desc" }, select: { lastSeenAt: true } }),
-  ]);
-  if (newest && workers > 0) return { running: true, lastSeenAt: newest.lastSeenAt, workers };
+  // One statement (every dashboard and status page asks): the live workers and the newest beat, from one snapshot.
+  const [row] = await db.$queryRaw<{ workers: number; newest: Date | null }[]>`
+    SELECT count(*) FILTER (WHERE "lastSeenAt" >= ${since})::int AS workers, max("lastSeenAt") AS newest FROM "WorkerHeartbeat"`;
+  const newest = row?.newest ?? null;
+  const workers = row?.workers ?? 0;
+  if (newest && workers > 0) return { running: true, lastSeenAt: newest, workers };
   return {
     running: false,
-    lastSeenAt: newest?.lastSeenAt ?? null,
+    lastSeenAt: newest,
     reason: newest ? `no worker heartbeat for ${Math.round(staleMs / 1000)} s` : "no worker heartbeat yet: no job worker is running",
   };
 }

@@ -2,9 +2,9 @@
 import Link from "next/link";
 import { Time } from "@/components/ui/time";
 import { STATE_LABEL } from "@/lib/offboarding/state";
-import type { openOffboardings } from "@/lib/offboarding/queries";
+import type { OpenOffboarding } from "@/lib/offboarding/queries";
 
-export function OffboardingRequests({ rows }: { rows: Awaited<ReturnType<typeof openOffboardings>> }) {
+export function OffboardingRequests({ rows }: { rows: OpenOffboarding[] }) {
   if (rows.length === 0) return null;
   return (
     <section aria-labelledby="offboarding-heading" className="mt-6 rounded-xl border border-amber-200 bg-amber-50 p-5 text-amber-950">
