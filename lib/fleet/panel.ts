@@ -5,7 +5,7 @@ import { serverEnv } from "../env";
 import { HEARTBEAT_STALE_MS } from "../jobs/heartbeat";
 import { SCHEDULED_TASK_QUEUES } from "../jobs/queue";
 import { logger } from "../logger";
-import { armWriteBudgetLeft, healthSweepLag, queueDepths, webhookFailures, workerHeartbeats, type ArmBudgetLeft, type HealthSweepLag, type QueueDepth, type WebhookFailures, type WorkerBeat } from "./stats";
+import { fleetSnapshot, type ArmBudgetLeft, type HealthSweepLag, type QueueDepth, type WebhookFailures, type WorkerBeat } from "./stats";
 
 /** Past this the panel warns that health checks fall behind (a third of the default 15-minute cycle). */
 export const SWEEP_LAG_WARNING_SECONDS = 5 * 60;
@@ -27,13 +27,7 @@ export type FleetPanel =
 export async function fleetPanelForDashboard(database: Db = appDb(), now: Date = new Date()): Promise<FleetPanel> {
   try {
     const env = serverEnv();
-    const [beats, depths, budgets, webhooks] = await Promise.all([
-      workerHeartbeats(database),
-      queueDepths(database),
-      armWriteBudgetLeft(database, { bucketSize: env.ARM_WRITE_BUCKET_SIZE, refillPerSecond: env.ARM_WRITE_REFILL_PER_SECOND }),
-      webhookFailures(database),
-    ]);
-    const sweep = await healthSweepLag(database, depths);
+    const { beats, depths, budgets, webhooks, sweep } = await fleetSnapshot(database, { bucketSize: env.ARM_WRITE_BUCKET_SIZE, refillPerSecond: env.ARM_WRITE_REFILL_PER_SECOND });
     const queues = depths.filter((q) => q.due > 0 || (q.delayed > 0 && !SCHEDULED_TASK_QUEUES.some((name) => name === q.queue))).sort((a, b) => b.due - a.due || b.delayed - a.delayed);
     const oldest = depths.reduce<{ queue: string; seconds: number } | null>((found, q) => (q.oldestDueSeconds !== null && (!found || q.oldestDueSeconds > found.seconds) ? { queue: q.queue, seconds: q.oldestDueSeconds } : found), null);
     return {

@@ -6,7 +6,7 @@ import { HEALTH_SCAN_QUEUE, openQueue, WEBHOOK_QUEUE } from "../jobs/queue";
 import { HEALTH_SWEEP_TASK } from "../jobs/schedules";
 import { isFleetReporter } from "../telemetry/fleet-metrics";
 import { testDatabaseUrl, testDb } from "../testing/db";
-import { armWriteBudgetLeft, healthSweepLag, jobLatencies, queueDepths, WEBHOOK_FAILURE_WINDOW_HOURS, webhookFailures } from "./stats";
+import { armWriteBudgetLeft, fleetSnapshot, healthSweepLag, jobLatencies, queueDepths, WEBHOOK_FAILURE_WINDOW_HOURS, webhookFailures, workerHeartbeats } from "./stats";
 
 const db = testDb();
 let boss: PgBoss;
@@ -131,6 +131,37 @@ describe("webhook failures", () => {
     await delivery("4", "PENDING", []);
     await delivery("5", "DELIVERED", [60_000]);
     expect(await webhookFailures(db)).toEqual({ failed: 2, retrying: 1 });
+  });
+});
+
+describe("the fleet snapshot", () => {
+  it("reads in one statement what the single reads give: workers, queues, ARM budgets, webhook failures, sweep lag", async () => {
+    await db.workerHeartbeat.deleteMany();
+    await db.workerHeartbeat.createMany({ data: [{ instanceId: "snap-2", hostname: "h2", pid: 2, startedAt: ago(60_000), lastSeenAt: ago(1_000) }, { instanceId: "snap-1", hostname: "h1", pid: 1, startedAt: ago(600_000), lastSeenAt: ago(90_000) }] });
+    await job({ createdAt: ago(30_000) });
+    await job({ kind: "ROTATE_KEY", runAfter: new Date(Date.now() + 60_000) });
+    await boss.send(HEALTH_SCAN_QUEUE, { customerTenantId: "a" }, { startAfter: new Date(Date.now() - 45_000).toISOString() });
+    await db.$executeRaw`INSERT INTO "ArmWriteBudget" ("subscriptionId", region, tokens, "refilledAt") VALUES ('sub-b', 'westeurope', 190, clock_timestamp() - interval '1 hour'), ('sub-a', 'northeurope', -3, clock_timestamp())`;
+    const failed = await db.webhookDelivery.create({ data: { kind: "health", eventType: "tenant.health.degraded", sourceId: "snap", url: "https://hooks.example.com/x", payload: {}, status: "FAILED", attempts: 1 } });
+    await db.webhookAttempt.create({ data: { deliveryId: failed.id, attempt: 1, at: ago(60_000), httpStatus: 500, durationMs: 10 } });
+    await db.scheduledTaskRun.create({ data: { task: HEALTH_SWEEP_TASK, periodStart: ago(300_000), workerId: "w", finishedAt: ago(300_000) } });
+    const limits = { bucketSize: 200, refillPerSecond: 10 };
+    const snapshot = await fleetSnapshot(db, limits);
+    const budgets = await armWriteBudgetLeft(db, limits);
+    const sweep = await healthSweepLag(db);
+    expect(snapshot).toEqual({
+      beats: await workerHeartbeats(db),
+      depths: (await queueDepths(db)).map((q) => ({ ...q, oldestDueSeconds: q.oldestDueSeconds === null ? null : expect.closeTo(q.oldestDueSeconds, 0) })),
+      // Tokens refill with the clock between the two reads.
+      budgets: budgets.map((b) => ({ ...b, tokens: expect.closeTo(b.tokens, 0) })),
+      webhooks: await webhookFailures(db),
+      sweep: { ...sweep, lagSeconds: expect.closeTo(sweep.lagSeconds, 0) },
+    });
+    expect(snapshot.beats.map((b) => b.instanceId)).toEqual(["snap-1", "snap-2"]);
+    expect(snapshot.budgets.map((b) => b.subscriptionId)).toEqual(["sub-a", "sub-b"]);
+    expect(snapshot.depths.map((q) => q.queue)).toEqual([HEALTH_SCAN_QUEUE, "PROVISION_DES", "ROTATE_KEY"].sort((a, b) => a.localeCompare(b)));
+    expect(snapshot.sweep.lastSweepAt).toBeInstanceOf(Date);
+    expect(snapshot.webhooks).toEqual({ failed: 1, retrying: 0 });
   });
 });
 

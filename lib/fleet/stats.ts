@@ -17,26 +17,32 @@ export const MESSAGE_QUEUES: readonly string[] = [HEALTH_SCAN_QUEUE, WEBHOOK_QUE
 /** One queue: Job rows of a kind, or a pg-boss queue. `due` can run now; `delayed` wait for a retry or their slot. */
 export type QueueDepth = { queue: string; due: number; delayed: number; oldestDueSeconds: number | null };
 
-export async function queueDepths(db: Db): Promise<QueueDepth[]> {
-  const [jobs, messages] = await Promise.all([
-    db.$queryRaw<{ queue: string; due: number; delayed: number; oldest: number | null }[]>`
-      SELECT kind::text AS queue,
-        count(*) FILTER (WHERE "runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})::int AS due,
-        count(*) FILTER (WHERE "runAfter" > ${NOW_UTC})::int AS delayed,
-        EXTRACT(EPOCH FROM (${NOW_UTC} - min(COALESCE("runAfter", "createdAt")) FILTER (WHERE "runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})))::float8 AS oldest
-      FROM "Job" WHERE status = 'QUEUED' GROUP BY kind`,
-    db.$queryRaw<{ queue: string; due: number; delayed: number; oldest: number | null }[]>`
-      SELECT name AS queue,
-        count(*) FILTER (WHERE start_after <= now())::int AS due,
-        count(*) FILTER (WHERE start_after > now())::int AS delayed,
-        EXTRACT(EPOCH FROM (now() - min(start_after) FILTER (WHERE start_after <= now())))::float8 AS oldest
-      FROM ${Prisma.raw(`"${QUEUE_SCHEMA}"`)}.job
-      WHERE name = ANY(${MESSAGE_QUEUES}::text[]) AND state < 'active'
-      GROUP BY name`,
-  ]);
-  return [...jobs, ...messages]
+type QueueRow = { queue: string; due: number; delayed: number; oldest: number | null };
+
+/** Job rows by kind and pg-boss messages by queue, in one statement (the parts have the same columns). */
+const QUEUE_DEPTHS_SQL = Prisma.sql`
+  SELECT kind::text AS queue,
+    count(*) FILTER (WHERE "runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})::int AS due,
+    count(*) FILTER (WHERE "runAfter" > ${NOW_UTC})::int AS delayed,
+    EXTRACT(EPOCH FROM (${NOW_UTC} - min(COALESCE("runAfter", "createdAt")) FILTER (WHERE "runAfter" IS NULL OR "runAfter" <= ${NOW_UTC})))::float8 AS oldest
+  FROM "Job" WHERE status = 'QUEUED' GROUP BY kind
+  UNION ALL
+  SELECT name AS queue,
+    count(*) FILTER (WHERE start_after <= now())::int AS due,
+    count(*) FILTER (WHERE start_after > now())::int AS delayed,
+    EXTRACT(EPOCH FROM (now() - min(start_after) FILTER (WHERE start_after <= now())))::float8 AS oldest
+  FROM ${Prisma.raw(`"${QUEUE_SCHEMA}"`)}.job
+  WHERE name = ANY(${MESSAGE_QUEUES}::text[]) AND state < 'active'
+  GROUP BY name`;
+
+function toQueueDepths(rows: QueueRow[]): QueueDepth[] {
+  return rows
     .map((row) => ({ queue: row.queue, due: row.due, delayed: row.delayed, oldestDueSeconds: row.oldest === null ? null : Math.max(0, row.oldest) }))
     .sort((a, b) => a.queue.localeCompare(b.queue));
+}
+
+export async function queueDepths(db: Db): Promise<QueueDepth[]> {
+  return toQueueDepths(await db.$queryRaw<QueueRow[]>(QUEUE_DEPTHS_SQL));
 }
 
 /** Time from queueing to the end of jobs that finished within the window, per kind (seconds). */
@@ -58,13 +64,15 @@ export async function jobLatencies(db: Db, windowMinutes: number = LATENCY_WINDO
 /** The shared ARM write budget now: tokens after refill (negative: writes are waiting for tokens), and any 429 pause. */
 export type ArmBudgetLeft = { subscriptionId: string; region: string; tokens: number; pausedForSeconds: number };
 
+// The same refill formula as ArmWriteGate.reserve (lib/provisioning/write-gate.ts), read without taking a token.
+const armBudgetSql = (limits: { bucketSize: number; refillPerSecond: number }) => Prisma.sql`
+  SELECT "subscriptionId", region,
+    LEAST(${limits.bucketSize}::float8, tokens + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - "refilledAt")))::float8 * ${limits.refillPerSecond}::float8) AS tokens,
+    GREATEST(0, COALESCE(EXTRACT(EPOCH FROM ("pausedUntil" - clock_timestamp())), 0))::float8 AS "pausedForSeconds"
+  FROM "ArmWriteBudget"`;
+
 export async function armWriteBudgetLeft(db: Db, limits: { bucketSize: number; refillPerSecond: number }): Promise<ArmBudgetLeft[]> {
-  // The same refill formula as ArmWriteGate.reserve (lib/provisioning/write-gate.ts), read without taking a token.
-  return db.$queryRaw<ArmBudgetLeft[]>`
-    SELECT "subscriptionId", region,
-      LEAST(${limits.bucketSize}::float8, tokens + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - "refilledAt")))::float8 * ${limits.refillPerSecond}::float8) AS tokens,
-      GREATEST(0, COALESCE(EXTRACT(EPOCH FROM ("pausedUntil" - clock_timestamp())), 0))::float8 AS "pausedForSeconds"
-    FROM "ArmWriteBudget" ORDER BY "subscriptionId", region`;
+  return db.$queryRaw<ArmBudgetLeft[]>`${armBudgetSql(limits)} ORDER BY "subscriptionId", region`;
 }
 
 /**
@@ -73,16 +81,22 @@ export async function armWriteBudgetLeft(db: Db, limits: { bucketSize: number; r
  */
 export type HealthSweepLag = { lagSeconds: number; lastSweepAt: Date | null; dueChecks: number };
 
-export async function healthSweepLag(db: Db, depths?: QueueDepth[]): Promise<HealthSweepLag> {
-  const [queues, [last]] = await Promise.all([
-    depths ?? queueDepths(db),
-    db.$queryRaw<{ at: Date | null; overdue: number | null }[]>`
-      SELECT max("finishedAt") AS at, EXTRACT(EPOCH FROM (${NOW_UTC} - max("finishedAt")))::float8 * 1000 - ${HEALTH_SWEEP_PERIOD_MS}::float8 AS overdue
-      FROM "ScheduledTaskRun" WHERE task = ${HEALTH_SWEEP_TASK} AND "finishedAt" IS NOT NULL`,
-  ]);
+/** The last finished sweep (epoch milliseconds) and how far past its period it is. */
+const LAST_SWEEP_SQL = Prisma.sql`
+  SELECT (EXTRACT(EPOCH FROM max("finishedAt")) * 1000)::float8 AS at, EXTRACT(EPOCH FROM (${NOW_UTC} - max("finishedAt")))::float8 * 1000 - ${HEALTH_SWEEP_PERIOD_MS}::float8 AS overdue
+  FROM "ScheduledTaskRun" WHERE task = ${HEALTH_SWEEP_TASK} AND "finishedAt" IS NOT NULL`;
+
+type LastSweepRow = { at: number | null; overdue: number | null };
+
+function toHealthSweepLag(queues: QueueDepth[], last: LastSweepRow | undefined): HealthSweepLag {
   const scans = queues.find((q) => q.queue === HEALTH_SCAN_QUEUE);
   const sweepOverdueSeconds = last?.overdue ? last.overdue / 1000 : 0;
-  return { lagSeconds: Math.max(0, scans?.oldestDueSeconds ?? 0, sweepOverdueSeconds), lastSweepAt: last?.at ?? null, dueChecks: scans?.due ?? 0 };
+  return { lagSeconds: Math.max(0, scans?.oldestDueSeconds ?? 0, sweepOverdueSeconds), lastSweepAt: last?.at == null ? null : new Date(last.at), dueChecks: scans?.due ?? 0 };
+}
+
+export async function healthSweepLag(db: Db, depths?: QueueDepth[]): Promise<HealthSweepLag> {
+  const [queues, [last]] = await Promise.all([depths ?? queueDepths(db), db.$queryRaw<LastSweepRow[]>(LAST_SWEEP_SQL)]);
+  return toHealthSweepLag(queues, last);
 }
 
 /** Webhooks that gave up (FAILED after every attempt) and those still retrying after a failed attempt. */
@@ -95,19 +109,49 @@ export const WEBHOOK_FAILURE_WINDOW_HOURS = 24;
  * Deliveries that gave up within the last WEBHOOK_FAILURE_WINDOW_HOURS (by their last attempt), and those still
  * retrying after a failed attempt.
  */
+const WEBHOOK_FAILURES_SQL = Prisma.sql`
+  SELECT count(*) FILTER (WHERE d.status = 'FAILED' AND (
+           SELECT max(a."at") FROM "WebhookAttempt" a WHERE a."deliveryId" = d.id
+         ) > (now() AT TIME ZONE 'UTC') - ${WEBHOOK_FAILURE_WINDOW_HOURS} * interval '1 hour')::int AS failed,
+         count(*) FILTER (WHERE d.status = 'PENDING' AND d.attempts > 0)::int AS retrying
+  FROM "WebhookDelivery" d WHERE d.status IN ('FAILED', 'PENDING')`;
+
 export async function webhookFailures(db: Db): Promise<WebhookFailures> {
-  const [row] = await db.$queryRaw<WebhookFailures[]>`
-    SELECT count(*) FILTER (WHERE d.status = 'FAILED' AND (
-             SELECT max(a."at") FROM "WebhookAttempt" a WHERE a."deliveryId" = d.id
-           ) > (now() AT TIME ZONE 'UTC') - ${WEBHOOK_FAILURE_WINDOW_HOURS} * interval '1 hour')::int AS failed,
-           count(*) FILTER (WHERE d.status = 'PENDING' AND d.attempts > 0)::int AS retrying
-    FROM "WebhookDelivery" d WHERE d.status IN ('FAILED', 'PENDING')`;
+  const [row] = await db.$queryRaw<WebhookFailures[]>(WEBHOOK_FAILURES_SQL);
   return row ?? { failed: 0, retrying: 0 };
 }
 
 export type WorkerBeat = { instanceId: string; hostname: string; pid: number; startedAt: Date; lastSeenAt: Date };
 
+/** Heartbeat rows, times as epoch milliseconds (so that the same columns serve as JSON in fleetSnapshot). */
+const HEARTBEATS_SQL = Prisma.sql`
+  SELECT "instanceId", hostname, pid, (EXTRACT(EPOCH FROM "startedAt") * 1000)::float8 AS "startedAt", (EXTRACT(EPOCH FROM "lastSeenAt") * 1000)::float8 AS "lastSeenAt"
+  FROM "WorkerHeartbeat"`;
+
+type BeatRow = Omit<WorkerBeat, "startedAt" | "lastSeenAt"> & { startedAt: number; lastSeenAt: number };
+
+function toBeats(rows: BeatRow[]): WorkerBeat[] {
+  return rows.map((row) => ({ ...row, startedAt: new Date(row.startedAt), lastSeenAt: new Date(row.lastSeenAt) }));
+}
+
 /** Every worker with a heartbeat row (a stopped worker removes its own; a dead one's stays until it is a day old). */
 export async function workerHeartbeats(db: Db): Promise<WorkerBeat[]> {
-  return db.workerHeartbeat.findMany({ orderBy: { startedAt: "asc" }, select: { instanceId: true, hostname: true, pid: true, startedAt: true, lastSeenAt: true } });
+  return toBeats(await db.$queryRaw<BeatRow[]>`${HEARTBEATS_SQL} ORDER BY "startedAt", "instanceId"`);
+}
+
+export type FleetSnapshot = { beats: WorkerBeat[]; depths: QueueDepth[]; budgets: ArmBudgetLeft[]; webhooks: WebhookFailures; sweep: HealthSweepLag };
+
+/**
+ * The workers, queue depths, ARM budgets, webhook failures and sweep lag in one statement (each part as JSON): what
+ * the dashboard's fleet panel shows, in one round trip instead of six.
+ */
+export async function fleetSnapshot(db: Db, limits: { bucketSize: number; refillPerSecond: number }): Promise<FleetSnapshot> {
+  const [row] = await db.$queryRaw<{ beats: BeatRow[]; depths: QueueRow[]; budgets: ArmBudgetLeft[]; webhooks: WebhookFailures | null; sweep: LastSweepRow | null }[]>`
+    SELECT (SELECT coalesce(json_agg(x ORDER BY x."startedAt", x."instanceId"), '[]') FROM (${HEARTBEATS_SQL}) x) AS beats,
+      (SELECT coalesce(json_agg(x), '[]') FROM (${QUEUE_DEPTHS_SQL}) x) AS depths,
+      (SELECT coalesce(json_agg(x ORDER BY x."subscriptionId", x.region), '[]') FROM (${armBudgetSql(limits)}) x) AS budgets,
+      (SELECT row_to_json(x) FROM (${WEBHOOK_FAILURES_SQL}) x) AS webhooks,
+      (SELECT row_to_json(x) FROM (${LAST_SWEEP_SQL}) x) AS sweep`;
+  const depths = toQueueDepths(row!.depths);
+  return { beats: toBeats(row!.beats), depths, budgets: row!.budgets, webhooks: row!.webhooks ?? { failed: 0, retrying: 0 }, sweep: toHealthSweepLag(depths, row!.sweep ?? undefined) };
 }
