@@ -94,7 +94,7 @@ test("an operator filters by health, and the URL keeps the view", async ({ page 
   await expect(page).toHaveURL(/health=FAILED/);
   const list = page.getByRole("table").filter({ hasText: "DES state" });
   await expect(list.getByRole("link", { name: facts.failedTenant.name })).toBeVisible();
-  const badges = list.locator("tbody tr td:nth-child(5) span.rounded-full");
+  const badges = list.locator("tbody tr td:nth-child(5) span.status-badge");
   expect(await badges.count()).toBeGreaterThan(0);
   for (const text of await badges.allTextContents()) expect(text).toBe("Provisioning failed");
   await screenshot(page, "operator-dashboard-filter-failed");

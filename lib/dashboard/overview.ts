@@ -107,7 +107,7 @@ export function bucketedMedianMinutes(buckets: { bucket: number; count: number }
   return null;
 }
 
-type OverviewRows = {
+export type OverviewRows = {
   steps: { step: OnboardingStepName; current: number; reached: number }[];
   stalled: { step: OnboardingStepName; n: number }[];
   statuses: { status: TenantStatus; n: number }[];
@@ -117,22 +117,27 @@ type OverviewRows = {
   days: { at: number; state: string; n: number }[];
 };
 
-/** Every part of the overview in one statement (one round trip; each part a JSON array of its rows). */
-function overviewStatement(now: Date, since24h: Date, since7d: Date): Prisma.Sql {
+/** Every part of the overview as columns of one statement (each part a JSON array of its rows). */
+export function overviewColumns(now: Date): Prisma.Sql {
   const sql = overviewSql(now);
+  const since24h = chartWindow(now, 24, "hour").since;
+  const since7d = chartWindow(now, 7 * 24, "day").since;
   const rows = (part: Prisma.Sql) => Prisma.sql`(SELECT coalesce(json_agg(x), '[]') FROM (${part}) x)`;
   const buckets = (part: Prisma.Sql) => Prisma.sql`(SELECT coalesce(json_agg(json_build_object('at', (extract(epoch FROM x.at) * 1000)::bigint, 'state', x.state, 'n', x.n)), '[]') FROM (${part}) x)`;
-  return Prisma.sql`SELECT ${rows(sql.steps)} AS steps, ${rows(sql.stalled)} AS stalled, ${rows(sql.statuses)} AS statuses,
+  return Prisma.sql`${rows(sql.steps)} AS steps, ${rows(sql.stalled)} AS stalled, ${rows(sql.statuses)} AS statuses,
     ${rows(sql.durations)} AS durations, ${buckets(sql.healthChanges("hour", since24h))} AS hours, ${buckets(sql.healthChanges("day", since7d))} AS days`;
 }
 
 export async function getOverview(db: Db, now = new Date()): Promise<Overview> {
-  const hours = chartWindow(now, 24, "hour");
-  const days = chartWindow(now, 7 * 24, "day");
-  const [rows] = await db.$queryRaw<OverviewRows[]>(overviewStatement(now, hours.since, days.since));
-  const { steps, stalled: stalledRows, statuses, durations: durationRows } = rows!;
-  const healthChanges24h = fillBuckets(hours.buckets, rows!.hours);
-  const healthChanges7d = fillBuckets(days.buckets, rows!.days);
+  const [rows] = await db.$queryRaw<OverviewRows[]>`SELECT ${overviewColumns(now)}`;
+  return toOverview(rows!, now);
+}
+
+/** The overview from its columns (read alone, or with the dashboard's other parts in lib/dashboard/snapshot.ts). */
+export function toOverview(rows: OverviewRows, now: Date): Overview {
+  const { steps, stalled: stalledRows, statuses, durations: durationRows } = rows;
+  const healthChanges24h = fillBuckets(chartWindow(now, 24, "hour").buckets, rows.hours);
+  const healthChanges7d = fillBuckets(chartWindow(now, 7 * 24, "day").buckets, rows.days);
   const byStep = Object.fromEntries(ONBOARDING_STEPS.map((s) => [s, 0])) as Record<OnboardingStepName, number>;
   const reached = { ...byStep };
   const stalled = { ...byStep };
@@ -156,6 +161,9 @@ export async function getOverview(db: Db, now = new Date()): Promise<Overview> {
  * key's region), from the per-region totals the triggers keep (migration 20261128120000_tenant_list_entries).
  */
 export async function listRegions(db: Db): Promise<string[]> {
-  const rows = await db.$queryRaw<{ region: string }[]>`SELECT region FROM "TenantRegionTotal" WHERE tenants > 0 ORDER BY 1`;
-  return rows.map((r) => r.region);
+  const [row] = await db.$queryRaw<{ regions: string[] }[]>`SELECT ${REGIONS_COLUMN} AS regions`;
+  return row?.regions ?? [];
 }
+
+/** The same choices as one JSON array, for a statement that reads them with other parts (lib/dashboard/snapshot.ts). */
+export const REGIONS_COLUMN = Prisma.sql`(SELECT coalesce(json_agg(region ORDER BY region), '[]') FROM "TenantRegionTotal" WHERE tenants > 0)`;

@@ -3,7 +3,7 @@
 // its time, and no web instance runs a check of its own.
 import { lastAuditChainCheck, type StoredAuditChainCheck } from "../audit/chain-status";
 import { db as appDb, type Db } from "../db/client";
-import { lastTaskRun, PROVIDER_READINESS_TASK } from "../jobs/schedules";
+import { lastTaskRun, PROVIDER_READINESS_TASK, type TaskRun } from "../jobs/schedules";
 import { logger } from "../logger";
 import type { ReadinessItem, ReadinessReport } from "../provisioning/readiness";
 
@@ -11,7 +11,14 @@ export type Unavailable = { ok: false; unavailable: true; checkedAt: Date };
 export type DashboardReadiness = ReadinessReport | Unavailable;
 export type DashboardAuditChain = StoredAuditChainCheck | Unavailable;
 
-function unavailable(error: unknown, check: string): Unavailable {
+/** The report a readiness task run stored as its result. */
+export function toDashboardReadiness(run: TaskRun | null): ReadinessReport | null {
+  if (!run) return null;
+  const stored = run.result as { ok: boolean; checkedAt: string; items: ReadinessItem[] };
+  return { ok: stored.ok, checkedAt: new Date(stored.checkedAt), items: stored.items };
+}
+
+export function unavailable(error: unknown, check: string): Unavailable {
   logger.warn({ err: error, check }, "dashboard could not read the stored check");
   return { ok: false, unavailable: true, checkedAt: new Date() };
 }
@@ -19,10 +26,7 @@ function unavailable(error: unknown, check: string): Unavailable {
 /** The fleet's last provider readiness report; null before the first one (no worker has run yet). */
 export async function providerReadinessForDashboard(database: Db = appDb()): Promise<DashboardReadiness | null> {
   try {
-    const run = await lastTaskRun(database, PROVIDER_READINESS_TASK);
-    if (!run) return null;
-    const stored = run.result as { ok: boolean; checkedAt: string; items: ReadinessItem[] };
-    return { ok: stored.ok, checkedAt: new Date(stored.checkedAt), items: stored.items };
+    return toDashboardReadiness(await lastTaskRun(database, PROVIDER_READINESS_TASK));
   } catch (error) {
     return unavailable(error, "provider readiness");
   }

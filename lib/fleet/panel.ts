@@ -5,7 +5,7 @@ import { serverEnv } from "../env";
 import { HEARTBEAT_STALE_MS } from "../jobs/heartbeat";
 import { SCHEDULED_TASK_QUEUES } from "../jobs/queue";
 import { logger } from "../logger";
-import { fleetSnapshot, type ArmBudgetLeft, type HealthSweepLag, type QueueDepth, type WebhookFailures, type WorkerBeat } from "./stats";
+import { fleetSnapshot, type ArmBudgetLeft, type FleetSnapshot, type HealthSweepLag, type QueueDepth, type WebhookFailures, type WorkerBeat } from "./stats";
 
 /** Past this the panel warns that health checks fall behind (a third of the default 15-minute cycle). */
 export const SWEEP_LAG_WARNING_SECONDS = 5 * 60;
@@ -27,21 +27,26 @@ export type FleetPanel =
 export async function fleetPanelForDashboard(database: Db = appDb(), now: Date = new Date()): Promise<FleetPanel> {
   try {
     const env = serverEnv();
-    const { beats, depths, budgets, webhooks, sweep } = await fleetSnapshot(database, { bucketSize: env.ARM_WRITE_BUCKET_SIZE, refillPerSecond: env.ARM_WRITE_REFILL_PER_SECOND });
-    const queues = depths.filter((q) => q.due > 0 || (q.delayed > 0 && !SCHEDULED_TASK_QUEUES.some((name) => name === q.queue))).sort((a, b) => b.due - a.due || b.delayed - a.delayed);
-    const oldest = depths.reduce<{ queue: string; seconds: number } | null>((found, q) => (q.oldestDueSeconds !== null && (!found || q.oldestDueSeconds > found.seconds) ? { queue: q.queue, seconds: q.oldestDueSeconds } : found), null);
-    return {
-      ok: true,
-      workers: beats.map((beat) => ({ ...beat, alive: now.getTime() - beat.lastSeenAt.getTime() <= HEARTBEAT_STALE_MS })),
-      queues,
-      queuedNow: depths.reduce((sum, q) => sum + q.due, 0),
-      oldestQueued: oldest,
-      sweep: { ...sweep, lastSweepSecondsAgo: sweep.lastSweepAt ? Math.max(0, (now.getTime() - sweep.lastSweepAt.getTime()) / 1000) : null },
-      webhooks,
-      arm: { budgets, bucketSize: env.ARM_WRITE_BUCKET_SIZE },
-    };
+    return toFleetPanel(await fleetSnapshot(database, { bucketSize: env.ARM_WRITE_BUCKET_SIZE, refillPerSecond: env.ARM_WRITE_REFILL_PER_SECOND }), env.ARM_WRITE_BUCKET_SIZE, now);
   } catch (error) {
     logger.warn({ err: error }, "dashboard could not read the fleet's state");
-    return { ok: false, message: "The fleet's state is unavailable: the database did not answer." };
+    return FLEET_PANEL_UNAVAILABLE;
   }
+}
+
+export const FLEET_PANEL_UNAVAILABLE: FleetPanel = { ok: false, message: "The fleet's state is unavailable: the database did not answer." };
+
+export function toFleetPanel({ beats, depths, budgets, webhooks, sweep }: FleetSnapshot, bucketSize: number, now: Date): FleetPanel {
+  const queues = depths.filter((q) => q.due > 0 || (q.delayed > 0 && !SCHEDULED_TASK_QUEUES.some((name) => name === q.queue))).sort((a, b) => b.due - a.due || b.delayed - a.delayed);
+  const oldest = depths.reduce<{ queue: string; seconds: number } | null>((found, q) => (q.oldestDueSeconds !== null && (!found || q.oldestDueSeconds > found.seconds) ? { queue: q.queue, seconds: q.oldestDueSeconds } : found), null);
+  return {
+    ok: true,
+    workers: beats.map((beat) => ({ ...beat, alive: now.getTime() - beat.lastSeenAt.getTime() <= HEARTBEAT_STALE_MS })),
+    queues,
+    queuedNow: depths.reduce((sum, q) => sum + q.due, 0),
+    oldestQueued: oldest,
+    sweep: { ...sweep, lastSweepSecondsAgo: sweep.lastSweepAt ? Math.max(0, (now.getTime() - sweep.lastSweepAt.getTime()) / 1000) : null },
+    webhooks,
+    arm: { budgets, bucketSize },
+  };
 }

@@ -141,17 +141,27 @@ export async function workerHeartbeats(db: Db): Promise<WorkerBeat[]> {
 
 export type FleetSnapshot = { beats: WorkerBeat[]; depths: QueueDepth[]; budgets: ArmBudgetLeft[]; webhooks: WebhookFailures; sweep: HealthSweepLag };
 
+export type FleetSnapshotRow = { beats: BeatRow[]; depths: QueueRow[]; budgets: ArmBudgetLeft[]; webhooks: WebhookFailures | null; sweep: LastSweepRow | null };
+
+/** The fleet snapshot's columns (each part as JSON), for a statement that reads them with others (lib/dashboard/snapshot.ts). */
+export function fleetSnapshotColumns(limits: { bucketSize: number; refillPerSecond: number }): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(json_agg(x ORDER BY x."startedAt", x."instanceId"), '[]') FROM (${HEARTBEATS_SQL}) x) AS beats,
+      (SELECT coalesce(json_agg(x), '[]') FROM (${QUEUE_DEPTHS_SQL}) x) AS depths,
+      (SELECT coalesce(json_agg(x ORDER BY x."subscriptionId", x.region), '[]') FROM (${armBudgetSql(limits)}) x) AS budgets,
+      (SELECT row_to_json(x) FROM (${WEBHOOK_FAILURES_SQL}) x) AS webhooks,
+      (SELECT row_to_json(x) FROM (${LAST_SWEEP_SQL}) x) AS sweep`;
+}
+
+export function toFleetSnapshot(row: FleetSnapshotRow): FleetSnapshot {
+  const depths = toQueueDepths(row.depths);
+  return { beats: toBeats(row.beats), depths, budgets: row.budgets, webhooks: row.webhooks ?? { failed: 0, retrying: 0 }, sweep: toHealthSweepLag(depths, row.sweep ?? undefined) };
+}
+
 /**
  * The workers, queue depths, ARM budgets, webhook failures and sweep lag in one statement (each part as JSON): what
  * the dashboard's fleet panel shows, in one round trip instead of six.
  */
 export async function fleetSnapshot(db: Db, limits: { bucketSize: number; refillPerSecond: number }): Promise<FleetSnapshot> {
-  const [row] = await db.$queryRaw<{ beats: BeatRow[]; depths: QueueRow[]; budgets: ArmBudgetLeft[]; webhooks: WebhookFailures | null; sweep: LastSweepRow | null }[]>`
-    SELECT (SELECT coalesce(json_agg(x ORDER BY x."startedAt", x."instanceId"), '[]') FROM (${HEARTBEATS_SQL}) x) AS beats,
-      (SELECT coalesce(json_agg(x), '[]') FROM (${QUEUE_DEPTHS_SQL}) x) AS depths,
-      (SELECT coalesce(json_agg(x ORDER BY x."subscriptionId", x.region), '[]') FROM (${armBudgetSql(limits)}) x) AS budgets,
-      (SELECT row_to_json(x) FROM (${WEBHOOK_FAILURES_SQL}) x) AS webhooks,
-      (SELECT row_to_json(x) FROM (${LAST_SWEEP_SQL}) x) AS sweep`;
-  const depths = toQueueDepths(row!.depths);
-  return { beats: toBeats(row!.beats), depths, budgets: row!.budgets, webhooks: row!.webhooks ?? { failed: 0, retrying: 0 }, sweep: toHealthSweepLag(depths, row!.sweep ?? undefined) };
+  const [row] = await db.$queryRaw<FleetSnapshotRow[]>`SELECT ${fleetSnapshotColumns(limits)}`;
+  return toFleetSnapshot(row!);
 }

@@ -53,8 +53,17 @@ export async function jobEngineStatus(db: Db, now: Date = new Date(), staleMs: n
   // One statement (every dashboard and status page asks): the live workers and the newest beat, from one snapshot.
   const [row] = await db.$queryRaw<{ workers: number; newest: Date | null }[]>`
     SELECT count(*) FILTER (WHERE "lastSeenAt" >= ${since})::int AS workers, max("lastSeenAt") AS newest FROM "WorkerHeartbeat"`;
-  const newest = row?.newest ?? null;
-  const workers = row?.workers ?? 0;
+  return toJobEngineStatus(row?.workers ?? 0, row?.newest ?? null, staleMs);
+}
+
+/** The same status from heartbeat rows already read (the operator dashboard reads them with the fleet's state). */
+export function jobEngineStatusOf(beats: readonly { lastSeenAt: Date }[], now: Date, staleMs: number = HEARTBEAT_STALE_MS): JobEngineStatus {
+  const since = now.getTime() - staleMs;
+  const newest = beats.reduce<Date | null>((found, beat) => (!found || beat.lastSeenAt > found ? beat.lastSeenAt : found), null);
+  return toJobEngineStatus(beats.filter((beat) => beat.lastSeenAt.getTime() >= since).length, newest, staleMs);
+}
+
+function toJobEngineStatus(workers: number, newest: Date | null, staleMs: number): JobEngineStatus {
   if (newest && workers > 0) return { running: true, lastSeenAt: newest, workers };
   return {
     running: false,

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Db } from "../db/client";
-import type { Prisma } from "../db/generated/prisma/client";
+import { Prisma } from "../db/generated/prisma/client";
 import { contextFromTraceparent, inSpan } from "../telemetry/spans";
 
 export type ScheduledTaskContext = {
@@ -95,10 +95,27 @@ export async function runScheduledTask(task: ScheduledTask, ctx: Omit<ScheduledT
   return { ran: true, periodStart: period.start, result };
 }
 
+export type TaskRun = { periodStart: Date; finishedAt: Date; result: unknown };
+
+/**
+ * The newest finished run of a task as one JSON value (times as epoch milliseconds), for a statement that reads it
+ * with other parts (lib/dashboard/snapshot.ts); toTaskRun reads the value.
+ */
+export function lastTaskRunColumn(task: string): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('periodStart', (EXTRACT(EPOCH FROM "periodStart") * 1000)::float8, 'finishedAt', (EXTRACT(EPOCH FROM "finishedAt") * 1000)::float8, 'result', result)
+    FROM "ScheduledTaskRun" WHERE task = ${task} AND "finishedAt" IS NOT NULL ORDER BY "periodStart" DESC LIMIT 1)`;
+}
+
+export function toTaskRun(value: unknown): TaskRun | null {
+  if (!value) return null;
+  const row = value as { periodStart: number; finishedAt: number; result: unknown };
+  return { periodStart: new Date(row.periodStart), finishedAt: new Date(row.finishedAt), result: row.result };
+}
+
 /** The newest finished run of a task (what dashboards show), or null before its first run. */
-export async function lastTaskRun(db: Db, task: string): Promise<{ periodStart: Date; finishedAt: Date; result: unknown } | null> {
-  const row = await db.scheduledTaskRun.findFirst({ where: { task, finishedAt: { not: null } }, orderBy: { periodStart: "desc" } });
-  return row?.finishedAt ? { periodStart: row.periodStart, finishedAt: row.finishedAt, result: row.result } : null;
+export async function lastTaskRun(db: Db, task: string): Promise<TaskRun | null> {
+  const [row] = await db.$queryRaw<{ run: unknown }[]>`SELECT ${lastTaskRunColumn(task)} AS run`;
+  return toTaskRun(row?.run);
 }
 
 /** Every minute, for the whole fleet (pg-boss deduplicates the sends of all workers' timekeepers). */

@@ -13,11 +13,19 @@ export async function offboardingsForTenant(db: Db, customerTenantId: string, ta
 
 export type OpenOffboarding = { id: string; customerTenantId: string; state: OffboardingState; requestedByName: string; requestedAt: Date; customerTenant: { displayName: string } };
 
+/** Every open offboarding, oldest first, with the customer's name, as one JSON array (lib/dashboard/snapshot.ts). */
+export const OPEN_OFFBOARDINGS_COLUMN = Prisma.sql`(SELECT coalesce(json_agg(json_build_object('id', o.id, 'customerTenantId', o."customerTenantId", 'state', o.state,
+    'requestedByName', o."requestedByName", 'requestedAt', (EXTRACT(EPOCH FROM o."requestedAt") * 1000)::float8, 'displayName', t."displayName") ORDER BY o."requestedAt", o.id), '[]')
+  FROM "Offboarding" o JOIN "CustomerTenant" t ON t.id = o."customerTenantId"
+  WHERE o.state::text NOT IN (${Prisma.join([...CLOSED])}))`;
+
+export function toOpenOffboardings(value: unknown): OpenOffboarding[] {
+  const rows = (value ?? []) as (Omit<OpenOffboarding, "customerTenant" | "requestedAt"> & { requestedAt: number; displayName: string })[];
+  return rows.map(({ displayName, requestedAt, ...row }) => ({ ...row, requestedAt: new Date(requestedAt), customerTenant: { displayName } }));
+}
+
 /** Every open offboarding, oldest first, with the customer's name: the operator dashboard's list (one statement, a join). */
 export async function openOffboardings(db: Db): Promise<OpenOffboarding[]> {
-  const rows = await db.$queryRaw<(Omit<OpenOffboarding, "customerTenant"> & { displayName: string })[]>`
-    SELECT o.id::text AS id, o."customerTenantId"::text AS "customerTenantId", o.state::text AS state, o."requestedByName", o."requestedAt", t."displayName"
-    FROM "Offboarding" o JOIN "CustomerTenant" t ON t.id = o."customerTenantId"
-    WHERE o.state::text NOT IN (${Prisma.join([...CLOSED])}) ORDER BY o."requestedAt", o.id`;
-  return rows.map(({ displayName, ...row }) => ({ ...row, customerTenant: { displayName } }));
+  const [row] = await db.$queryRaw<{ rows: unknown }[]>`SELECT ${OPEN_OFFBOARDINGS_COLUMN} AS rows`;
+  return toOpenOffboardings(row?.rows);
 }

@@ -4,52 +4,24 @@ import { PageShell } from "@/components/ui/page-shell";
 import { checkAreaAccess } from "@/lib/auth/guards";
 import { db } from "@/lib/db/client";
 import { exportSearchParams, parseTenantListQuery, tenantListSearchParams, type TenantListQuery } from "@/lib/dashboard/filters";
-import { getOverview, listRegions } from "@/lib/dashboard/overview";
-import { auditChainForDashboard, providerReadinessForDashboard } from "@/lib/dashboard/readiness";
+import { dashboardSnapshot } from "@/lib/dashboard/snapshot";
 import { AuditChainStatus } from "@/components/audit/audit-chain-status";
-import { listTenants } from "@/lib/dashboard/tenant-list";
-import { workerStatusForDashboard } from "@/lib/dashboard/worker-status";
-import { fleetPanelForDashboard } from "@/lib/fleet/panel";
+import { listTenants, type TenantListPage } from "@/lib/dashboard/tenant-list";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { FilterBar } from "./_components/filter-bar";
 import { FleetPanel } from "./_components/fleet-panel";
-import { OverviewPanel, OverviewSkeleton } from "./_components/overview-panel";
+import { OverviewPanel } from "./_components/overview-panel";
 import { ReadinessBanner } from "./_components/readiness-banner";
 import { TenantTable } from "./_components/tenant-table";
 import { TableSkeleton } from "./_components/table-skeleton";
 import { WorkerStatus } from "./_components/worker-status";
 import { OffboardingRequests } from "./_components/offboarding-requests";
-import { openOffboardings } from "@/lib/offboarding/queries";
 import { forbidden } from "next/navigation";
 
 export const metadata: Metadata = { title: "Operator dashboard" };
 
-async function ReadinessSection() {
-  return <ReadinessBanner readiness={await providerReadinessForDashboard()} />;
-}
-
-async function AuditChainSection() {
-  return <AuditChainStatus chain={await auditChainForDashboard()} />;
-}
-
-async function WorkerStatusSection() {
-  return <WorkerStatus status={await workerStatusForDashboard()} />;
-}
-
-async function OffboardingSection() {
-  return <OffboardingRequests rows={await openOffboardings(db())} />;
-}
-
-async function FleetSection() {
-  return <FleetPanel fleet={await fleetPanelForDashboard()} />;
-}
-
-async function OverviewSection() {
-  return <OverviewPanel overview={await getOverview(db())} />;
-}
-
-async function TenantListSection({ query }: { query: TenantListQuery }) {
-  const page = await listTenants(db(), query);
+async function TenantListSection({ query, pending }: { query: TenantListQuery; pending: Promise<TenantListPage> }) {
+  const page = await pending;
   return <TenantTable rows={page.rows} query={query} total={page.total} pageCount={page.pageCount} />;
 }
 
@@ -58,36 +30,27 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
   const access = await checkAreaAccess("operator");
   if (!access.ok) forbidden();
   const query = parseTenantListQuery(await searchParams);
-  const regions = await listRegions(db());
+  // The list's statement starts now, beside the one read of everything above it (lib/dashboard/snapshot.ts), and
+  // streams in below when it is done.
+  const list = listTenants(db(), query);
+  const snapshot = await dashboardSnapshot(db());
   return (
     <PageShell audience="Operator" title="Customer tenants" user={access.user}>
-      <Suspense fallback={null}>
-        <ReadinessSection />
-      </Suspense>
+      <ReadinessBanner readiness={snapshot.readiness} />
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
         <p className="max-w-3xl text-slate-600">Onboarding progress, disk encryption sets and key health of every customer tenant.</p>
         <div className="flex flex-wrap items-center gap-4">
-          <Suspense fallback={null}>
-            <WorkerStatusSection />
-          </Suspense>
+          <WorkerStatus status={snapshot.worker} />
           <AutoRefresh renderedAt={new Date().toISOString()} />
         </div>
       </div>
-      <Suspense fallback={<OverviewSkeleton />}>
-        <OverviewSection />
-      </Suspense>
-      <Suspense fallback={null}>
-        <OffboardingSection />
-      </Suspense>
+      <OverviewPanel overview={snapshot.overview} />
+      <OffboardingRequests rows={snapshot.offboardings} />
       <div className="mt-6">
-        <Suspense fallback={null}>
-          <AuditChainSection />
-        </Suspense>
+        <AuditChainStatus chain={snapshot.auditChain} />
       </div>
       <div className="mt-6">
-        <Suspense fallback={null}>
-          <FleetSection />
-        </Suspense>
+        <FleetPanel fleet={snapshot.fleet} />
       </div>
       <section aria-labelledby="tenant-list-heading" className="mt-10">
         <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
@@ -98,11 +61,11 @@ export default async function OperatorDashboardPage({ searchParams }: { searchPa
             Export CSV
           </a>
         </div>
-        <FilterBar query={query} regions={regions} />
+        <FilterBar query={query} regions={snapshot.regions} />
         <div className="mt-4">
           {/* A new view (filters, sort, page) shows a skeleton; an auto-refresh of the same view keeps the rows on screen. */}
           <Suspense key={tenantListSearchParams(query).toString()} fallback={<TableSkeleton />}>
-            <TenantListSection query={query} />
+            <TenantListSection query={query} pending={list} />
           </Suspense>
         </div>
       </section>

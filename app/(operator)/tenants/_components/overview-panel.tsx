@@ -1,3 +1,7 @@
+"use client";
+
+// A client component for its payload, not for interactivity: the page sends the overview's numbers (a few hundred
+// bytes) and this renders them, where a server component would send its whole rendered tree a second time.
 import Link from "next/link";
 import { STATUS_LABEL, STEP_LABEL, TENANT_STATUSES, tenantListSearchParams } from "@/lib/dashboard/filters";
 import { CHART_STATES, chartTotal, type HealthBucket } from "@/lib/dashboard/health-chart";
@@ -45,13 +49,21 @@ function ChartData({ caption, data, bucket }: { caption: string; data: HealthBuc
 }
 
 /** Counts by health and by step (each a link to the filtered list), the funnel, and health changes over time. */
-export function OverviewPanel({ overview }: { overview: Overview }) {
+export function OverviewPanel({ overview }: { overview: Overview | null }) {
+  if (!overview) {
+    return (
+      <div role="alert" className="rounded-xl border border-amber-300 bg-amber-50 p-5 text-amber-950">
+        <p className="font-semibold">The overview is unavailable: the database did not answer.</p>
+        <p className="mt-1 text-sm">Reload the page in a minute. If it stays like this, check the database&apos;s health; the portal&apos;s log has the error.</p>
+      </div>
+    );
+  }
   if (overview.total === 0) {
     return (
-      <div className="rounded-xl border border-dashed border-slate-300 bg-white p-10 text-center">
-        <p className="text-lg font-medium text-slate-900">No customer tenants yet</p>
-        <p className="mt-2 text-slate-600">When a customer administrator grants consent in the onboarding wizard, their tenant appears here with its progress and key health.</p>
-      </div>
+      // The list below says there are no tenants yet; this only says what will appear here.
+      <p className="rounded-xl border border-dashed border-slate-300 bg-white p-5 text-sm text-slate-600">
+        Counts by health, the onboarding funnel and health changes over time appear here once the first customer has granted consent.
+      </p>
     );
   }
   const firstReached = overview.funnel[0]?.reached || 1;

@@ -12,5 +12,5 @@ export const STATUS_STYLE: Record<TenantStatus, string> = {
 
 /** Status as text and colour (never colour alone). */
 export function StatusBadge({ status }: { status: TenantStatus }) {
-  return <span className={`inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STATUS_STYLE[status]}`}>{STATUS_LABEL[status]}</span>;
+  return <span className={`status-badge ${STATUS_STYLE[status]}`}>{STATUS_LABEL[status]}</span>;
 }

@@ -77,7 +77,7 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
         </div>
       )}
       <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full divide-y divide-slate-200 whitespace-nowrap text-sm">
+        <table className="tenant-table min-w-full divide-y divide-slate-200 whitespace-nowrap text-sm">
           <caption className="sr-only">Customer tenants, {total} matching, sorted by {COLUMNS.find((c) => c.key === query.sort)?.label} {query.dir === "asc" ? "ascending" : "descending"}</caption>
           <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
             <tr>
@@ -102,22 +102,22 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
           </thead>
           <tbody className="divide-y divide-slate-100">
             {rows.map((row) => (
-              <tr key={row.id} className={selected.has(row.id) ? "bg-brand-50" : "hover:bg-slate-50"}>
-                <td className="px-3 py-2 align-top">
+              <tr key={row.id} className={selected.has(row.id) ? "bg-brand-50" : undefined}>
+                <td>
                   <input type="checkbox" aria-label={`Select ${row.displayName}`} checked={selected.has(row.id)} onChange={() => toggle(row.id)} className="h-4 w-4 accent-brand-600" />
                 </td>
-                <td className="px-3 py-2 align-top">
+                <td>
                   <Link href={`/tenants/${row.id}`} className="font-medium text-brand-700 hover:underline">
                     {row.displayName}
                   </Link>
                   <div className="font-mono text-xs text-slate-500">{row.tenantId}</div>
                 </td>
-                <td className="whitespace-nowrap px-3 py-2 align-top">{row.step ? STEP_LABEL[row.step] : "—"}</td>
-                <td className="whitespace-nowrap px-3 py-2 align-top">
+                <td>{row.step ? STEP_LABEL[row.step] : "—"}</td>
+                <td>
                   {row.desState ?? "—"}
                   {row.desCount > 1 && <div className="text-xs text-slate-500">+{row.desCount - 1} more</div>}
                 </td>
-                <td className="px-3 py-2 align-top">
+                <td>
                   <StatusBadge status={row.status} />
                   {row.status === "FAILED" && row.desErrorCode && <div className="mt-1 font-mono text-xs text-slate-600">{row.desErrorCode}</div>}
                   {row.status !== "FAILED" && row.healthCause && (
@@ -126,10 +126,10 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
                     </div>
                   )}
                 </td>
-                <td className="px-3 py-2 align-top font-mono text-xs" title={row.vaultUri ?? undefined}>
+                <td className="font-mono text-xs" title={row.vaultUri ?? undefined}>
                   {vaultName(row.vaultUri)}
                 </td>
-                <td className="px-3 py-2 align-top font-mono text-xs" title={row.keyUrl ?? undefined}>
+                <td className="font-mono text-xs" title={row.keyUrl ?? undefined}>
                   {row.keyName ? (
                     <>
                       {row.keyName}
@@ -139,9 +139,9 @@ export function TenantTable({ rows, query, total, pageCount }: { rows: TenantLis
                     "—"
                   )}
                 </td>
-                <td className="whitespace-nowrap px-3 py-2 align-top">{row.region ?? "—"}</td>
-                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600"><Time value={row.lastHealthCheckAt} /></td>
-                <td className="whitespace-nowrap px-3 py-2 align-top text-xs text-slate-600"><Time value={row.lastHealthChangeAt} /></td>
+                <td>{row.region ?? "—"}</td>
+                <td className="text-xs text-slate-600"><Time value={row.lastHealthCheckAt} /></td>
+                <td className="text-xs text-slate-600"><Time value={row.lastHealthChangeAt} /></td>
               </tr>
             ))}
           </tbody>
