@@ -1,6 +1,7 @@
 // The disk encryption set the provider creates for one customer tenant in one region: its name, its
 // definition, and whether what Azure holds already matches it (so a re-run changes nothing).
 import { ComputeManagementClient, type DiskEncryptionSet as ArmDiskEncryptionSet } from "@azure/arm-compute";
+import type { AdditionalPolicyConfig } from "@azure/core-client";
 import type { DesProvisioningState } from "../db/generated/prisma/enums";
 import { serverEnv } from "../env";
 import { ARM_SCOPE } from "../azure/endpoints";
@@ -56,29 +57,45 @@ export function isTerminalArmState(state: string | undefined): boolean {
 /**
  * Compute client as the provider's managed identity. By default retries are ours (recorded per attempt), so the
  * SDK makes none; reads for pages may let the SDK retry. `onRetryAfter` hears every Retry-After Azure sends
- * (long-running operations say there how long to wait before the next poll).
+ * (long-running operations say there how long to wait before the next poll). `beforeRequest` runs before every
+ * request the client sends, the SDK's own ones included (each poll of a long-running operation, and the GET of the
+ * resource when it ends): the place to take a token from a shared ARM budget for exactly the requests that go out.
  */
-export function providerCompute(options: { sdkRetries?: number; onRetryAfter?: (ms: number) => void } = {}): ComputeManagementClient {
+export function providerCompute(options: { sdkRetries?: number; onRetryAfter?: (ms: number) => void; beforeRequest?: (method: string) => Promise<void> } = {}): ComputeManagementClient {
   const env = serverEnv();
-  const { onRetryAfter } = options;
+  const { onRetryAfter, beforeRequest } = options;
+  const policies: AdditionalPolicyConfig[] = [];
+  if (beforeRequest) {
+    policies.push({
+      position: "perCall",
+      policy: {
+        name: "beforeRequest",
+        async sendRequest(request, next) {
+          await beforeRequest(request.method);
+          return next(request);
+        },
+      },
+    });
+  }
+  if (onRetryAfter) {
+    policies.push({
+      position: "perCall",
+      policy: {
+        name: "retryAfterListener",
+        async sendRequest(request, next) {
+          const response = await next(request);
+          const ms = parseRetryAfter(response.headers.get("retry-after") ?? undefined);
+          if (ms !== undefined) onRetryAfter(ms);
+          return response;
+        },
+      },
+    });
+  }
   return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, {
     endpoint: env.AZURE_ARM_ENDPOINT,
     credentials: { scopes: [ARM_SCOPE] },
     retryOptions: { maxRetries: options.sdkRetries ?? 0 },
-    additionalPolicies: onRetryAfter
-      ? [{
-        position: "perCall",
-        policy: {
-          name: "retryAfterListener",
-          async sendRequest(request, next) {
-            const response = await next(request);
-            const ms = parseRetryAfter(response.headers.get("retry-after") ?? undefined);
-            if (ms !== undefined) onRetryAfter(ms);
-            return response;
-          },
-        },
-      }]
-      : [],
+    additionalPolicies: policies,
   });
 }
 

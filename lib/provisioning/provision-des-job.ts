@@ -26,14 +26,24 @@ function isNotFound(error: unknown): boolean {
   return e.statusCode === 404 || e.code === "ResourceNotFound" || e.code === "NotFound";
 }
 
+/**
+ * The compute client for provisioning: every request it sends first takes a token from the fleet's shared ARM budget,
+ * reads (GET: reads of the DES, each poll of the operation, and the SDK's own GET of the DES when it ends) from the
+ * read budget, writes from the write budget. Counted as they go out, so no request goes without its token.
+ */
+function gatedCompute(ctx: JobContext, onRetryAfter?: (ms: number) => void) {
+  const reads = providerReadGate(ctx.db);
+  const writes = providerWriteGate(ctx.db);
+  return providerCompute({ onRetryAfter, beforeRequest: (method) => (method === "GET" ? reads : writes).acquire(ctx.signal) });
+}
+
 /** Waits for a DES someone (maybe a previous attempt) left mid-operation, by reading it until it settles. */
 async function waitUntilSettled(ctx: JobContext, name: string): Promise<ArmDiskEncryptionSet | undefined> {
-  const compute = providerCompute();
+  const compute = gatedCompute(ctx);
   const rg = serverEnv().PROVIDER_RESOURCE_GROUP;
   for (;;) {
     let current: ArmDiskEncryptionSet;
     try {
-      await providerReadGate(ctx.db).acquire(ctx.signal);
       current = await compute.diskEncryptionSets.get(rg, name, { abortSignal: ctx.signal });
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -54,25 +64,19 @@ async function createOrAdopt(ctx: JobContext, desired: DesiredDes, mayExist: boo
     const existing = await waitUntilSettled(ctx, desired.name);
     if (existing?.provisioningState === "Succeeded" && matchesDesired(existing, desired)) return existing;
   }
-  await providerWriteGate(ctx.db).acquire(ctx.signal);
   let retryAfterMs: number | undefined;
-  const compute = providerCompute({ onRetryAfter: (ms) => (retryAfterMs = ms) });
+  const compute = gatedCompute(ctx, (ms) => (retryAfterMs = ms));
   const poller = compute.diskEncryptionSets.createOrUpdate(serverEnv().PROVIDER_RESOURCE_GROUP, desired.name, desDefinition(desired), {
     updateIntervalInMs: ctx.pollIntervalMs,
     abortSignal: ctx.signal,
   });
   await poller.submitted();
-  // The SDK would poll at once after the PUT and then every updateIntervalInMs; Azure asks for Retry-After.
-  // Each poll is an ARM read: it takes a token from the fleet's read budget.
-  const reads = providerReadGate(ctx.db);
+  // The SDK would poll at once after the PUT and then every updateIntervalInMs; Azure asks for Retry-After. Each
+  // poll, and the GET of the DES after the last one, takes its token from the read budget on its way out.
   while (!poller.isDone) {
     await sleep(retryAfterMs ?? ctx.pollIntervalMs, ctx.signal);
-    await reads.acquire(ctx.signal);
     await poller.poll({ abortSignal: ctx.signal });
   }
-  // The poll that saw the operation end also read the DES itself (the SDK's final GET): one more read, counted now so
-  // that the next readers wait for it.
-  await reads.reserve();
   const result = await poller.pollUntilDone({ abortSignal: ctx.signal });
   if (result.provisioningState && result.provisioningState !== "Succeeded") {
     throw Object.assign(new Error(`The long-running operation has failed. DiskEncryptionSet${result.provisioningState}. The disk encryption set ended in state ${result.provisioningState}.`), {});
