@@ -202,6 +202,24 @@ export async function findHsmKeyAccess(credential: TokenCredential, input: { hsm
   return scopes.length > 0 ? { state: "wrong-scope", scopes } : { state: "missing" };
 }
 
+/**
+ * Removes the service principal's Crypto Service Encryption User assignments at the key's own scope (`/keys/{name}`),
+ * whatever their names (onboarding's deterministic one, or one an admin made by hand): lists them, then deletes each.
+ * Assignments on the whole pool are left alone (onboarding never makes them). "not-found" when there was none.
+ */
+export async function removeHsmKeyAccess(credential: TokenCredential, input: { hsmUri: string; keyName: string; servicePrincipalObjectId: string }): Promise<"deleted" | "not-found"> {
+  const scope = hsmKeyScope(input.keyName);
+  const { json } = await rbacRequest(credential, input.hsmUri, "GET", `${scope}/providers/Microsoft.Authorization/roleAssignments`);
+  let deleted = false;
+  for (const assignment of (json as { value?: RoleAssignmentBody[] } | undefined)?.value ?? []) {
+    const p = assignment.properties;
+    if (!assignment.name || p?.principalId?.toLowerCase() !== input.servicePrincipalObjectId.toLowerCase()) continue;
+    if (!p.roleDefinitionId?.toLowerCase().endsWith(HSM_CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID) || (p.scope ?? "/").toLowerCase() !== scope.toLowerCase()) continue;
+    if ((await deleteHsmRoleAssignment(credential, { hsmUri: input.hsmUri, scope, name: assignment.name })) === "deleted") deleted = true;
+  }
+  return deleted ? "deleted" : "not-found";
+}
+
 /** Assigns Managed HSM Crypto Service Encryption User at `/keys/{name}`; an assignment that already exists is success. */
 export async function grantHsmKeyAccess(credential: TokenCredential, input: { hsmUri: string; keyName: string; servicePrincipalObjectId: string }): Promise<"created" | "existed"> {
   const scope = hsmKeyScope(input.keyName);

@@ -7,6 +7,7 @@ import type { Offboarding } from "../db/generated/prisma/client";
 import { delegatedCredential, newCustomerTenantCredential } from "../azure/credentials";
 import { accessPolicyExists, deleteRoleAssignment, deleteServicePrincipal, providerAppInstalled, removeAccessPolicy, roleAssignmentExists, type VaultPolicyRef } from "../azure/customer-cleanup";
 import { toAzureAppError } from "../azure/errors";
+import { findHsmKeyAccess, hsmKeyScope, parseHsmResourceId, removeHsmKeyAccess } from "../azure/managed-hsm";
 import { customerPortalLinks, portalHost } from "../azure/portal-links";
 import { serverEnv } from "../env";
 import { AppError } from "../errors";
@@ -18,13 +19,15 @@ import type { DiskPolicy } from "./state";
 
 export type AccessToRemove =
   | { kind: "role-assignment"; subscriptionId: string; scope: string; roleAssignmentId: string; vaultName: string; keyName: string }
-  | { kind: "access-policy"; vault: VaultPolicyRef; vaultName: string };
+  | { kind: "access-policy"; vault: VaultPolicyRef; vaultName: string }
+  /** The provider app's local role on the key in a Managed HSM pool, in the pool's own RBAC on its data plane (`hsmUri`). */
+  | { kind: "hsm-role"; hsmUri: string; hsmName: string; keyName: string; scope: string };
 
 export type CleanupSteps = { cli: string; powershell: string; cliNote: string; portal: { label: string; href: string }[] };
 
 export type CleanupPlan = { access: AccessToRemove[]; servicePrincipalObjectId: string | null; steps: CleanupSteps };
 
-type KeyRef = { vaultResourceId: string; keyName: string; permissionModel: "RBAC" | "ACCESS_POLICY" | "MANAGED_HSM" };
+type KeyRef = { vaultResourceId: string; vaultUri: string; keyName: string; permissionModel: "RBAC" | "ACCESS_POLICY" | "MANAGED_HSM" };
 
 /** What onboarding created in the customer's tenant, and the exact commands that remove it. */
 export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId: string | null }, keys: KeyRef[]): CleanupPlan {
@@ -33,15 +36,20 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
   const access: AccessToRemove[] = [];
   const hsmLines: { cli: string; powershell: string }[] = [];
   for (const key of keys) {
+    const id = `${key.vaultResourceId}|${key.keyName}`.toLowerCase();
+    if (!sp || seen.has(id)) continue;
     if (key.permissionModel === "MANAGED_HSM") {
-      // A Managed HSM's role assignments live in its local RBAC, which the portal does not remove for the customer.
-      const hsm = key.vaultResourceId.split("/").pop() ?? key.vaultResourceId;
-      if (sp) hsmLines.push({ cli: `az keyvault role assignment delete --hsm-name ${hsm} --assignee ${sp} --scope /keys/${key.keyName}`, powershell: `Remove-AzKeyVaultRoleAssignment -HsmName ${hsm} -ObjectId ${sp} -Scope /keys/${key.keyName}` });
+      // The pool's local RBAC, on its data plane.
+      const pool = parseHsmResourceId(key.vaultResourceId);
+      if (!pool) continue;
+      seen.add(id);
+      const scope = hsmKeyScope(key.keyName);
+      access.push({ kind: "hsm-role", hsmUri: key.vaultUri, hsmName: pool.hsmName, keyName: key.keyName, scope });
+      hsmLines.push({ cli: `az keyvault role assignment delete --hsm-name ${pool.hsmName} --assignee ${sp} --scope ${scope}`, powershell: `Remove-AzKeyVaultRoleAssignment -HsmName ${pool.hsmName} -ObjectId ${sp} -Scope ${scope}` });
       continue;
     }
     const vault = parseVaultResourceId(key.vaultResourceId);
-    const id = `${key.vaultResourceId}|${key.keyName}`.toLowerCase();
-    if (!vault || !sp || seen.has(id)) continue;
+    if (!vault) continue;
     seen.add(id);
     if (key.permissionModel === "RBAC") {
       const scope = keyScope(key.vaultResourceId, key.keyName);
@@ -50,13 +58,14 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
       access.push({ kind: "access-policy", vault: { subscriptionId: vault.subscriptionId, resourceGroup: vault.resourceGroup, vaultName: vault.vaultName, tenantId: tenant.tenantId }, vaultName: vault.vaultName });
     }
   }
+  const vaultAccess = access.filter((a) => a.kind !== "hsm-role");
   const cli = [
-    ...access.map((a) => (a.kind === "role-assignment" ? `MSYS_NO_PATHCONV=1 az role assignment delete --ids "${a.roleAssignmentId}"` : `az keyvault delete-policy --name ${a.vaultName} --object-id ${sp}`)),
+    ...vaultAccess.map((a) => (a.kind === "role-assignment" ? `MSYS_NO_PATHCONV=1 az role assignment delete --ids "${a.roleAssignmentId}"` : `az keyvault delete-policy --name ${a.vaultName} --object-id ${sp}`)),
     ...hsmLines.map((l) => l.cli),
     ...(sp ? [`az ad sp delete --id ${sp}`] : []),
   ].join("\n");
   const powershell = [
-    ...access.map((a) =>
+    ...vaultAccess.map((a) =>
       a.kind === "role-assignment"
         ? `Remove-AzRoleAssignment -ObjectId ${sp} -RoleDefinitionName "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" -Scope "${a.scope}"`
         : `Remove-AzKeyVaultAccessPolicy -VaultName ${a.vaultName} -ObjectId ${sp}`,
@@ -142,11 +151,31 @@ async function record(ctx: SupportCtx, c: CleanupContext, accessGone: boolean, a
 }
 
 async function accessStillThere(credential: ReturnType<typeof delegatedCredential>, plan: CleanupPlan): Promise<boolean> {
+  const sp = plan.servicePrincipalObjectId ?? "";
   for (const a of plan.access) {
-    const exists = a.kind === "role-assignment" ? await roleAssignmentExists(credential, a.subscriptionId, a.roleAssignmentId) : await accessPolicyExists(credential, a.vault, plan.servicePrincipalObjectId ?? "");
+    const exists =
+      a.kind === "role-assignment" ? await roleAssignmentExists(credential, a.subscriptionId, a.roleAssignmentId)
+      : a.kind === "hsm-role" ? (await findHsmKeyAccess(credential, { hsmUri: a.hsmUri, keyName: a.keyName, servicePrincipalObjectId: sp })).state === "granted"
+      : await accessPolicyExists(credential, a.vault, sp);
     if (exists) return true;
   }
   return false;
+}
+
+/** Removes one piece of access; "removed" or "absent" (already gone). */
+async function removeAccess(credential: ReturnType<typeof delegatedCredential>, a: AccessToRemove, sp: string): Promise<"removed" | "absent"> {
+  try {
+    if (a.kind === "role-assignment") return await deleteRoleAssignment(credential, a.subscriptionId, a.roleAssignmentId);
+    if (a.kind === "access-policy") return await removeAccessPolicy(credential, a.vault, sp, ACCESS_POLICY_KEY_PERMISSIONS);
+    return (await removeHsmKeyAccess(credential, { hsmUri: a.hsmUri, keyName: a.keyName, servicePrincipalObjectId: sp })) === "deleted" ? "removed" : "absent";
+  } catch (error) {
+    if (a.kind !== "hsm-role") {
+      throw toAzureAppError(error, "remove the provider app's access to your key", { AuthorizationFailed: "Removing a role assignment needs Owner or User Access Administrator on the key (or its vault): use an account that has it, or follow the manual steps." });
+    }
+    throw toAzureAppError(error, `remove the provider app's local role on key ${a.keyName} in Managed HSM ${a.hsmName}`, {
+      ForbiddenByRbac: `Removing a local role assignment in ${a.hsmName} needs Managed HSM Administrator, Crypto Officer or Policy Administrator on the pool (Azure roles such as Owner do not count there): use an account that has it, or follow the manual steps.`,
+    });
+  }
 }
 
 /**
@@ -161,14 +190,11 @@ export async function cleanupForCustomer(ctx: SupportCtx, input: { offboardingId
   let access: "removed" | "absent" = "absent";
   try {
     for (const a of c.plan.access) {
-      const outcome = a.kind === "role-assignment"
-        ? await deleteRoleAssignment(credential, a.subscriptionId, a.roleAssignmentId)
-        : await removeAccessPolicy(credential, a.vault, c.plan.servicePrincipalObjectId ?? "", ACCESS_POLICY_KEY_PERMISSIONS);
-      if (outcome === "removed") access = "removed";
+      if ((await removeAccess(credential, a, c.plan.servicePrincipalObjectId ?? "")) === "removed") access = "removed";
     }
   } catch (error) {
     await auditAction(ctx, c.tenant.id, "customer.offboarding.cleanup", "FAILURE", { targetType: "offboarding", targetId: c.row.id, details: { step: "access" } });
-    throw toAzureAppError(error, "remove the provider app's access to your key", { AuthorizationFailed: "Removing a role assignment needs Owner or User Access Administrator on the key (or its vault): use an account that has it, or follow the manual steps." });
+    throw error;
   }
   let enterpriseApp: CleanupResult["enterpriseApp"] = "absent";
   if (c.plan.servicePrincipalObjectId) {

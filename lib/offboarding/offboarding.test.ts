@@ -125,12 +125,12 @@ describe("the state machine", () => {
 
   it("writes the exact clean-up commands for the role assignment and the enterprise app", () => {
     const sp = "0a0a0a0a-0000-4000-8000-000000000000";
-    const plan = cleanupPlan({ tenantId: contoso.tenantId, servicePrincipalObjectId: sp }, [{ vaultResourceId: CONTOSO_VAULT_ID, keyName: contoso.keyName, permissionModel: "RBAC" }]);
+    const plan = cleanupPlan({ tenantId: contoso.tenantId, servicePrincipalObjectId: sp }, [{ vaultResourceId: CONTOSO_VAULT_ID, vaultUri: `https://${contoso.vaultName}.vault.azure.net`, keyName: contoso.keyName, permissionModel: "RBAC" }]);
     const scope = keyScope(CONTOSO_VAULT_ID, contoso.keyName);
     expect(plan.steps.cli).toBe(`MSYS_NO_PATHCONV=1 az role assignment delete --ids "${scope}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(scope, sp, CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_ID)}"\naz ad sp delete --id ${sp}`);
     expect(plan.steps.powershell).toContain(`Remove-AzADServicePrincipal -ObjectId ${sp}`);
     expect(plan.steps.portal.map((p) => p.href)).toEqual([expect.stringMatching(/\/keys\/disk-key\/users$/), expect.stringContaining(`/objectId/${sp}/appId/${SIM.cmkAppClientId}`)]);
-    const policyPlan = cleanupPlan({ tenantId: contoso.tenantId, servicePrincipalObjectId: sp }, [{ vaultResourceId: CONTOSO_VAULT_ID, keyName: contoso.keyName, permissionModel: "ACCESS_POLICY" }]);
+    const policyPlan = cleanupPlan({ tenantId: contoso.tenantId, servicePrincipalObjectId: sp }, [{ vaultResourceId: CONTOSO_VAULT_ID, vaultUri: `https://${contoso.vaultName}.vault.azure.net`, keyName: contoso.keyName, permissionModel: "ACCESS_POLICY" }]);
     expect(policyPlan.steps.cli).toContain(`az keyvault delete-policy --name ${contoso.vaultName} --object-id ${sp}`);
   });
 });
