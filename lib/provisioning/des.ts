@@ -64,33 +64,22 @@ export function isTerminalArmState(state: string | undefined): boolean {
 export function providerCompute(options: { sdkRetries?: number; onRetryAfter?: (ms: number) => void; beforeRequest?: (method: string) => Promise<void> } = {}): ComputeManagementClient {
   const env = serverEnv();
   const { onRetryAfter, beforeRequest } = options;
-  const policies: AdditionalPolicyConfig[] = [];
-  if (beforeRequest) {
-    policies.push({
+  // One policy for both hooks: before the request (a budget's token), after it (the Retry-After Azure sent).
+  const policies: AdditionalPolicyConfig[] = beforeRequest || onRetryAfter
+    ? [{
       position: "perCall",
       policy: {
-        name: "beforeRequest",
+        name: "armRequestHooks",
         async sendRequest(request, next) {
-          await beforeRequest(request.method);
-          return next(request);
-        },
-      },
-    });
-  }
-  if (onRetryAfter) {
-    policies.push({
-      position: "perCall",
-      policy: {
-        name: "retryAfterListener",
-        async sendRequest(request, next) {
+          await beforeRequest?.(request.method);
           const response = await next(request);
           const ms = parseRetryAfter(response.headers.get("retry-after") ?? undefined);
-          if (ms !== undefined) onRetryAfter(ms);
+          if (ms !== undefined) onRetryAfter?.(ms);
           return response;
         },
       },
-    });
-  }
+    }]
+    : [];
   return new ComputeManagementClient(providerManagedIdentity(), env.PROVIDER_SUBSCRIPTION_ID, {
     endpoint: env.AZURE_ARM_ENDPOINT,
     credentials: { scopes: [ARM_SCOPE] },
