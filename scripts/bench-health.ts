@@ -14,8 +14,9 @@
 // simulator need not generate 10,000 RSA keys), the crypto role for the app, and a live DES (Succeeded) in the
 // provider subscription; the same tenants (HEALTHY, as after their first check), key references and DES rows are
 // written straight into PostgreSQL. A compressed cycle: the real worker process (scripts/worker.ts) checks
-// `--checked` of them (2,000 by default; all with --checked 10000) back to back as fast as it goes, instead of
-// spread over 15 minutes. The worker's CPU (user + system, /proc) is taken just before the checks are queued and
+// `--checked` of them (2,000 by default; all with --checked 10000) queued at `--pace-per-second` (20: under ARM's
+// read refill of 25/s, which the simulator enforces; at the worker's full speed half the reads would be answered 429
+// and those checks would be inconclusive), instead of spread over 15 minutes. The worker's CPU (user + system, /proc) is taken just before the checks are queued and
 // after the last one finished, and the simulator counts every request by kind. Extrapolated to all N tenants:
 // CPU per check x N over the interval = the CPU share; ARM reads per check x N over the interval = the
 // read-budget share; N / the measured checks per second = the time one worker needs for a full sweep. The spread
@@ -46,6 +47,12 @@ const { values: flags } = parseArgs({ options: {
   concurrency: { type: "string", default: "32" },
   "interval-minutes": { type: "string", default: "15" },
   "timeout-seconds": { type: "string", default: "1500" },
+  /**
+   * Checks queued per second in the compressed run. Below ARM's read refill (25/s), so that the simulator, which
+   * throttles reads as ARM does, answers every check: a run at the worker's full speed (about 60/s) would get half of
+   * its reads answered 429, and those inconclusive checks would make a check look cheaper than it is.
+   */
+  "pace-per-second": { type: "string", default: "20" },
   /** Writes a V8 CPU profile of the worker into this directory. */
   "profile-dir": { type: "string" },
 } });
@@ -54,6 +61,7 @@ const checked = Math.min(tenants, Number(flags.checked));
 const concurrency = Number(flags.concurrency);
 const intervalSeconds = Number(flags["interval-minutes"]) * 60;
 const timeoutMs = Number(flags["timeout-seconds"]) * 1000;
+const pacePerSecond = Math.max(1, Number(flags["pace-per-second"]));
 
 /** utime + stime of a process in seconds, from /proc (Linux). */
 function processCpuSeconds(pid: number): number {
@@ -106,13 +114,19 @@ async function main() {
   const started = Date.now();
   // Every simulator request, by kind (the simulator logs one line per request when not quiet).
   const requests = { armReads: 0, desReads: 0, armWrites: 0, entraTokens: 0, msiTokens: 0, keyVault: 0, throttled: 0, other: 0 };
+  // The 429s by service, so the run says whose limit the compressed cycle reached.
+  const throttledBy: Record<string, number> = {};
   const original = console.log;
   console.log = (...args: unknown[]) => {
     const line = String(args[0] ?? "");
     const m = /^\[azure-sim\] (\w+) (\S+) → (\d+)/.exec(line);
     if (!m) return original(...args);
     const [, method, pathname, status] = m;
-    if (status === "429") requests.throttled += 1;
+    if (status === "429") {
+      requests.throttled += 1;
+      const service = pathname!.startsWith("/arm/") ? "ARM" : /\/oauth2\//.test(pathname!) ? "Entra" : /^\/keys\//.test(pathname!) ? "Key Vault" : pathname!.split("/")[1] ?? "other";
+      throttledBy[service] = (throttledBy[service] ?? 0) + 1;
+    }
     if (pathname!.startsWith("/arm/")) {
       if (method === "GET") {
         requests.armReads += 1;
@@ -196,12 +210,18 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const queue = await openQueue({ connectionString: database.url, poolSize: 1, role: "client" });
   const counted = { ...requests };
+  const throttledBefore = { ...throttledBy };
   const cpuBefore = processCpuSeconds(pid);
   const simCpuBefore = process.cpuUsage();
   const runStart = Date.now();
-  for (let from = 0; from < checked; from += 1000) {
-    await queue.insert(ids.slice(from, Math.min(checked, from + 1000)).map((customerTenantId) => ({ name: HEALTH_SCAN_QUEUE, data: { customerTenantId } })));
-  }
+  // Queued at the pace, one batch each second, while the loop below watches them finish.
+  const queueing = (async () => {
+    for (let from = 0, second = 0; from < checked; from += pacePerSecond, second += 1) {
+      const due = runStart + second * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await queue.insert(ids.slice(from, Math.min(checked, from + pacePerSecond)).map((customerTenantId) => ({ name: HEALTH_SCAN_QUEUE, data: { customerTenantId } })));
+    }
+  })();
   let done = 0;
   while (Date.now() - runStart < timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -209,6 +229,7 @@ async function main() {
     process.stdout.write(`\r  ${done}/${checked} checked after ${((Date.now() - runStart) / 1000).toFixed(0)} s   `);
     if (done >= checked) break;
   }
+  await queueing;
   const runSeconds = (Date.now() - runStart) / 1000;
   const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
   const simCpu = process.cpuUsage(simCpuBefore);
@@ -219,11 +240,14 @@ async function main() {
   await queue.stop({ graceful: false, wait: true });
   const states = await db.customerTenant.groupBy({ by: ["healthState"], _count: true, where: { id: { in: ids } } });
 
-  const checks = delta.desReads;
+  // A check whose DES read was answered 429 is inconclusive (it keeps the previous state and costs less): counted
+  // apart, so the cost per check is that of checks that read the DES and probed the key.
+  const armThrottled = (throttledBy.ARM ?? 0) - (throttledBefore.ARM ?? 0);
+  const checks = delta.desReads - armThrottled;
   const cpuPerCheck = cpuSeconds / Math.max(1, checks);
   const cpuPer1000 = cpuPerCheck * 1000;
   const cycleCpuShare = (cpuPerCheck * tenants) / intervalSeconds;
-  const armReadsPerCheck = delta.armReads / Math.max(1, checks);
+  const armReadsPerCheck = (delta.armReads - armThrottled) / Math.max(1, checks);
   const cycleReads = armReadsPerCheck * tenants;
   const readBudget = ARM_READS.refillPerSecond * intervalSeconds;
   const readShare = cycleReads / readBudget;
@@ -249,14 +273,14 @@ async function main() {
   writeFileSync(file, JSON.stringify(result, null, 2));
 
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  process.stdout.write(`\n\nHealth benchmark (${tenants} tenants with a live DES each, one vault and tenant each; compressed cycle: ${checked} checked back to back by the worker process)\n`);
+  process.stdout.write(`\n\nHealth benchmark (${tenants} tenants with a live DES each, one vault and tenant each; compressed cycle: ${checked} queued at ${pacePerSecond}/s, below ARM's read refill, for the worker process)\n`);
   process.stdout.write(`  ARM read limit: token bucket ${ARM_READS.bucketSize}, refill ${ARM_READS.refillPerSecond}/s per subscription and principal (${result.armReadLimit.source})\n`);
-  process.stdout.write(`  measured: ${done} checks finished in ${runSeconds.toFixed(1)} s; ${checks} DES reads; worker CPU ${cpuSeconds.toFixed(1)} s user+system; outcome ${JSON.stringify(result.measured.healthStates)}\n`);
-  process.stdout.write(`  requests: ${delta.armReads} ARM reads, ${delta.armWrites} ARM writes, ${delta.entraTokens} Entra token requests, ${delta.msiTokens} managed-identity token requests, ${delta.keyVault} Key Vault requests, ${delta.throttled} answered 429\n`);
+  process.stdout.write(`  measured: ${done} checks finished in ${runSeconds.toFixed(1)} s; ${checks} DES reads answered (${armThrottled} answered 429: those checks were inconclusive and are not counted); worker CPU ${cpuSeconds.toFixed(1)} s user+system; outcome ${JSON.stringify(result.measured.healthStates)}\n`);
+  process.stdout.write(`  requests: ${delta.armReads} ARM reads, ${delta.armWrites} ARM writes, ${delta.entraTokens} Entra token requests, ${delta.msiTokens} managed-identity token requests, ${delta.keyVault} Key Vault requests, ${delta.throttled} answered 429${delta.throttled ? ` (${Object.entries(throttledBy).map(([k, v]) => `${k} ${v - (throttledBefore[k] ?? 0)}`).filter((x) => !x.endsWith(" 0")).join(", ")})` : ""}\n`);
   process.stdout.write(`  worker CPU per 1,000 tenants checked: ${cpuPer1000.toFixed(1)} s\n`);
   process.stdout.write(`  CPU over one ${intervalSeconds / 60}-minute cycle of ${tenants} tenants: ${pct(cycleCpuShare)} of one core — bound ${pct(CPU_SHARE_BOUND)}, ratio ${result.cpu.ratio.toFixed(2)}\n`);
   process.stdout.write(`  ARM reads per cycle: ${cycleReads.toFixed(0)} (${armReadsPerCheck.toFixed(2)} per check) of ${readBudget} the refill allows = ${pct(readShare)} — bound ${pct(READ_SHARE_BOUND)}, ratio ${result.armReads.ratio.toFixed(2)}\n`);
-  process.stdout.write(`  one worker (concurrency ${concurrency}) checked ${checksPerSecond.toFixed(1)} tenants/s: a full sweep of ${tenants} takes ${sweepSeconds.toFixed(0)} s — bound ${intervalSeconds} s, ratio ${result.sweep.ratio.toFixed(2)} (the simulator, in this process, used ${pct(simCpuShare)} of a core meanwhile; the worker's CPU alone allows ${(1 / cpuPerCheck).toFixed(0)} checks per core-second)\n`);
+  process.stdout.write(`  one worker (concurrency ${concurrency}) checked ${checksPerSecond.toFixed(1)} tenants/s as they were queued: a full sweep of ${tenants} takes ${sweepSeconds.toFixed(0)} s — bound ${intervalSeconds} s, ratio ${result.sweep.ratio.toFixed(2)} (the simulator, in this process, used ${pct(simCpuShare)} of a core meanwhile; the worker's CPU alone allows ${(1 / cpuPerCheck).toFixed(0)} checks per core-second)\n`);
   process.stdout.write(`  spread: busiest minute ${busiestMinute} checks (average ${result.spread.averagePerMinute.toFixed(0)}); slots through a bucket of ${half.bucketSize}, refill ${half.refillPerSecond}/s (half of ARM's): ${spread.refused} refused, lowest ${spread.lowest.toFixed(0)} tokens left\n`);
   process.stdout.write(`  seeding: simulator ${simSeedMs} ms, database ${dbSeedMs} ms; whole run ${((Date.now() - started) / 1000).toFixed(1)} s\n  saved ${path.relative(ROOT, file)}\n`);
 
