@@ -1,4 +1,4 @@
-// npm run bench:dashboard-http [-- --tenants 100000 --rounds 5] — the operator dashboard through HTTP, as a browser
+// npm run bench:dashboard-http [-- --tenants 100000 --rounds 10] — the operator dashboard through HTTP, as a browser
 // gets it: a fresh database with 100,000 seeded tenants, the production build (`node <NEXT_DIST_DIR>/standalone/
 // server.js`, as the Dockerfile and scripts/launch.ts run it) with an operator's session, then p50/p95 of
 //   - GET /tenants for a set of filter/sort/search combinations: the full server-rendered HTML, read to the end of
@@ -110,7 +110,7 @@ async function waitUntilUp(base: string, child: ChildProcess): Promise<void> {
 const load = () => loadavg().map((n) => n.toFixed(2)).join(" ");
 
 async function main() {
-  const { values } = parseArgs({ options: { tenants: { type: "string", default: "100000" }, rounds: { type: "string", default: "5" } } });
+  const { values } = parseArgs({ options: { tenants: { type: "string", default: "100000" }, rounds: { type: "string", default: "10" } } });
   const tenants = Number(values.tenants);
   const rounds = Math.max(1, Math.min(50, Number(values.rounds)));
   const tooling = toolingEnv();
