@@ -10,7 +10,7 @@ import type { JobContext, JobHandler, JobOutcome } from "../jobs/types";
 import { azureRequestIds, classifyAzureError, retryDecision } from "./azure-errors";
 import { desDefinition, isTerminalArmState, matchesDesired, providerCompute, type DesiredDes } from "./des";
 import { blockingItems, checkProviderReadiness } from "./readiness";
-import { ARM_WRITE_BUCKET, providerReadGate, providerWriteGate, sleep } from "./write-gate";
+import { ARM_WRITE_BUCKET, providerArmGate, sleep } from "./write-gate";
 
 export type ProvisionPayload = { diskEncryptionSetId: string; keyUrl: string; region: string };
 
@@ -32,9 +32,7 @@ function isNotFound(error: unknown): boolean {
  * read budget, writes from the write budget. Counted as they go out, so no request goes without its token.
  */
 function gatedCompute(ctx: JobContext, onRetryAfter?: (ms: number) => void) {
-  const reads = providerReadGate(ctx.db);
-  const writes = providerWriteGate(ctx.db);
-  return providerCompute({ onRetryAfter, beforeRequest: (method) => (method === "GET" ? reads : writes).acquire(ctx.signal) });
+  return providerCompute({ onRetryAfter, beforeRequest: (method) => providerArmGate(ctx.db, method).acquire(ctx.signal) });
 }
 
 /** Waits for a DES someone (maybe a previous attempt) left mid-operation, by reading it until it settles. */
@@ -158,8 +156,8 @@ export const provisionDesHandler: JobHandler = {
       const failure = classifyAzureError(error);
       ctx.log.warn({ kind: failure.kind, azureCode: failure.azureCode, detail: failure.message.slice(0, 500), ...azureRequestIds(error) }, "DES provisioning attempt failed");
       // A throttled write means ARM's write bucket is empty for every worker; a throttled read (a poll), its read bucket.
-      const method = (error as { request?: { method?: string } }).request?.method;
-      if (failure.kind === "retryable" && failure.reason === "throttled") await (method === "GET" ? providerReadGate(db) : providerWriteGate(db)).pause(failure.retryAfterMs ?? 1000);
+      const method = (error as { request?: { method?: string } }).request?.method ?? "PUT";
+      if (failure.kind === "retryable" && failure.reason === "throttled") await providerArmGate(db, method).pause(failure.retryAfterMs ?? 1000);
       const elapsed = Date.now() - (job.startedAt ?? job.createdAt).getTime();
       const decision = retryDecision(failure, ctx.attempt, elapsed, ctx.policy);
       if (!decision.retry) return markFailed(db, ctx, des.id, des.customerTenantId, failure.azureCode, failure.kind === "retryable" ? "AZURE_UNAVAILABLE" : failure.cause);

@@ -134,6 +134,11 @@ export function providerReadGate(db: Db): ArmWriteGate {
   return new ArmWriteGate(db, { subscriptionId: env.PROVIDER_SUBSCRIPTION_ID, region: `${env.ARM_THROTTLE_REGION}/reads`, ...ARM_READ_LIMITS });
 }
 
+/** The budget an ARM request of this method draws on: GET from the read budget, every other method from the write budget. */
+export function providerArmGate(db: Db, method: string): ArmWriteGate {
+  return method.toUpperCase() === "GET" ? providerReadGate(db) : providerWriteGate(db);
+}
+
 /** The gate for the provider subscription's writes, with the limits from the environment. */
 export function providerWriteGate(db: Db): ArmWriteGate {
   const env = serverEnv();
