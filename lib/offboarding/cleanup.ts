@@ -29,12 +29,23 @@ export type CleanupPlan = { access: AccessToRemove[]; servicePrincipalObjectId: 
 
 type KeyRef = { vaultResourceId: string; vaultUri: string; keyName: string; permissionModel: "RBAC" | "ACCESS_POLICY" | "MANAGED_HSM" };
 
+/** The Azure CLI and PowerShell commands that remove one piece of the provider app's access (`sp`: its object id). */
+function removalCommands(a: AccessToRemove, sp: string): { cli: string; powershell: string } {
+  switch (a.kind) {
+    case "role-assignment":
+      return { cli: `MSYS_NO_PATHCONV=1 az role assignment delete --ids "${a.roleAssignmentId}"`, powershell: `Remove-AzRoleAssignment -ObjectId ${sp} -RoleDefinitionName "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" -Scope "${a.scope}"` };
+    case "access-policy":
+      return { cli: `az keyvault delete-policy --name ${a.vaultName} --object-id ${sp}`, powershell: `Remove-AzKeyVaultAccessPolicy -VaultName ${a.vaultName} -ObjectId ${sp}` };
+    case "hsm-role":
+      return { cli: `az keyvault role assignment delete --hsm-name ${a.hsmName} --assignee ${sp} --scope ${a.scope}`, powershell: `Remove-AzKeyVaultRoleAssignment -HsmName ${a.hsmName} -ObjectId ${sp} -Scope ${a.scope}` };
+  }
+}
+
 /** What onboarding created in the customer's tenant, and the exact commands that remove it. */
 export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId: string | null }, keys: KeyRef[]): CleanupPlan {
   const sp = tenant.servicePrincipalObjectId;
   const seen = new Set<string>();
   const access: AccessToRemove[] = [];
-  const hsmLines: { cli: string; powershell: string }[] = [];
   for (const key of keys) {
     const id = `${key.vaultResourceId}|${key.keyName}`.toLowerCase();
     if (!sp || seen.has(id)) continue;
@@ -45,7 +56,6 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
       seen.add(id);
       const scope = hsmKeyScope(key.keyName);
       access.push({ kind: "hsm-role", hsmUri: key.vaultUri, hsmName: pool.hsmName, keyName: key.keyName, scope });
-      hsmLines.push({ cli: `az keyvault role assignment delete --hsm-name ${pool.hsmName} --assignee ${sp} --scope ${scope}`, powershell: `Remove-AzKeyVaultRoleAssignment -HsmName ${pool.hsmName} -ObjectId ${sp} -Scope ${scope}` });
       continue;
     }
     const vault = parseVaultResourceId(key.vaultResourceId);
@@ -58,21 +68,9 @@ export function cleanupPlan(tenant: { tenantId: string; servicePrincipalObjectId
       access.push({ kind: "access-policy", vault: { subscriptionId: vault.subscriptionId, resourceGroup: vault.resourceGroup, vaultName: vault.vaultName, tenantId: tenant.tenantId }, vaultName: vault.vaultName });
     }
   }
-  const vaultAccess = access.filter((a) => a.kind !== "hsm-role");
-  const cli = [
-    ...vaultAccess.map((a) => (a.kind === "role-assignment" ? `MSYS_NO_PATHCONV=1 az role assignment delete --ids "${a.roleAssignmentId}"` : `az keyvault delete-policy --name ${a.vaultName} --object-id ${sp}`)),
-    ...hsmLines.map((l) => l.cli),
-    ...(sp ? [`az ad sp delete --id ${sp}`] : []),
-  ].join("\n");
-  const powershell = [
-    ...vaultAccess.map((a) =>
-      a.kind === "role-assignment"
-        ? `Remove-AzRoleAssignment -ObjectId ${sp} -RoleDefinitionName "${CRYPTO_SERVICE_ENCRYPTION_USER_ROLE_NAME}" -Scope "${a.scope}"`
-        : `Remove-AzKeyVaultAccessPolicy -VaultName ${a.vaultName} -ObjectId ${sp}`,
-    ),
-    ...hsmLines.map((l) => l.powershell),
-    ...(sp ? [`Remove-AzADServicePrincipal -ObjectId ${sp}`] : []),
-  ].join("\n");
+  const commands = access.map((a) => removalCommands(a, sp ?? ""));
+  const cli = [...commands.map((c) => c.cli), ...(sp ? [`az ad sp delete --id ${sp}`] : [])].join("\n");
+  const powershell = [...commands.map((c) => c.powershell), ...(sp ? [`Remove-AzADServicePrincipal -ObjectId ${sp}`] : [])].join("\n");
   const first = keys.find((k) => k.permissionModel !== "MANAGED_HSM");
   const links = first
     ? customerPortalLinks({ portal: portalHost(), tenantId: tenant.tenantId, vaultResourceId: first.vaultResourceId, keyName: first.keyName, cmkAppClientId: serverEnv().CMK_APP_CLIENT_ID, servicePrincipalObjectId: sp })
