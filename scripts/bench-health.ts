@@ -16,8 +16,8 @@
 // written straight into PostgreSQL. A compressed cycle: the real worker process (scripts/worker.ts) checks
 // `--checked` of them (2,000 by default; all with --checked 10000) queued at `--pace-per-second` (20: under ARM's
 // read refill of 25/s, which the simulator enforces; at the worker's full speed half the reads would be answered 429
-// and those checks would be inconclusive), instead of spread over 15 minutes. The worker's CPU (user + system, /proc) is taken just before the checks are queued and
-// after the last one finished, and the simulator counts every request by kind. Extrapolated to all N tenants:
+// and those checks would be inconclusive), instead of spread over 15 minutes. The worker's CPU (user + system,
+// /proc) is taken just before the checks are queued and after the last one finished, and the simulator counts every request by kind. Extrapolated to all N tenants:
 // CPU per check x N over the interval = the CPU share; ARM reads per check x N over the interval = the
 // read-budget share; N / the measured checks per second = the time one worker needs for a full sweep. The spread
 // is computed for all N tenants: their slots, fed through a token bucket of half ARM's size and refill, must
@@ -34,10 +34,10 @@ import { childEnv, resetServerEnvForTests, toolingEnv } from "../lib/env";
 import { tenantPhase } from "../lib/health/scheduler";
 import { HEALTH_SCAN_QUEUE, openQueue } from "../lib/jobs/queue";
 import { onboardedScenario } from "../lib/provisioning/sim-scenario";
+// ARM subscription reads: token bucket size and refill per second (see the link above), as the provisioning read budget uses them.
+import { ARM_READ_LIMITS } from "../lib/provisioning/write-gate";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-/** ARM subscription reads: token bucket size and refill per second (see the link above). */
-export const ARM_READS = { bucketSize: 250, refillPerSecond: 25 };
 const CPU_SHARE_BOUND = 0.25;
 const READ_SHARE_BOUND = 0.5;
 
@@ -191,7 +191,7 @@ async function main() {
 
   // The spread, for all tenants: each one's slot within the interval.
   const slotsMs = ids.map((id) => tenantPhase(id) * intervalSeconds * 1000);
-  const half = { bucketSize: ARM_READS.bucketSize / 2, refillPerSecond: ARM_READS.refillPerSecond / 2 };
+  const half = { bucketSize: ARM_READ_LIMITS.bucketSize / 2, refillPerSecond: ARM_READ_LIMITS.refillPerSecond / 2 };
   const spread = bucketOverruns(slotsMs, half);
   const perMinute = new Array<number>(Math.ceil(intervalSeconds / 60)).fill(0);
   for (const s of slotsMs) perMinute[Math.floor(s / 60_000)]! += 1;
@@ -249,7 +249,7 @@ async function main() {
   const cycleCpuShare = (cpuPerCheck * tenants) / intervalSeconds;
   const armReadsPerCheck = (delta.armReads - armThrottled) / Math.max(1, checks);
   const cycleReads = armReadsPerCheck * tenants;
-  const readBudget = ARM_READS.refillPerSecond * intervalSeconds;
+  const readBudget = ARM_READ_LIMITS.refillPerSecond * intervalSeconds;
   const readShare = cycleReads / readBudget;
   const checksPerSecond = done / runSeconds;
   const sweepSeconds = tenants / checksPerSecond;
@@ -257,7 +257,7 @@ async function main() {
     benchmark: "health",
     at: new Date().toISOString(),
     tenants, checked, concurrency, intervalSeconds,
-    armReadLimit: { ...ARM_READS, source: "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling" },
+    armReadLimit: { ...ARM_READ_LIMITS, source: "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling" },
     measured: {
       checksCompleted: done, desReads: checks, runSeconds, workerCpuSeconds: cpuSeconds, requests: delta,
       healthStates: Object.fromEntries(states.map((s) => [s.healthState, s._count])),
@@ -274,7 +274,7 @@ async function main() {
 
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   process.stdout.write(`\n\nHealth benchmark (${tenants} tenants with a live DES each, one vault and tenant each; compressed cycle: ${checked} queued at ${pacePerSecond}/s, below ARM's read refill, for the worker process)\n`);
-  process.stdout.write(`  ARM read limit: token bucket ${ARM_READS.bucketSize}, refill ${ARM_READS.refillPerSecond}/s per subscription and principal (${result.armReadLimit.source})\n`);
+  process.stdout.write(`  ARM read limit: token bucket ${ARM_READ_LIMITS.bucketSize}, refill ${ARM_READ_LIMITS.refillPerSecond}/s per subscription and principal (${result.armReadLimit.source})\n`);
   process.stdout.write(`  measured: ${done} checks finished in ${runSeconds.toFixed(1)} s; ${checks} DES reads answered (${armThrottled} answered 429: those checks were inconclusive and are not counted); worker CPU ${cpuSeconds.toFixed(1)} s user+system; outcome ${JSON.stringify(result.measured.healthStates)}\n`);
   process.stdout.write(`  requests: ${delta.armReads} ARM reads, ${delta.armWrites} ARM writes, ${delta.entraTokens} Entra token requests, ${delta.msiTokens} managed-identity token requests, ${delta.keyVault} Key Vault requests, ${delta.throttled} answered 429${delta.throttled ? ` (${Object.entries(throttledBy).map(([k, v]) => `${k} ${v - (throttledBefore[k] ?? 0)}`).filter((x) => !x.endsWith(" 0")).join(", ")})` : ""}\n`);
   process.stdout.write(`  worker CPU per 1,000 tenants checked: ${cpuPer1000.toFixed(1)} s\n`);
